@@ -1,0 +1,1 @@
+# Copyright (c) mmskd contributors. All rights reserved.

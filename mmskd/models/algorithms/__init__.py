@@ -1,0 +1,4 @@
+# Copyright (c) mmskd contributors. All rights reserved.
+from .structured_distill import StructuredDistill
+
+__all__ = ['StructuredDistill']

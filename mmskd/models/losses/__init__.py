@@ -1,0 +1,8 @@
+# Copyright (c) mmskd contributors. All rights reserved.
+from .channel_wise_divergence import ChannelWiseDivergence
+from .pair_wise_affinity_loss import PairWiseAffinityLoss
+from .pixel_wise_divergence import PixelWiseDivergence
+
+__all__ = [
+    'ChannelWiseDivergence', 'PairWiseAffinityLoss', 'PixelWiseDivergence'
+]

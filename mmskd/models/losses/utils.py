@@ -1,0 +1,145 @@
+# Copyright (c) mmskd contributors. All rights reserved.
+"""Input checks and precision helpers shared by the mmskd distillation losses.
+
+Every loss compares a student map with a teacher map of the same layout
+``(N, C, H, W)``. The helpers here make a mismatch fail loudly instead of
+being broadcast silently, keep the teacher out of the autograd graph, and run
+the loss in float32 so that mixed-precision training cannot overflow the
+exponentials or lose the small differences the losses are made of.
+"""
+import contextlib
+from typing import ContextManager, Tuple
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+
+def check_pair(preds_S: Tensor,
+               preds_T: Tensor,
+               loss_name: str = 'loss') -> None:
+    """Check that a student/teacher pair are 4-D maps of the same batch size.
+
+    Args:
+        preds_S (Tensor): The student map, expected shape (N, Cs, Hs, Ws).
+        preds_T (Tensor): The teacher map, expected shape (N, Ct, Ht, Wt).
+        loss_name (str): The loss name used in error messages.
+            Defaults to 'loss'.
+
+    Raises:
+        ValueError: If either map is not 4-D or the batch sizes differ.
+    """
+    for role, preds in (('student', preds_S), ('teacher', preds_T)):
+        if preds.dim() != 4:
+            raise ValueError(
+                f'{loss_name} expects (N, C, H, W) maps, but the {role} map '
+                f'has shape {tuple(preds.shape)}.')
+    if preds_S.shape[0] != preds_T.shape[0]:
+        raise ValueError(
+            f'{loss_name}: the student batch size {preds_S.shape[0]} '
+            f'(shape {tuple(preds_S.shape)}) differs from the teacher batch '
+            f'size {preds_T.shape[0]} (shape {tuple(preds_T.shape)}).')
+
+
+def validate_tau(tau: float) -> float:
+    """Check that a softmax temperature is a positive number.
+
+    Args:
+        tau (float): The temperature.
+
+    Returns:
+        float: ``tau`` as a float.
+
+    Raises:
+        ValueError: If ``tau`` is not positive.
+    """
+    if not tau > 0:
+        raise ValueError(f'tau must be a positive number, but got {tau!r}.')
+    return float(tau)
+
+
+def align_spatial(preds_S: Tensor,
+                  preds_T: Tensor,
+                  resize_student: bool,
+                  loss_name: str = 'loss') -> Tensor:
+    """Bring the student map to the teacher's spatial size, or refuse to.
+
+    Students often run at a different output stride than their teacher.
+    Resizing is a modelling choice, so it only happens when asked for; an
+    unexpected mismatch is an error rather than a broadcast.
+
+    Args:
+        preds_S (Tensor): The student map of shape (N, Cs, Hs, Ws).
+        preds_T (Tensor): The teacher map of shape (N, Ct, Ht, Wt).
+        resize_student (bool): Whether to resize the student map to
+            (Ht, Wt) with bilinear interpolation (``align_corners=False``)
+            when the sizes differ.
+        loss_name (str): The loss name used in error messages.
+            Defaults to 'loss'.
+
+    Returns:
+        Tensor: The student map with spatial size (Ht, Wt).
+
+    Raises:
+        ValueError: If the maps are not 4-D, their batch sizes differ, or
+            their spatial sizes differ while ``resize_student`` is False.
+    """
+    check_pair(preds_S, preds_T, loss_name)
+    size_T = preds_T.shape[-2:]
+    if preds_S.shape[-2:] == size_T:
+        return preds_S
+    if not resize_student:
+        raise ValueError(
+            f'{loss_name}: the student map of shape {tuple(preds_S.shape)} '
+            f'and the teacher map of shape {tuple(preds_T.shape)} have '
+            'different spatial sizes. Set resize_student=True to resize the '
+            "student map to the teacher's size (bilinear, "
+            'align_corners=False), or distill maps of equal size.')
+    return F.interpolate(
+        preds_S, size=size_T, mode='bilinear', align_corners=False)
+
+
+def autocast_disabled(device: torch.device) -> ContextManager:
+    """A context in which autocast is off for ``device``'s type.
+
+    Casting inputs with ``.float()`` is not enough under autocast: ops such as
+    ``matmul`` would cast them back to half precision. Disabling autocast
+    keeps every op of the loss in the dtype of its inputs.
+
+    Args:
+        device (torch.device): The device the loss is computed on.
+
+    Returns:
+        ContextManager: ``torch.autocast(..., enabled=False)``, or a no-op
+        context for device types that have no autocast.
+    """
+    if torch.amp.is_autocast_available(device.type):
+        return torch.autocast(device_type=device.type, enabled=False)
+    return contextlib.nullcontext()
+
+
+def prepare_pair(preds_S: Tensor,
+                 preds_T: Tensor,
+                 resize_student: bool,
+                 loss_name: str = 'loss') -> Tuple[Tensor, Tensor]:
+    """Validate a pair, detach the teacher, cast to float32, align sizes.
+
+    Call it inside :func:`autocast_disabled` so the resize runs in float32.
+
+    Args:
+        preds_S (Tensor): The student map of shape (N, Cs, Hs, Ws).
+        preds_T (Tensor): The teacher map of shape (N, Ct, Ht, Wt).
+        resize_student (bool): See :func:`align_spatial`.
+        loss_name (str): The loss name used in error messages.
+            Defaults to 'loss'.
+
+    Returns:
+        Tuple[Tensor, Tensor]: The float32 student map resized to (Ht, Wt)
+        if needed, and the float32 teacher map cut from the autograd graph.
+    """
+    # The teacher is a fixed target: even if its outputs require grad (e.g.
+    # a teacher left in train mode), no gradient may flow into it.
+    preds_T = preds_T.detach().float()
+    preds_S = align_spatial(preds_S.float(), preds_T, resize_student,
+                            loss_name)
+    return preds_S, preds_T

@@ -1,0 +1,8 @@
+# Copyright (c) mmskd contributors. All rights reserved.
+from .architecture import (build_architecture, load_model_cfg,
+                           resolve_config_path)
+from .checkpoint import load_teacher_checkpoint
+
+__all__ = [
+    'build_architecture', 'load_model_cfg', 'resolve_config_path', 'load_teacher_checkpoint'
+]

@@ -1,0 +1,143 @@
+# Copyright (c) mmskd contributors. All rights reserved.
+"""Launch helpers shared by ``tools/train.py`` and ``tools/test.py``."""
+import logging
+import os
+from typing import Any
+
+import torch
+import torch.distributed as dist
+from mmengine.config import Config
+from mmengine.logging import print_log
+from mmengine.utils import digit_version
+
+
+def allow_mmengine_checkpoints() -> bool:
+    """Let ``--resume`` and ``load_from`` read mmengine checkpoints on torch>=2.6.
+
+    torch 2.6 made ``torch.load`` default to ``weights_only=True``. mmengine
+    0.10.7 calls ``torch.load`` without the argument, and its checkpoints
+    hold the message hub's ``HistoryBuffer`` and numpy arrays, which the
+    weights-only unpickler rejects (allow-listing them would mean allowing
+    ``builtins.getattr``, i.e. everything). Training entry points therefore
+    restore torch's pre-2.6 default through its documented switch, as the
+    checkpoints they load are the user's own. Drop this once mmengine passes
+    ``weights_only`` itself.
+
+    Returns:
+        bool: True if the switch was set here.
+    """
+    if digit_version(torch.__version__) < digit_version('2.6.0'):
+        return False
+    if 'TORCH_FORCE_WEIGHTS_ONLY_LOAD' in os.environ:
+        return False  # the user asked for weights-only loading explicitly
+    os.environ.setdefault('TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD', '1')
+    return True
+
+
+def _replace_sync_bn(node: Any) -> int:
+    """Turn every ``norm_cfg`` of type SyncBN into BN, in place.
+
+    Returns:
+        int: How many norm configs were changed.
+    """
+    changed = 0
+    if isinstance(node, dict):
+        if node.get('type') in ('SyncBN', 'MMSyncBN'):
+            node['type'] = 'BN'
+            changed += 1
+        for value in node.values():
+            changed += _replace_sync_bn(value)
+    elif isinstance(node, (list, tuple)):
+        for value in node:
+            changed += _replace_sync_bn(value)
+    return changed
+
+
+def expand_model_references(node: Any) -> Any:
+    """Replace every ``dict(cfg_path=...)`` below ``node`` by its model config.
+
+    Needed before editing settings (such as norm layers) that live inside
+    the referenced model-zoo configs rather than in the config at hand.
+    """
+    from mmskd.models.utils import load_model_cfg
+    if isinstance(node, dict):
+        if 'cfg_path' in node:
+            return load_model_cfg(node)
+        for key, value in node.items():
+            node[key] = expand_model_references(value)
+    elif isinstance(node, list):
+        return [expand_model_references(value) for value in node]
+    return node
+
+
+def setup_cpu_distributed(cfg: Config, launcher: str) -> bool:
+    """Prepare a ``--launcher pytorch`` run on machines without CUDA.
+
+    mmengine's pytorch launcher calls ``torch.cuda.set_device``, which raises
+    on CPU-only torch, but the Runner skips its own ``init_dist`` when a
+    process group exists, so we create a gloo group first. DDP refuses
+    SyncBatchNorm on CPU modules, so SyncBN configs become BN, and the DDP
+    wrapper gets ``device_ids=None`` as CPU modules require. Nothing changes
+    when CUDA is available or the run is not distributed.
+
+    Args:
+        cfg (Config): The config, modified in place.
+        launcher (str): The ``--launcher`` argument.
+
+    Returns:
+        bool: True if the run was set up for CPU distributed training.
+    """
+    if launcher != 'pytorch' or torch.cuda.is_available():
+        return False
+    if not dist.is_initialized():
+        dist.init_process_group(backend='gloo')
+    cfg.model = expand_model_references(cfg.model)
+    changed = _replace_sync_bn(cfg._cfg_dict)
+    wrapper = cfg.get('model_wrapper_cfg') or dict(
+        type='MMDistributedDataParallel',
+        broadcast_buffers=False,
+        find_unused_parameters=cfg.get('find_unused_parameters', False))
+    if wrapper.get('type', 'MMDistributedDataParallel').endswith(
+            'MMDistributedDataParallel'):
+        wrapper['device_ids'] = None
+    cfg.model_wrapper_cfg = wrapper
+    cfg.env_cfg = dict(cfg.get('env_cfg', {}), dist_cfg=dict(backend='gloo'))
+    print_log(
+        f'CPU distributed run (rank {os.environ.get("RANK")}): gloo backend, '
+        f'{changed} SyncBN configs reverted to BN.',
+        logger='current',
+        level=logging.INFO)
+    return True
+
+
+def enable_amp(cfg: Config) -> None:
+    """Switch every optimizer wrapper of ``cfg`` to ``AmpOptimWrapper``.
+
+    Handles a single wrapper and the per-module wrappers that
+    ``SeparateOptimWrapperConstructor`` builds (student and critic), each
+    getting its own dynamic loss scale.
+
+    Args:
+        cfg (Config): The config, modified in place.
+    """
+    optim_wrapper = cfg.optim_wrapper
+    if 'type' in optim_wrapper or 'optimizer' in optim_wrapper:
+        wrappers = [optim_wrapper]
+    else:
+        wrappers = [
+            value for key, value in optim_wrapper.items()
+            if isinstance(value, dict) and key != 'constructor'
+        ]
+    for wrapper in wrappers:
+        if wrapper.get('type', 'OptimWrapper') == 'AmpOptimWrapper':
+            print_log(
+                'AMP training is already enabled in your config.',
+                logger='current',
+                level=logging.WARNING)
+            continue
+        if wrapper.get('type', 'OptimWrapper') != 'OptimWrapper':
+            raise ValueError(
+                '`--amp` needs `OptimWrapper` optimizer wrappers, but got '
+                f'{wrapper.get("type")}.')
+        wrapper['type'] = 'AmpOptimWrapper'
+        wrapper['loss_scale'] = 'dynamic'

@@ -1,0 +1,103 @@
+# Copyright (c) mmskd contributors. All rights reserved.
+"""The launch paths of README.md, run as a user runs them, on CPU."""
+import os.path as osp
+import random
+import re
+import sys
+
+import pytest
+import torch
+from conftest import (CWD_LOGITS, cli_options, run_command, tiny_cfg,
+                      write_teacher_checkpoint)
+from mmengine.config import Config
+from mmengine.utils import get_installed_path
+
+from mmskd.testing import tiny_seg_options
+
+
+@pytest.fixture(scope='module')
+def options(cityscapes_root, tmp_path_factory) -> list:
+    """Tiny-model, generated-data overrides plus a teacher checkpoint."""
+    cfg = Config.fromfile(CWD_LOGITS)
+    overrides = tiny_seg_options(cfg, cityscapes_root)
+    ckpt = str(tmp_path_factory.mktemp('teacher') / 'teacher.pth')
+    write_teacher_checkpoint(tiny_cfg(CWD_LOGITS, cityscapes_root), ckpt)
+    overrides['model.teacher_ckpt'] = ckpt
+    return overrides
+
+
+def output_of(result) -> str:
+    return result.stdout + result.stderr
+
+
+def assert_trained_and_validated(log: str, iters: int) -> None:
+    assert f'Iter(train) [{iters}/{iters}]' in log
+    assert 'distill.loss_cwd' in log
+    assert re.search(r'Iter\(val\) .*mIoU: \d', log), log[-2000:]
+
+
+def test_train_py_then_resume(options, tmp_path):
+    work_dir = str(tmp_path / 'work')
+    first = run_command([
+        sys.executable, 'tools/train.py', CWD_LOGITS, '--work-dir', work_dir,
+        *cli_options(options)
+    ])
+    assert_trained_and_validated(output_of(first), 2)
+    assert osp.isfile(osp.join(work_dir, 'iter_2.pth'))
+
+    resumed = run_command([
+        sys.executable, 'tools/train.py', CWD_LOGITS, '--work-dir', work_dir,
+        '--resume', *cli_options(dict(options, **{'train_cfg.max_iters': 4}))
+    ])
+    log = output_of(resumed)
+    assert 'resumed epoch: 0, iter: 2' in log
+    assert 'Iter(train) [1/4]' not in log
+    assert 'Iter(train) [3/4]' in log
+    checkpoint = torch.load(
+        osp.join(work_dir, 'iter_4.pth'), weights_only=False)
+    assert checkpoint['meta']['iter'] == 4
+    assert checkpoint['optimizer']['state'], 'SGD momentum was not saved'
+
+
+def test_dist_train_two_gloo_processes(options, tmp_path):
+    work_dir = str(tmp_path / 'work')
+    result = run_command(
+        [
+            'bash', 'tools/dist_train.sh', CWD_LOGITS, '2', '--work-dir',
+            work_dir, *cli_options(options)
+        ],
+        env=dict(PORT=str(random.randint(20000, 40000))))
+    log = output_of(result)
+    assert 'Distributed training: True' in log
+    if not torch.cuda.is_available():
+        for rank in (0, 1):
+            assert f'CPU distributed run (rank {rank}): gloo backend, ' \
+                '6 SyncBN configs reverted to BN' in log
+    assert_trained_and_validated(log, 2)
+
+
+def test_mmseg_own_train_script(options, tmp_path):
+    script = osp.join(
+        get_installed_path('mmsegmentation'), '.mim', 'tools', 'train.py')
+    work_dir = str(tmp_path / 'work')
+    # Run from outside the repo: only custom_imports brings mmskd in.
+    result = run_command([
+        sys.executable, script, CWD_LOGITS, '--work-dir', work_dir,
+        *cli_options(options)
+    ],
+                         cwd=str(tmp_path))
+    assert_trained_and_validated(output_of(result), 2)
+
+
+def test_test_py_evaluates_the_student(options, tmp_path):
+    work_dir = str(tmp_path / 'work')
+    run_command([
+        sys.executable, 'tools/train.py', CWD_LOGITS, '--work-dir', work_dir,
+        *cli_options(options)
+    ])
+    result = run_command([
+        sys.executable, 'tools/test.py', CWD_LOGITS,
+        osp.join(work_dir, 'iter_2.pth'), '--work-dir', work_dir,
+        *cli_options(options)
+    ])
+    assert re.search(r'Iter\(test\) .*mIoU: \d', output_of(result))
