@@ -43,13 +43,23 @@ def write_teacher_checkpoint(cfg: Config, path: str) -> str:
 
 def run_command(args: List[str],
                 cwd: str = REPO,
-                env: Dict[str, str] = None) -> subprocess.CompletedProcess:
-    """Run a command with mmskd importable; fail with its output."""
+                env: Dict[str, str] = None,
+                timeout: float = 600) -> subprocess.CompletedProcess:
+    """Run a command with mmskd importable; fail with its output.
+
+    ``timeout`` turns a hung run (e.g. a distributed deadlock) into a test
+    failure instead of a stuck suite.
+    """
     full_env = dict(os.environ, PYTHONPATH=REPO, **(env or {}))
     full_env['PATH'] = osp.dirname(sys.executable) + os.pathsep + \
         full_env.get('PATH', '')
     result = subprocess.run(
-        args, cwd=cwd, env=full_env, capture_output=True, text=True)
+        args,
+        cwd=cwd,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout)
     assert result.returncode == 0, \
         f'{" ".join(args)} failed:\n{result.stdout[-3000:]}\n' \
         f'{result.stderr[-6000:]}'

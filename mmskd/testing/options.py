@@ -16,6 +16,8 @@ TRAIN_RESIZE, TRAIN_CROP, TEST_RESIZE = 2, 3, 1
 # ResNet channel widths of the tiny models: stem, then layer1 (x1, x2, x4,
 # x8 for layers 1-4 with BasicBlock).
 TINY_WIDTH = dict(architecture=(16, 8), teacher=(16, 16))
+STUDENT_BASE, TEACHER_BASE = (TINY_WIDTH[role][1]
+                              for role in ('architecture', 'teacher'))
 
 DECODE_HEADS_WITH_C1 = ('DepthwiseSeparableASPPHead', )
 
@@ -40,33 +42,15 @@ def _tiny_segmentor(prefix: str, model: dict, stem: int,
     return options
 
 
-def tiny_seg_options(cfg: Config,
-                     data_root: str,
-                     max_iters: int = 2,
-                     val_interval: int = 2,
-                     image_size: Tuple[int, int] = (64, 128)
-                     ) -> Dict[str, Any]:
-    """Overrides for a few CPU iterations of a segmentation distill config.
-
-    Args:
-        cfg (Config): The loaded config (read to know its head types).
-        data_root (str): A dataset written by ``write_cityscapes_like``.
-        max_iters (int): Training iterations.
-        val_interval (int): Validate and checkpoint every this many iters.
-        image_size (tuple): (height, width) of the generated images.
-
-    Returns:
-        dict: Dotted keys to values, for ``Config.merge_from_dict`` or
-        ``format_cfg_options``.
-    """
+def _data_options(data_root: str, max_iters: int, val_interval: int,
+                  image_size: Tuple[int, int]) -> Dict[str, Any]:
+    """Schedule, logging and dataloader overrides shared by every config."""
     height, width = image_size
     options: Dict[str, Any] = {
         'train_cfg.max_iters': max_iters,
         'train_cfg.val_interval': val_interval,
         'default_hooks.checkpoint.interval': val_interval,
         'default_hooks.logger.interval': 1,
-        'model.teacher_ckpt': None,
-        'model.architecture.data_preprocessor.size': (height, width),
         'train_dataloader.batch_size': 2,
     }
     for split in ('train', 'val', 'test'):
@@ -80,9 +64,98 @@ def tiny_seg_options(cfg: Config,
             options[f'{pipeline}.{TRAIN_CROP}.crop_size'] = (height, width)
         else:
             options[f'{pipeline}.{TEST_RESIZE}.scale'] = (width, height)
+    return options
+
+
+def _distiller_options(model_cfg: dict, num_classes: int) -> Dict[str, Any]:
+    """Tiny widths for the parts of a distill model beside its two models.
+
+    A connector is assumed to map the student's decode-head feature
+    (``decode_head.channels`` wide) to the teacher's, as in every mmskd
+    feature config; a discriminator reads the score maps, whose class count
+    the tiny models keep.
+    """
+    options: Dict[str, Any] = {}
+    connectors = (model_cfg.get('distiller') or {}).get('connectors') or {}
+    for name, connector in connectors.items():
+        prefix = f'model.distiller.connectors.{name}'
+        if 'in_channel' in connector:
+            options[f'{prefix}.in_channel'] = STUDENT_BASE * 2
+        if 'out_channel' in connector:
+            options[f'{prefix}.out_channel'] = TEACHER_BASE * 2
+    if 'in_channels' in (model_cfg.get('discriminator') or {}):
+        options['model.discriminator.in_channels'] = num_classes
+    return options
+
+
+def tiny_seg_options(cfg: Config,
+                     data_root: str,
+                     max_iters: int = 2,
+                     val_interval: int = 2,
+                     image_size: Tuple[int, int] = (64, 128)
+                     ) -> Dict[str, Any]:
+    """Overrides for a few CPU iterations of a segmentation distill config.
+
+    The student and teacher become narrow ResNet-18s (``TINY_WIDTH``), the
+    connectors (student decode-head feature to teacher's) follow their
+    widths, and a ``discriminator.in_channels`` is set to the class count,
+    which stays unchanged.
+
+    Args:
+        cfg (Config): The loaded config (read to know its head types).
+        data_root (str): A dataset in the layout of the config's dataset,
+            e.g. written by ``write_cityscapes_like``.
+        max_iters (int): Training iterations.
+        val_interval (int): Validate and checkpoint every this many iters.
+        image_size (tuple): (height, width) of the generated images.
+
+    Returns:
+        dict: Dotted keys to values, for ``Config.merge_from_dict`` or
+        ``format_cfg_options``.
+    """
+    height, width = image_size
+    options = _data_options(data_root, max_iters, val_interval, image_size)
+    options['model.teacher_ckpt'] = None
+    options['model.architecture.data_preprocessor.size'] = (height, width)
     for role, (stem, base) in TINY_WIDTH.items():
         model = _resolved_model(cfg.model[role])
         options.update(_tiny_segmentor(f'model.{role}', model, stem, base))
+    from mmskd.models.utils import load_model_cfg
+    num_classes = load_model_cfg(
+        cfg.model.architecture).decode_head.num_classes
+    options.update(_distiller_options(cfg.model, num_classes))
+    return options
+
+
+def tiny_model_options(cfg: Config,
+                       data_root: str,
+                       role: str = 'architecture',
+                       max_iters: int = 2,
+                       val_interval: int = 2,
+                       image_size: Tuple[int, int] = (64, 128)
+                       ) -> Dict[str, Any]:
+    """Overrides shrinking a plain model-zoo config like ``tiny_seg_options``.
+
+    The model gets the tiny width of ``role`` in a distill config, so that
+    e.g. a student checkpoint converted from a tiny distill run loads into
+    the student's own mmseg config (``mmseg/.mim/tools/test.py``).
+
+    Args:
+        cfg (Config): A model config such as
+            ``pspnet_r18-d8_4xb2-80k_cityscapes-512x1024.py``.
+        data_root (str): A dataset in the layout of the config's dataset.
+        role (str): ``'architecture'`` (student) or ``'teacher'`` width.
+        max_iters (int): Training iterations.
+        val_interval (int): Validate and checkpoint every this many iters.
+        image_size (tuple): (height, width) of the generated images.
+
+    Returns:
+        dict: Dotted keys to values.
+    """
+    options = _data_options(data_root, max_iters, val_interval, image_size)
+    options['model.data_preprocessor.size'] = tuple(image_size)
+    stem, base = TINY_WIDTH[role]
+    options.update(_tiny_segmentor('model', cfg.model, stem, base))
     return options
 
 

@@ -8,7 +8,9 @@ import torch
 import torch.distributed as dist
 from mmengine.config import Config
 from mmengine.logging import print_log
+from mmengine.registry import MODEL_WRAPPERS
 from mmengine.utils import digit_version
+from torch.nn.parallel import DistributedDataParallel
 
 
 def allow_mmengine_checkpoints() -> bool:
@@ -97,8 +99,12 @@ def setup_cpu_distributed(cfg: Config, launcher: str) -> bool:
         type='MMDistributedDataParallel',
         broadcast_buffers=False,
         find_unused_parameters=cfg.get('find_unused_parameters', False))
-    if wrapper.get('type', 'MMDistributedDataParallel').endswith(
-            'MMDistributedDataParallel'):
+    # mmengine gives every DDP-derived wrapper device_ids=[LOCAL_RANK], which
+    # DDP rejects for CPU modules.
+    wrapper_type = MODEL_WRAPPERS.get(
+        wrapper.get('type', 'MMDistributedDataParallel'))
+    if isinstance(wrapper_type, type) and issubclass(wrapper_type,
+                                                     DistributedDataParallel):
         wrapper['device_ids'] = None
     cfg.model_wrapper_cfg = wrapper
     cfg.env_cfg = dict(cfg.get('env_cfg', {}), dist_cfg=dict(backend='gloo'))
@@ -113,9 +119,10 @@ def setup_cpu_distributed(cfg: Config, launcher: str) -> bool:
 def enable_amp(cfg: Config) -> None:
     """Switch every optimizer wrapper of ``cfg`` to ``AmpOptimWrapper``.
 
-    Handles a single wrapper and the per-module wrappers that
-    ``SeparateOptimWrapperConstructor`` builds (student and critic), each
-    getting its own dynamic loss scale.
+    Handles a single wrapper and the per-module wrappers of the adversarial
+    constructor (student and critic), each getting its own dynamic loss
+    scale. Without CUDA, ``mmskd.CPUAmpOptimWrapper`` (bfloat16 autocast)
+    is used, as mmengine's wrapper needs a GPU.
 
     Args:
         cfg (Config): The config, modified in place.
@@ -128,8 +135,11 @@ def enable_amp(cfg: Config) -> None:
             value for key, value in optim_wrapper.items()
             if isinstance(value, dict) and key != 'constructor'
         ]
+    amp_type = 'AmpOptimWrapper' if torch.cuda.is_available() \
+        else 'mmskd.CPUAmpOptimWrapper'
     for wrapper in wrappers:
-        if wrapper.get('type', 'OptimWrapper') == 'AmpOptimWrapper':
+        if wrapper.get('type', 'OptimWrapper') in ('AmpOptimWrapper',
+                                                   amp_type):
             print_log(
                 'AMP training is already enabled in your config.',
                 logger='current',
@@ -139,5 +149,5 @@ def enable_amp(cfg: Config) -> None:
             raise ValueError(
                 '`--amp` needs `OptimWrapper` optimizer wrappers, but got '
                 f'{wrapper.get("type")}.')
-        wrapper['type'] = 'AmpOptimWrapper'
+        wrapper['type'] = amp_type
         wrapper['loss_scale'] = 'dynamic'

@@ -11,3 +11,5 @@ teacher_ckpt = 'https://download.openmmlab.com/mmsegmentation/v0.5/pspnet/pspnet
 feature_source = 'decode_head.bottleneck'
 student_feature_channels = 128
 teacher_feature_channels = 512
+# Score-map channels, e.g. for a critic that reads the logits.
+num_classes = 19

@@ -1,9 +1,13 @@
 # Copyright (c) mmskd contributors. All rights reserved.
 """Single-teacher distillation for dense prediction."""
-from typing import Dict, List, Optional, Union
+import logging
+from dataclasses import dataclass
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
+from mmengine.logging import print_log
 from mmengine.model import BaseModel
+from mmengine.optim import OptimWrapper, OptimWrapperDict
 from mmengine.registry import DefaultScope
 from mmengine.structures import BaseDataElement
 from mmrazor.models import SingleTeacherDistill
@@ -11,7 +15,9 @@ from mmrazor.models.utils import add_prefix
 from torch import nn
 
 from mmskd.registry import MODELS
-from ..utils import build_architecture, load_teacher_checkpoint
+from ..discriminators import wasserstein_critic_terms
+from ..utils import (all_finite, average_gradients, build_architecture,
+                     frozen, load_teacher_checkpoint, unwrap)
 
 LossResults = Dict[str, torch.Tensor]
 
@@ -19,6 +25,44 @@ LossResults = Dict[str, torch.Tensor]
 # assignment ('tensor'), or only backbone + neck ('extract_feat', enough for
 # FPN-feature terms).
 TEACHER_FORWARDS = ('tensor', 'extract_feat')
+
+# Names of the two optimizer wrappers of adversarial training.
+STUDENT_OPTIM, CRITIC_OPTIM = 'architecture', 'discriminator'
+
+
+@dataclass
+class HolisticSettings:
+    """How the holistic (conditional WGAN-GP) term is fed and trained.
+
+    Args:
+        student_recorder (str): Distiller recorder of the student's maps.
+        teacher_recorder (str): Distiller recorder of the teacher's maps.
+        record_indices (Sequence[int]): Calls of the recorded module to use,
+            one map each (e.g. the FPN levels of a shared head conv).
+            Defaults to ``(0, )``.
+        loss_weight (float): λ2 of the student's term ``-λ2 · D(Q_s)``.
+            Defaults to 0.1 (the paper).
+        gp_weight (float): Weight of the gradient penalty in the critic's
+            loss. Defaults to 10 (the official code).
+        critic_steps (int): Critic updates per student update. Defaults to 1.
+        student_first (bool): Update the student before the critic, as the
+            official code does; False updates the critic first, as the
+            paper lists the steps. Defaults to True.
+    """
+    student_recorder: str
+    teacher_recorder: str
+    record_indices: Sequence[int] = (0, )
+    loss_weight: float = 0.1
+    gp_weight: float = 10.0
+    critic_steps: int = 1
+    student_first: bool = True
+
+    def __post_init__(self) -> None:
+        if isinstance(self.record_indices, int):
+            self.record_indices = (self.record_indices, )
+        if self.critic_steps < 1:
+            raise ValueError(
+                f'critic_steps must be >= 1, got {self.critic_steps}')
 
 
 @MODELS.register_module()
@@ -39,6 +83,14 @@ class StructuredDistill(SingleTeacherDistill):
 
     Validation (``mode='predict'``) runs the student only.
 
+    With a ``discriminator`` and ``holistic`` settings, each ``train_step``
+    also plays the holistic game of structured distillation: the student
+    minimises its task and distill losses ``- λ2 · D(Q_s | I)`` (the critic
+    frozen), and the critic minimises ``D(Q_s | I) - D(Q_t | I) + λ_gp · GP``
+    on detached maps. This needs an ``OptimWrapperDict`` with
+    ``architecture`` and ``discriminator`` wrappers (see
+    ``AdversarialOptimWrapperConstructor``).
+
     Args:
         architecture (dict | BaseModel): The student.
         teacher (dict | BaseModel): The teacher.
@@ -54,6 +106,11 @@ class StructuredDistill(SingleTeacherDistill):
         teacher_module_inplace (bool): Keep in-place ops in the teacher.
             Defaults to False, since in-place ops would overwrite recorded
             tensors.
+        discriminator (dict, optional): The critic of the holistic term,
+            e.g. ``dict(type='HolisticDiscriminator', in_channels=19)``.
+            Defaults to None (no holistic term).
+        holistic (dict, optional): :class:`HolisticSettings` of the holistic
+            term; required with ``discriminator``. Defaults to None.
         data_preprocessor (dict, optional): Defaults to the student's.
         init_cfg (dict, optional): Initialisation config. Defaults to None.
     """
@@ -66,8 +123,16 @@ class StructuredDistill(SingleTeacherDistill):
                  teacher_forward: str = 'tensor',
                  calculate_student_loss: bool = True,
                  teacher_module_inplace: bool = False,
+                 discriminator: Optional[dict] = None,
+                 holistic: Optional[dict] = None,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None) -> None:
+        if (discriminator is None) != (holistic is None):
+            raise ValueError(
+                'The holistic term needs both `discriminator` (the critic) '
+                'and `holistic` (which recorders feed it and its weights); '
+                f'got discriminator={discriminator!r}, '
+                f'holistic={holistic!r}.')
         if teacher_forward not in TEACHER_FORWARDS:
             raise ValueError(f'teacher_forward must be one of '
                              f'{TEACHER_FORWARDS}, but got {teacher_forward!r}')
@@ -85,6 +150,10 @@ class StructuredDistill(SingleTeacherDistill):
                 architecture=student,
                 data_preprocessor=data_preprocessor,
                 init_cfg=init_cfg)
+            self.discriminator = None if discriminator is None else \
+                MODELS.build(discriminator)
+        self.holistic = None if holistic is None else \
+            HolisticSettings(**holistic)
         self.teacher_forward = teacher_forward
         if teacher_ckpt:
             load_teacher_checkpoint(self.teacher, teacher_ckpt)
@@ -102,8 +171,9 @@ class StructuredDistill(SingleTeacherDistill):
     def run_teacher(self, batch_inputs: torch.Tensor,
                     data_samples: Optional[List[BaseDataElement]]) -> None:
         """Run the teacher as far as its recorders need, recording outputs."""
-        self.distiller.set_deliveries_override(False)
-        with self.distiller.teacher_recorders, self.distiller.deliveries:
+        distiller = unwrap(self.distiller)
+        distiller.set_deliveries_override(False)
+        with distiller.teacher_recorders, distiller.deliveries:
             if self.teacher_forward == 'extract_feat':
                 self.teacher.extract_feat(batch_inputs)
             else:
@@ -113,8 +183,9 @@ class StructuredDistill(SingleTeacherDistill):
             self, batch_inputs: torch.Tensor,
             data_samples: Optional[List[BaseDataElement]]) -> LossResults:
         """Run the student in loss mode, recording its outputs."""
-        self.distiller.set_deliveries_override(True)
-        with self.distiller.student_recorders, self.distiller.deliveries:
+        distiller = unwrap(self.distiller)
+        distiller.set_deliveries_override(True)
+        with distiller.student_recorders, distiller.deliveries:
             student_losses = self.student(
                 batch_inputs, data_samples, mode='loss')
         if not self.calculate_student_loss:
@@ -137,6 +208,144 @@ class StructuredDistill(SingleTeacherDistill):
         self.run_teacher(batch_inputs, data_samples)
         losses = self.run_student(batch_inputs, data_samples)
         if not self.distillation_stopped:
-            losses.update(
-                add_prefix(self.distiller.compute_distill_losses(), 'distill'))
+            distill_losses = unwrap(self.distiller).compute_distill_losses()
+            losses.update(add_prefix(distill_losses, 'distill'))
         return losses
+
+    def train_step(self, data: Union[dict, tuple, list],
+                   optim_wrapper: OptimWrapper) -> Dict[str, torch.Tensor]:
+        """One training iteration; with a critic, the alternating updates.
+
+        Args:
+            data (dict | tuple | list): A batch from the dataloader.
+            optim_wrapper (OptimWrapper | OptimWrapperDict): The student's
+                wrapper, or ``architecture`` and ``discriminator`` wrappers
+                when the holistic term is on.
+
+        Returns:
+            dict: The log variables.
+        """
+        if self.discriminator is None:
+            return super().train_step(data, optim_wrapper)
+        student_wrapper, critic_wrapper = self._adversarial_wrappers(
+            optim_wrapper)
+        with student_wrapper.optim_context(self):
+            data = self.data_preprocessor(data, True)
+            losses = self._run_forward(data, mode='loss')
+        image = data['inputs']
+        real_maps, fake_maps = self._holistic_maps()
+        critic_log = dict()
+        if not self.holistic.student_first:
+            critic_log = self._train_critic(critic_wrapper, real_maps,
+                                            fake_maps, image)
+        with student_wrapper.optim_context(self):
+            losses['distill.loss_ho'] = self._student_holistic_loss(
+                fake_maps, image)
+        loss, log_vars = self.parse_losses(losses)
+        self._update(student_wrapper, loss, unwrap(self.distiller))
+        if self.holistic.student_first:
+            critic_log = self._train_critic(critic_wrapper, real_maps,
+                                            fake_maps, image)
+        log_vars.update(critic_log)
+        return log_vars
+
+    @staticmethod
+    def _adversarial_wrappers(
+            optim_wrapper: OptimWrapper) -> Tuple[OptimWrapper, OptimWrapper]:
+        if not isinstance(optim_wrapper, OptimWrapperDict) or \
+                {STUDENT_OPTIM, CRITIC_OPTIM} - set(optim_wrapper.keys()):
+            raise TypeError(
+                'The holistic term trains a critic beside the student and '
+                'needs two optimizers: set `optim_wrapper=dict(constructor='
+                '\'mmskd.AdversarialOptimWrapperConstructor\', '
+                'architecture=dict(...), discriminator=dict(...))` (see '
+                'configs/_base_/methods/skd.py).')
+        return optim_wrapper[STUDENT_OPTIM], optim_wrapper[CRITIC_OPTIM]
+
+    def _holistic_maps(self) -> Tuple[List[torch.Tensor], List[torch.Tensor]]:
+        """The recorded teacher (real) and student (fake) maps per index."""
+        distiller = unwrap(self.distiller)
+        settings = self.holistic
+        real = [
+            distiller.get_record(settings.teacher_recorder, False, index)
+            for index in settings.record_indices
+        ]
+        fake = [
+            distiller.get_record(settings.student_recorder, True, index)
+            for index in settings.record_indices
+        ]
+        for real_map, fake_map in zip(real, fake):
+            if real_map.shape != fake_map.shape:
+                raise ValueError(
+                    'The holistic critic compares teacher and student maps '
+                    f'of one shape, got {tuple(real_map.shape)} (teacher) '
+                    f'and {tuple(fake_map.shape)} (student); record maps of '
+                    'the same size (e.g. both score maps).')
+        return real, fake
+
+    def _student_holistic_loss(self, fake_maps: List[torch.Tensor],
+                               image: torch.Tensor) -> torch.Tensor:
+        """``-λ2 · D(Q_s | I)``, averaged over maps; the critic is frozen.
+
+        The critic runs in float32 outside autocast: its spectral norm and
+        input BatchNorm are sensitive to fp16 ranges, and it is small.
+        """
+        critic = unwrap(self.discriminator)
+        with frozen(critic), torch.autocast(
+                device_type=image.device.type, enabled=False):
+            scores = [
+                critic(fake.float(), image.float()).mean()
+                for fake in fake_maps
+            ]
+        return -self.holistic.loss_weight * torch.stack(scores).mean()
+
+    def _train_critic(self, wrapper: OptimWrapper,
+                      real_maps: List[torch.Tensor],
+                      fake_maps: List[torch.Tensor],
+                      image: torch.Tensor) -> Dict[str, torch.Tensor]:
+        """Update the critic on detached maps; returns its log variables."""
+        critic = unwrap(self.discriminator)
+        log_vars = dict()
+        for _ in range(self.holistic.critic_steps):
+            with wrapper.optim_context(critic):
+                terms = [
+                    wasserstein_critic_terms(critic, real, fake, image)
+                    for real, fake in zip(real_maps, fake_maps)
+                ]
+                score_real = torch.stack([t[0].mean() for t in terms]).mean()
+                score_fake = torch.stack([t[1].mean() for t in terms]).mean()
+                loss_adv = score_fake - score_real
+                loss_gp = self.holistic.gp_weight * torch.stack(
+                    [t[2] for t in terms]).mean()
+                loss = loss_adv + loss_gp
+            log_vars = {
+                'disc.loss_adv': loss_adv.detach(),
+                'disc.loss_gp': loss_gp.detach(),
+                'disc.wdist': (score_real - score_fake).detach(),
+            }
+            if not all_finite(loss):
+                print_log(
+                    f'Skipped a critic update: its loss is {loss.item()} '
+                    '(not finite); the critic keeps its weights.',
+                    logger='current',
+                    level=logging.WARNING)
+                wrapper.zero_grad()
+                continue
+            self._update(wrapper, loss, critic)
+        return log_vars
+
+    @staticmethod
+    def _update(wrapper: OptimWrapper, loss: torch.Tensor,
+                manually_synced: nn.Module) -> None:
+        """``wrapper.update_params`` with an explicit gradient average.
+
+        ``manually_synced`` holds parameters that did not go through a DDP
+        forward (the critic, the connectors); their gradients are averaged
+        over processes before the step. Otherwise the same as
+        ``OptimWrapper.update_params`` (loss scaling, accumulation, AMP).
+        """
+        wrapper.backward(wrapper.scale_loss(loss))
+        if wrapper.should_update():
+            average_gradients(manually_synced)
+            wrapper.step()
+            wrapper.zero_grad()

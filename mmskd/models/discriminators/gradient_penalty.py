@@ -148,3 +148,50 @@ def critic_scores(critic: Critic,
         image = torch.cat([image, image], dim=0)
     scores = critic(maps, image)
     return scores[:n], scores[n:]
+
+
+def wasserstein_critic_terms(critic: Critic,
+                             real: Tensor,
+                             fake: Tensor,
+                             image: Optional[Tensor] = None,
+                             eps: Union[None, float, Tensor] = None
+                             ) -> Tuple[Tensor, Tensor, Tensor]:
+    """Scores of real, fake and the WGAN-GP penalty from ONE critic forward.
+
+    The critic's step needs D(real), D(fake) and the penalty on random
+    interpolates. Scoring the three batches together saves two forwards of a
+    launch-bound network (see :func:`critic_scores`) and, under DDP, keeps
+    the critic to a single forward per backward. The penalty is the one of
+    :func:`gradient_penalty` (same interpolation and norm); BatchNorm layers
+    in train mode see statistics of the joint batch of 3N maps.
+
+    Everything runs in float32 with autocast disabled; ``real``, ``fake``
+    and ``image`` are detached, as this trains the critic only.
+
+    Args:
+        critic (Callable): The critic, ``critic(maps, image) -> (N,)``.
+        real (Tensor): Teacher score maps, (N, C, H, W).
+        fake (Tensor): Student score maps, same shape.
+        image (Tensor, optional): Conditioning images. Defaults to None.
+        eps (float | Tensor, optional): Interpolation weights, for tests.
+            Defaults to None (``U(0, 1)`` per sample).
+
+    Returns:
+        tuple[Tensor, Tensor, Tensor]: ``score_real`` (N,), ``score_fake``
+        (N,) and the unweighted scalar penalty.
+    """
+    _check_pair(real, fake)
+    n = real.size(0)
+    with torch.autocast(device_type=real.device.type, enabled=False):
+        real = real.detach().float()
+        fake = fake.detach().float()
+        weights = _interpolation_weights(eps, real)
+        x_hat = (weights * real + (1.0 - weights) * fake).requires_grad_(True)
+        if image is not None:
+            image = image.detach().float().repeat(3, 1, 1, 1)
+        scores = critic(torch.cat([real, fake, x_hat]), image).float()
+        grad, = torch.autograd.grad(
+            outputs=scores[2 * n:].sum(), inputs=x_hat, create_graph=True)
+        grad_norm = torch.linalg.vector_norm(grad.flatten(1), ord=2, dim=1)
+        penalty = ((grad_norm - 1.0)**2).mean()
+    return scores[:n], scores[n:2 * n], penalty
