@@ -7,4 +7,7 @@ model = dict(
     architecture=_base_.student,
     teacher=_base_.teacher,
     teacher_ckpt=_base_.teacher_ckpt,
+    distiller=dict(
+        student_recorders=dict(feature=dict(source=_base_.feature_source)),
+        teacher_recorders=dict(feature=dict(source=_base_.feature_source))),
     discriminator=dict(in_channels=_base_.num_classes))

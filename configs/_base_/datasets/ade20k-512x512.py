@@ -1,0 +1,8 @@
+# ADE20K 512x512 (150 classes) with mmseg's pipeline and runtime; every mmskd
+# ADE20K config inherits this next to a method and a teacher/student pair.
+# The 80k schedule comes with the method base, as for Cityscapes.
+_base_ = [
+    'mmseg::_base_/datasets/ade20k.py',
+    'mmseg::_base_/default_runtime.py',
+]
+custom_imports = dict(imports=['mmskd'], allow_failed_imports=False)

@@ -1,0 +1,15 @@
+_base_ = [
+    '../_base_/datasets/cityscapes-512x1024.py',
+    '../_base_/methods/skd_pi_pa.py',
+    '../_base_/pairs/'
+    'deeplabv3plus_r101-d8_deeplabv3plus_r18-d8_cityscapes-512x1024.py',
+]
+model = dict(
+    architecture=_base_.student,
+    teacher=_base_.teacher,
+    teacher_ckpt=_base_.teacher_ckpt,
+    # PA compares cosine affinities, so the different channel counts of the
+    # two features need no connector.
+    distiller=dict(
+        student_recorders=dict(feature=dict(source=_base_.feature_source)),
+        teacher_recorders=dict(feature=dict(source=_base_.feature_source))))

@@ -1,0 +1,13 @@
+_base_ = [
+    '../_base_/datasets/ade20k-512x512.py',
+    '../_base_/methods/skd.py',
+    '../_base_/pairs/pspnet_r101-d8_pspnet_r18-d8_ade20k-512x512.py',
+]
+model = dict(
+    architecture=_base_.student,
+    teacher=_base_.teacher,
+    teacher_ckpt=_base_.teacher_ckpt,
+    distiller=dict(
+        student_recorders=dict(feature=dict(source=_base_.feature_source)),
+        teacher_recorders=dict(feature=dict(source=_base_.feature_source))),
+    discriminator=dict(in_channels=_base_.num_classes))

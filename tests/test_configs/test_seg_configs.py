@@ -1,0 +1,185 @@
+# Copyright (c) mmskd contributors. All rights reserved.
+"""Every segmentation config under configs/ trains, validates and names the
+right teacher.
+
+Each leaf config whose ``default_scope`` is 'mmseg' is loaded as users load
+it, shrunk with ``tiny_seg_options`` (plain dotted overrides: narrow ResNet-18
+models, generated data in the layout of its dataset, 1 iteration), trained
+in-process with ``Runner.from_cfg(cfg).train()`` and validated on 2 images.
+Detection configs are tested in tests/test_configs for mmdet.
+"""
+import copy
+import glob
+import json
+import math
+import os.path as osp
+import uuid
+from typing import Dict, Tuple
+from urllib.parse import urlparse
+
+import mmengine.config.config as mmengine_config
+import mmengine.runner.runner as mmengine_runner
+import pytest
+import yaml
+from mmengine.config import Config
+from mmengine.runner import Runner
+
+import mmskd  # noqa: F401  (registers modules, installs the mmrazor fix)
+from mmskd.models.utils import resolve_config_path
+from mmskd.testing import tiny_seg_options, write_cityscapes_like
+from mmskd.testing.ade20k import write_ade20k_like
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+CONFIG_ROOT = osp.join(REPO, 'configs')
+# Small enough for ~1 s per config on 2 CPU cores, large enough for every
+# head: DeepLabV3+ records at 1/4 (8x16), PSP/ASPP heads at 1/8 (4x8).
+IMAGE_SIZE = (32, 64)
+MODEL_ZOO_HOST = 'download.openmmlab.com'
+
+
+def leaf_config_paths() -> list:
+    """Every config under configs/ that is not a base."""
+    paths = glob.glob(osp.join(CONFIG_ROOT, '**', '*.py'), recursive=True)
+    return sorted(
+        path for path in paths
+        if '_base_' not in osp.relpath(path, CONFIG_ROOT).split(osp.sep))
+
+
+def load_seg_configs() -> Dict[str, object]:
+    """Relative path -> loaded Config for the mmseg configs.
+
+    A config that does not load is kept (as its exception) so that its test
+    fails with the reason, whatever its scope.
+    """
+    configs = {}
+    for path in leaf_config_paths():
+        name = osp.relpath(path, CONFIG_ROOT)
+        try:
+            cfg = Config.fromfile(path)
+        except Exception as error:  # reported by the tests below
+            configs[name] = error
+            continue
+        if cfg.get('default_scope') == 'mmseg':
+            configs[name] = cfg
+    return configs
+
+
+SEG_CONFIGS = load_seg_configs()
+
+
+def get_config(name: str) -> Config:
+    cfg = SEG_CONFIGS[name]
+    if isinstance(cfg, Exception):
+        pytest.fail(f'configs/{name} does not load: {cfg!r}')
+    return copy.deepcopy(cfg)
+
+
+@pytest.fixture(scope='module')
+def data_roots(tmp_path_factory) -> Dict[str, str]:
+    """Generated datasets by mmseg dataset type, 2 images per split."""
+    height, width = IMAGE_SIZE
+    size = dict(num_images=2, height=height, width=width)
+    return dict(
+        CityscapesDataset=write_cityscapes_like(
+            str(tmp_path_factory.mktemp('cityscapes')), **size),
+        ADE20KDataset=write_ade20k_like(
+            str(tmp_path_factory.mktemp('ade20k')), **size))
+
+
+@pytest.fixture(scope='module')
+def fast_runner():
+    """Skip the Runner's slow, untested chores: yapf-formatting the config
+    for its log and checkpoints (it stays valid, unformatted Python), and
+    probing compilers for the environment report."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(mmengine_config, 'FormatCode',
+                      lambda text, **kwargs: (text, True))
+        patch.setattr(mmengine_runner, 'collect_env', lambda: {})
+        yield
+
+
+def logged_scalars(log_dir: str) -> Tuple[dict, dict]:
+    """The last train and val records of a run's ``vis_data/scalars.json``."""
+    train, val = {}, {}
+    with open(osp.join(log_dir, 'vis_data', 'scalars.json')) as file:
+        for line in file:
+            record = json.loads(line)
+            # Train records count iterations; val records only have a step.
+            if 'iter' in record:
+                train = record
+            else:
+                val = record
+    return train, val
+
+
+def test_discovers_the_segmentation_zoo():
+    names = set(SEG_CONFIGS)
+    for name in (
+            'cwd/cwd_logits_pspnet_r101-d8_pspnet_r18-d8_4xb2-80k_'
+            'cityscapes-512x1024.py',
+            'cwd/cwd_fea_pspnet_r101-d8_pspnet_r18-d8_4xb2-80k_'
+            'cityscapes-512x1024.py',
+            'skd/skd_pi_pa_pspnet_r101-d8_pspnet_r18-d8_4xb2-80k_'
+            'cityscapes-512x1024.py',
+            'cwd/cwd_logits_deeplabv3plus_r101-d8_deeplabv3plus_r18-d8_4xb2-'
+            '80k_cityscapes-512x1024.py',
+            'cwd/cwd_logits_pspnet_r101-d8_pspnet_r18-d8_4xb4-80k_'
+            'ade20k-512x512.py'):
+        assert name in names
+    assert not any('_base_' in name for name in names)
+
+
+@pytest.mark.parametrize('name', sorted(SEG_CONFIGS))
+def test_trains_and_validates(name, data_roots, fast_runner, tmp_path):
+    cfg = get_config(name)
+    dataset_type = cfg.train_dataloader.dataset.type
+    assert dataset_type in data_roots, f'no generated data for {dataset_type}'
+    cfg.merge_from_dict(
+        tiny_seg_options(
+            cfg,
+            data_roots[dataset_type],
+            max_iters=1,
+            val_interval=1,
+            image_size=IMAGE_SIZE))
+    cfg.work_dir = str(tmp_path)
+    # Runs in one process share mmengine's named singletons (logger, message
+    # hub, visualizer); unique names keep each run's logs its own.
+    run_id = f'{osp.basename(name)[:-3]}_{uuid.uuid4().hex[:8]}'
+    cfg.experiment_name = run_id
+    cfg.visualizer.name = run_id
+
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+
+    train, val = logged_scalars(runner.log_dir)
+    distill = {key: value for key, value in train.items()
+               if key.startswith('distill.')}
+    assert distill, f'no distill.* loss logged: {sorted(train)}'
+    for key, value in distill.items():
+        assert math.isfinite(value), f'{key} = {value}'
+    assert math.isfinite(train['loss'])
+    assert 'mIoU' in val, f'no validation logged: {val}'
+
+
+def model_zoo_weights(cfg_path: str) -> str:
+    """The ``Weights`` URL of a model-zoo config in its metafile."""
+    local = resolve_config_path(cfg_path)
+    stem = osp.splitext(osp.basename(local))[0]
+    with open(osp.join(osp.dirname(local), 'metafile.yaml')) as file:
+        metafile = yaml.safe_load(file)
+    for model in metafile['Models']:
+        if model['Name'] == stem:
+            return model['Weights']
+    raise AssertionError(f'{stem} is not in its metafile')
+
+
+@pytest.mark.parametrize('name', sorted(SEG_CONFIGS))
+def test_teacher_ckpt_is_the_model_zoo_checkpoint(name):
+    model = get_config(name).model
+    url = urlparse(model.teacher_ckpt)
+    assert url.scheme == 'https' and url.netloc == MODEL_ZOO_HOST, \
+        f'teacher_ckpt {model.teacher_ckpt} is not a model-zoo download'
+    expected = model_zoo_weights(model.teacher.cfg_path)
+    assert osp.basename(url.path) == osp.basename(urlparse(expected).path), \
+        f'teacher_ckpt {model.teacher_ckpt} is not the weights of ' \
+        f'{model.teacher.cfg_path} ({expected})'

@@ -1,0 +1,213 @@
+# Copyright (c) mmskd contributors. All rights reserved.
+"""tools/convert_to_student.py, tools/results_table.py and the metafiles."""
+import importlib.util
+import json
+import os.path as osp
+import re
+import sys
+
+import pytest
+import torch
+import yaml
+from conftest import REPO, cli_options, run_command
+from mmengine.config import Config
+from mmengine.utils import get_installed_path
+
+from mmskd.models.utils import resolve_config_path
+from mmskd.testing import tiny_seg_options
+from mmskd.testing.options import tiny_model_options
+
+CWD_FEA = osp.join(
+    REPO, 'configs/cwd/'
+    'cwd_fea_pspnet_r101-d8_pspnet_r18-d8_4xb2-80k_cityscapes-512x1024.py')
+STUDENT = 'mmseg::pspnet/pspnet_r18-d8_4xb2-80k_cityscapes-512x1024.py'
+METAFILES = ('configs/cwd/metafile.yml', 'configs/skd/metafile.yml')
+
+
+def load_tool(name: str):
+    """Import tools/<name>.py, which is a script, not a package module."""
+    spec = importlib.util.spec_from_file_location(
+        name, osp.join(REPO, 'tools', f'{name}.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def output_of(result) -> str:
+    return result.stdout + result.stderr
+
+
+@pytest.fixture(scope='module')
+def distill_checkpoint(cityscapes_root, tmp_path_factory) -> str:
+    """A 2-iteration tiny CWD-feature run (student, teacher, connector)."""
+    work_dir = str(tmp_path_factory.mktemp('cwd_fea'))
+    options = tiny_seg_options(Config.fromfile(CWD_FEA), cityscapes_root)
+    run_command([
+        sys.executable, 'tools/train.py', CWD_FEA, '--work-dir', work_dir,
+        *cli_options(options)
+    ])
+    return osp.join(work_dir, 'iter_2.pth')
+
+
+def test_student_checkpoint_runs_in_mmseg_test_py(distill_checkpoint,
+                                                  cityscapes_root, tmp_path):
+    student_ckpt = str(tmp_path / 'student.pth')
+    result = run_command([
+        sys.executable, 'tools/convert_to_student.py', distill_checkpoint,
+        student_ckpt
+    ])
+    assert 'dropped distiller (' in result.stdout
+    assert 'teacher (' in result.stdout
+
+    # Only tensors and plain values: loads under torch's weights_only
+    # default, with no key of the teacher, connector or algorithm.
+    converted = torch.load(student_ckpt, weights_only=True)
+    keys = list(converted['state_dict'])
+    assert keys and not any(
+        key.startswith(('architecture.', 'teacher.', 'distiller.'))
+        for key in keys)
+    assert 'decode_head.conv_seg.weight' in keys
+    assert converted['meta']['dataset_meta']['classes'][0] == 'road'
+    assert set(converted['meta']['converted_from']['dropped']) >= {
+        'teacher', 'distiller'
+    }
+
+    # mmseg's own test script with the student's own model-zoo config,
+    # shrunk like the distill run; run outside the repo (no mmskd needed).
+    student_cfg = resolve_config_path(STUDENT)
+    options = tiny_model_options(Config.fromfile(student_cfg), cityscapes_root)
+    script = osp.join(
+        get_installed_path('mmsegmentation'), '.mim', 'tools', 'test.py')
+    result = run_command([
+        sys.executable, script, student_cfg, student_ckpt, '--work-dir',
+        str(tmp_path / 'test'), *cli_options(options)
+    ],
+                         cwd=str(tmp_path))
+    log = output_of(result)
+    assert re.search(r'Iter\(test\) .*mIoU: \d', log), log[-2000:]
+    assert 'Load checkpoint from' in log
+    for mismatch in ('do not match exactly', 'missing keys',
+                     'unexpected key'):
+        assert mismatch not in log, log[-3000:]
+
+
+def test_convert_refuses_a_plain_checkpoint(tmp_path):
+    convert = load_tool('convert_to_student')
+    plain = str(tmp_path / 'plain.pth')
+    torch.save(dict(state_dict={'backbone.conv1.weight': torch.zeros(1)}),
+               plain)
+    with pytest.raises(ValueError, match="No tensor starts with"):
+        convert.convert(plain, str(tmp_path / 'out.pth'))
+
+
+def write_run(work_dir, config: str, records: list,
+              file_name: str = 'scalars.json') -> str:
+    """A fake finished run: the dumped config and its logged scalars."""
+    vis_dir = work_dir / '20250101_000000' / 'vis_data'
+    vis_dir.mkdir(parents=True)
+    (work_dir / f'{config}.py').write_text('# dumped config\n')
+    with open(vis_dir / file_name, 'w') as file:
+        for record in records:
+            file.write(json.dumps(record) + '\n')
+    return str(work_dir)
+
+
+def val(step: int, **metrics) -> dict:
+    return dict(metrics, data_time=0.01, time=0.1, step=step)
+
+
+def train(step: int) -> dict:
+    return {'lr': 0.01, 'loss': 1.0, 'distill.loss_cwd': 0.1,
+            'iter': step, 'step': step}
+
+
+def test_results_table(tmp_path):
+    psp = 'cwd_fea_pspnet_r101-d8_pspnet_r18-d8_4xb2-80k_cityscapes-512x1024'
+    dlv3 = 'skd_pi_pa_deeplabv3_r101-d8_deeplabv3_r18-d8_4xb2-80k_' \
+        'cityscapes-512x1024'
+    runs = [
+        write_run(tmp_path / 'run1', psp, [
+            train(8000), val(8000, mIoU=70.0, aAcc=90.0),
+            train(80000), val(80000, mIoU=76.5, aAcc=95.0)
+        ]),
+        # Only the LoggerHook's json log (no scalars.json).
+        write_run(tmp_path / 'run2', dlv3, [val(80000, mIoU=77.9)],
+                  file_name='20250101_000000.json'),
+        # Not in any metafile.
+        write_run(tmp_path / 'run3', 'my_experiment', [val(100, mIoU=12.5)]),
+    ]
+    result = run_command(
+        [sys.executable, 'tools/results_table.py', *runs])
+    lines = result.stdout.strip().splitlines()
+    assert lines[0] == \
+        '| config | teacher | student | distilled | Δ | target |'
+    assert lines[2] == (
+        f'| [{psp}](configs/cwd/{psp}.py) | 79.76 | 74.87 | 76.50 | +1.63 '
+        '| 76.30 (min 75.54) ✓ |')
+    assert lines[3] == (
+        f'| [{dlv3}](configs/skd/{dlv3}.py) | 80.20 | 76.70 | 77.90 | +1.20 '
+        '| 78.20 (min 77.70) ≈ |')
+    assert lines[4] == '| my_experiment | - | - | 12.50 | - | - |'
+    assert 'my_experiment' in result.stderr  # warned: no metafile entry
+
+
+def test_results_table_reads_detection_box_ap(tmp_path):
+    """mmdet logs coco/bbox_mAP as a fraction; metafiles use percent."""
+    name = 'cwd_fpn_gfl_r101_gfl_r50_1x_coco'
+    metafile = dict(Models=[
+        dict(
+            Name=name,
+            Config=f'configs/cwd/{name}.py',
+            Metadata=dict(
+                Teacher=dict(Metrics={'box AP': 44.7}),
+                Student=dict(Metrics={'box AP': 40.2})),
+            Results=[
+                dict(
+                    Task='Object Detection',
+                    Dataset='COCO',
+                    Metrics={'Target box AP': 41.9})
+            ])
+    ])
+    (tmp_path / 'metafile.yml').write_text(yaml.safe_dump(metafile))
+    index = tmp_path / 'model-index.yml'
+    index.write_text(yaml.safe_dump(dict(Import=['metafile.yml'])))
+    run = write_run(tmp_path / 'run', name,
+                    [val(12, **{'coco/bbox_mAP': 0.415, 'coco/bbox_mAP_50':
+                                0.6})])
+    result = run_command([
+        sys.executable, 'tools/results_table.py', run, '--model-index',
+        str(index)
+    ])
+    assert result.stdout.strip().splitlines()[2] == (
+        f'| [{name}](configs/cwd/{name}.py) | 44.70 | 40.20 | 41.50 | +1.30 '
+        '| 41.90 ✗ |')
+
+
+def test_model_index_imports_the_metafiles():
+    with open(osp.join(REPO, 'model-index.yml')) as file:
+        imports = yaml.safe_load(file)['Import']
+    for metafile in METAFILES:
+        assert metafile in imports
+
+
+@pytest.mark.parametrize('metafile', METAFILES)
+def test_metafile_entries_match_their_configs(metafile):
+    with open(osp.join(REPO, metafile)) as file:
+        content = yaml.safe_load(file)
+    collections = {collection['Name'] for collection in content['Collections']}
+    for entry in content['Models']:
+        assert entry['In Collection'] in collections
+        config = osp.join(REPO, entry['Config'])
+        assert osp.isfile(config), f'{entry["Name"]}: no {entry["Config"]}'
+        assert osp.basename(config) == f'{entry["Name"]}.py'
+        model = Config.fromfile(config).model
+        teacher = entry['Metadata']['Teacher']
+        assert teacher['Config'] == model.teacher.cfg_path
+        assert teacher['Weights'] == model.teacher_ckpt
+        student = entry['Metadata']['Student']
+        if student['Config'].startswith('mmseg::'):
+            assert student['Config'] == model.architecture.cfg_path
+        else:  # a student built from overrides, kept in the pair base
+            assert osp.isfile(osp.join(REPO, student['Config']))
+        assert entry['Results'][0]['Task'] == 'Semantic Segmentation'
+        assert entry['Weights'] is None  # nothing trained yet
