@@ -1,0 +1,294 @@
+# Copyright (c) mmskd contributors. All rights reserved.
+"""Every detection config under configs/ trains, validates, names the right
+teacher and trains its student on the student's own model-zoo recipe.
+
+Each leaf config whose ``default_scope`` is 'mmdet' is loaded as users load
+it, shrunk with ``tiny_det_options`` (plain dotted overrides: narrow
+ResNet models, 2 generated COCO-layout images, 1 iteration), trained
+in-process with ``Runner.from_cfg(cfg).train()`` and validated with
+CocoMetric on 2 images. Segmentation configs are tested in
+test_seg_configs.py.
+"""
+import copy
+import glob
+import json
+import math
+import os.path as osp
+import uuid
+from typing import Any, Dict, Tuple
+from urllib.parse import urlparse
+
+import mmengine.config.config as mmengine_config
+import mmengine.runner.runner as mmengine_runner
+import pytest
+import yaml
+from mmengine.config import Config
+from mmengine.runner import Runner
+
+import mmskd  # noqa: F401  (registers modules, installs the mmrazor fix)
+from mmskd.models.utils import load_model_cfg, resolve_config_path
+from mmskd.testing.detection import tiny_det_options, write_coco_like
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+CONFIG_ROOT = osp.join(REPO, 'configs')
+MODEL_ZOO_HOST = 'download.openmmlab.com'
+
+
+def leaf_config_paths() -> list:
+    """Every config under configs/ that is not a base."""
+    paths = glob.glob(osp.join(CONFIG_ROOT, '**', '*.py'), recursive=True)
+    return sorted(
+        path for path in paths
+        if '_base_' not in osp.relpath(path, CONFIG_ROOT).split(osp.sep))
+
+
+def load_det_configs() -> Dict[str, object]:
+    """Relative path -> loaded Config for the mmdet configs.
+
+    A config that does not load is kept (as its exception) so that its test
+    fails with the reason, whatever its scope.
+    """
+    configs = {}
+    for path in leaf_config_paths():
+        name = osp.relpath(path, CONFIG_ROOT)
+        try:
+            cfg = Config.fromfile(path)
+        except Exception as error:  # reported by the tests below
+            configs[name] = error
+            continue
+        if cfg.get('default_scope') == 'mmdet':
+            configs[name] = cfg
+    return configs
+
+
+DET_CONFIGS = load_det_configs()
+
+
+def get_config(name: str) -> Config:
+    cfg = DET_CONFIGS[name]
+    if isinstance(cfg, Exception):
+        pytest.fail(f'configs/{name} does not load: {cfg!r}')
+    return copy.deepcopy(cfg)
+
+
+@pytest.fixture(scope='module')
+def coco_root(tmp_path_factory) -> str:
+    """A generated COCO-layout dataset: 2 train and 2 val 128x96 images."""
+    return write_coco_like(str(tmp_path_factory.mktemp('coco')))
+
+
+@pytest.fixture(scope='module')
+def fast_runner():
+    """Skip the Runner's slow, untested chores: yapf-formatting the config
+    for its log and checkpoints (it stays valid, unformatted Python), and
+    probing compilers for the environment report."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(mmengine_config, 'FormatCode',
+                      lambda text, **kwargs: (text, True))
+        patch.setattr(mmengine_runner, 'collect_env', lambda: {})
+        yield
+
+
+def logged_scalars(log_dir: str) -> Tuple[dict, dict]:
+    """The last train and val records of a run's ``vis_data/scalars.json``."""
+    train, val = {}, {}
+    with open(osp.join(log_dir, 'vis_data', 'scalars.json')) as file:
+        for line in file:
+            record = json.loads(line)
+            if any(key == 'lr' or key.endswith('.lr') for key in record):
+                train = record
+            else:
+                val = record
+    return train, val
+
+
+def test_discovers_the_detection_zoo():
+    names = set(DET_CONFIGS)
+    for name in ('cwd/cwd_fpn_retinanet_r101_retinanet_r50_2x_coco.py',
+                 'cwd/cwd_fpn_fcos_r101-caffe_fcos_r50-caffe_ms-2x_coco.py',
+                 'cwd/cwd_fpn_reppoints_x101-dcn_reppoints_r50_2x_coco.py',
+                 'cwd/cwd_fpn_gfl_r101_gfl_r50_1x_coco.py',
+                 'skd/skd_fpn_fcos_r101-caffe_fcos_r50-caffe_ms-2x_coco.py'):
+        assert name in names
+    assert not any('_base_' in name for name in names)
+
+
+def check_fpn_levels(runner: Runner, train: dict) -> None:
+    """Every level of the neck is its own term, on maps of its own size.
+
+    The recorders still hold the last training step's tensors, so the terms
+    recomputed from them must equal the logged ones, and the student and
+    teacher maps of each level must have that level's size. The holistic
+    critic, where there is one, scores one map per level.
+    """
+    distiller = runner.model.distiller
+    for name, value in distiller.compute_distill_losses().items():
+        assert train[f'distill.{name}'] == pytest.approx(
+            value.item(), rel=1e-4, abs=1e-6), name
+    levels: Dict[Tuple[str, bool], Dict[int, tuple]] = {}
+    for mapping in distiller.loss_forward_mappings.values():
+        for spec in mapping.values():
+            if spec.get('data_idx') is None:
+                continue
+            record = distiller.get_record(
+                spec['recorder'], spec['from_student'],
+                spec.get('record_idx', 0), spec['data_idx'])
+            levels.setdefault((spec['recorder'], spec['from_student']),
+                              {})[spec['data_idx']] = tuple(record.shape[-2:])
+    neck_recorders = {
+        name
+        for name, recorder in distiller.student_recorders.recorders.items()
+        if getattr(recorder, 'source', None) == 'neck'
+    }
+    num_levels = runner.model.student.neck.num_outs
+    for (recorder, from_student), sizes in levels.items():
+        assert len(set(sizes.values())) == len(sizes), \
+            f'levels of {recorder} share a size: {sizes}'
+        if recorder in neck_recorders:
+            assert sorted(sizes) == list(range(num_levels)), \
+                f'not every FPN level is distilled: {sorted(sizes)}'
+            # The student's and the teacher's maps of a level match.
+            assert sizes == levels[(recorder, not from_student)]
+    holistic = getattr(runner.model, 'holistic', None)
+    if holistic is not None:  # one score map per level for the critic
+        sizes = [
+            tuple(
+                distiller.get_record(holistic.student_recorder, True,
+                                     index).shape[-2:])
+            for index in holistic.record_indices
+        ]
+        assert len(set(sizes)) == len(sizes), sizes
+
+
+@pytest.mark.parametrize('name', sorted(DET_CONFIGS))
+def test_trains_and_validates(name, coco_root, fast_runner, tmp_path):
+    cfg = get_config(name)
+    cfg.merge_from_dict(tiny_det_options(cfg, coco_root))
+    cfg.work_dir = str(tmp_path)
+    # Runs in one process share mmengine's named singletons (logger, message
+    # hub, visualizer); unique names keep each run's logs its own.
+    run_id = f'{osp.basename(name)[:-3]}_{uuid.uuid4().hex[:8]}'
+    cfg.experiment_name = run_id
+    cfg.visualizer.name = run_id
+
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+
+    train, val = logged_scalars(runner.log_dir)
+    distill = {
+        key: value
+        for key, value in train.items() if key.startswith('distill.')
+    }
+    assert distill, f'no distill.* loss logged: {sorted(train)}'
+    for key, value in distill.items():
+        assert math.isfinite(value), f'{key} = {value}'
+    assert math.isfinite(train['loss'])
+    assert 'coco/bbox_mAP' in val, f'no validation logged: {val}'
+    check_fpn_levels(runner, train)
+
+
+def mmdet_metafile_entry(cfg_path: str) -> dict:
+    """The entry of a model-zoo config in its mmdet ``metafile.yml``."""
+    local = resolve_config_path(cfg_path)
+    with open(osp.join(osp.dirname(local), 'metafile.yml')) as file:
+        metafile = yaml.safe_load(file)
+    relative = cfg_path.split('::', 1)[-1]
+    for model in metafile['Models']:
+        if model['Config'] == f'configs/{relative}':
+            return model
+    raise AssertionError(f'{cfg_path} is not in its metafile')
+
+
+@pytest.mark.parametrize('name', sorted(DET_CONFIGS))
+def test_teacher_ckpt_is_the_model_zoo_checkpoint(name):
+    model = get_config(name).model
+    url = urlparse(model.teacher_ckpt)
+    assert url.scheme == 'https' and url.netloc == MODEL_ZOO_HOST, \
+        f'teacher_ckpt {model.teacher_ckpt} is not a model-zoo download'
+    expected = mmdet_metafile_entry(model.teacher.cfg_path)['Weights']
+    assert model.teacher_ckpt == expected, \
+        f'teacher_ckpt {model.teacher_ckpt} is not the weights of ' \
+        f'{model.teacher.cfg_path} ({expected})'
+
+
+def plain(value: Any) -> Any:
+    """A config value as plain data, without registry scopes and unset
+    ``backend_args``, and with tuples as lists."""
+    if isinstance(value, dict):
+        return {
+            key: plain(item)
+            for key, item in value.items() if key != '_scope_' and not (
+                key == 'backend_args' and item is None)
+        }
+    if isinstance(value, (list, tuple)):
+        return [plain(item) for item in value]
+    return value
+
+
+@pytest.mark.parametrize('name', sorted(DET_CONFIGS))
+def test_student_trains_on_its_model_zoo_recipe(name):
+    """Data, schedule and optimizer are those of the student's own config,
+    so the distilled student compares with its model-zoo AP."""
+    cfg = get_config(name)
+    zoo = Config.fromfile(resolve_config_path(cfg.model.architecture.cfg_path))
+    for loader in ('train_dataloader', 'val_dataloader'):
+        assert plain(cfg[loader].dataset.pipeline) == plain(
+            zoo[loader].dataset.pipeline), loader
+        assert cfg[loader].batch_size == zoo[loader].batch_size, loader
+    assert cfg.train_cfg.max_epochs == zoo.train_cfg.max_epochs
+    assert plain(cfg.param_scheduler) == plain(zoo.param_scheduler)
+    optim = cfg.optim_wrapper
+    if 'architecture' in optim:  # adversarial: the student's own wrapper
+        optim = optim.architecture
+    for key in ('optimizer', 'paramwise_cfg', 'clip_grad'):
+        assert plain(optim.get(key)) == plain(zoo.optim_wrapper.get(key)), key
+
+
+@pytest.mark.parametrize('name', sorted(DET_CONFIGS))
+def test_teacher_and_student_normalise_alike(name):
+    """The teacher sees the student's preprocessed batch."""
+    model = get_config(name).model
+    student = load_model_cfg(model.architecture).data_preprocessor
+    teacher = load_model_cfg(model.teacher).data_preprocessor
+    assert plain(student) == plain(teacher)
+
+
+def metafile_entries() -> Dict[str, dict]:
+    """Entries by config path, from the metafiles model-index.yml imports."""
+    with open(osp.join(REPO, 'model-index.yml')) as file:
+        index = yaml.safe_load(file)
+    entries = {}
+    for relative in index['Import']:
+        path = osp.join(REPO, relative)
+        if not osp.isfile(path):
+            continue
+        with open(path) as file:
+            for entry in yaml.safe_load(file).get('Models') or []:
+                entries[entry['Config']] = entry
+    return entries
+
+
+def box_ap(entry: dict) -> float:
+    for result in entry['Results']:
+        if result['Task'] == 'Object Detection':
+            return result['Metrics']['box AP']
+    raise AssertionError(f'{entry["Name"]} reports no box AP')
+
+
+@pytest.mark.parametrize('name', sorted(DET_CONFIGS))
+def test_metafile_entry_matches_the_config(name):
+    entry = metafile_entries().get(f'configs/{name}')
+    assert entry, f'configs/{name} has no entry in the metafiles that ' \
+        'model-index.yml imports'
+    assert entry['Name'] == osp.basename(name)[:-3]
+    cfg = get_config(name)
+    metadata = entry['Metadata']
+    assert metadata['Epochs'] == cfg.train_cfg.max_epochs
+    for role, key in (('Teacher', 'teacher'), ('Student', 'architecture')):
+        cfg_path = cfg.model[key].cfg_path
+        zoo = mmdet_metafile_entry(cfg_path)
+        assert metadata[role]['Config'] == cfg_path, role
+        assert metadata[role]['Weights'] == zoo['Weights'], role
+        assert metadata[role]['Metrics']['box AP'] == box_ap(zoo), role
+    goals = entry['Results'][0]['Metrics']
+    assert goals['Target box AP'] > metadata['Student']['Metrics']['box AP']
