@@ -14,7 +14,7 @@ from torch.nn.parallel import DistributedDataParallel
 
 
 def allow_mmengine_checkpoints() -> bool:
-    """Let ``--resume`` and ``load_from`` read mmengine checkpoints on torch>=2.6.
+    """Let ``--resume``/``load_from`` read mmengine checkpoints on torch>=2.6.
 
     torch 2.6 made ``torch.load`` default to ``weights_only=True``. mmengine
     0.10.7 calls ``torch.load`` without the argument, and its checkpoints

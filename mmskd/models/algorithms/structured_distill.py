@@ -134,8 +134,9 @@ class StructuredDistill(SingleTeacherDistill):
                 f'got discriminator={discriminator!r}, '
                 f'holistic={holistic!r}.')
         if teacher_forward not in TEACHER_FORWARDS:
-            raise ValueError(f'teacher_forward must be one of '
-                             f'{TEACHER_FORWARDS}, but got {teacher_forward!r}')
+            raise ValueError(
+                f'teacher_forward must be one of {TEACHER_FORWARDS}, but got '
+                f'{teacher_forward!r}')
         student = build_architecture(architecture)
         teacher = build_architecture(teacher)
         distiller = dict(distiller)

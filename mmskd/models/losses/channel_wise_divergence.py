@@ -1,14 +1,13 @@
 # Copyright (c) mmskd contributors. All rights reserved.
-import torch.nn as nn
 import torch.nn.functional as F
 from torch import Tensor
 
 from mmskd.registry import MODELS
-from .utils import autocast_disabled, prepare_pair, validate_tau
+from .softmax_divergence import SoftmaxDivergence
 
 
 @MODELS.register_module()
-class ChannelWiseDivergence(nn.Module):
+class ChannelWiseDivergence(SoftmaxDivergence):
     """Channel-wise distillation (CWD) for dense prediction.
 
     `Channel-wise Knowledge Distillation for Dense Prediction
@@ -38,42 +37,25 @@ class ChannelWiseDivergence(nn.Module):
             mismatch raises a ValueError. Defaults to False.
     """
 
-    def __init__(self,
-                 tau: float = 1.0,
-                 loss_weight: float = 1.0,
-                 resize_student: bool = False) -> None:
-        super().__init__()
-        self.tau = validate_tau(tau)
-        self.loss_weight = float(loss_weight)
-        self.resize_student = bool(resize_student)
-
-    def forward(self, preds_S: Tensor, preds_T: Tensor) -> Tensor:
-        """Compute the weighted channel-wise KL divergence.
+    def divergence(self, scaled_S: Tensor, scaled_T: Tensor) -> Tensor:
+        """KL(teacher || student) per (sample, channel) over H*W, averaged.
 
         Args:
-            preds_S (Tensor): Student map of shape (N, C, Hs, Ws).
-            preds_T (Tensor): Teacher map of shape (N, C, H, W). It is
-                detached; no gradient reaches the teacher.
+            scaled_S (Tensor): Student map divided by tau, (N, C, H, W).
+            scaled_T (Tensor): Teacher map divided by tau, (N, C, H, W).
 
         Returns:
-            Tensor: The scalar float32 loss.
+            Tensor: The sum of the N*C divergences divided by N*C.
         """
-        with autocast_disabled(preds_S.device):
-            preds_S, preds_T = prepare_pair(preds_S, preds_T,
-                                            self.resize_student,
-                                            type(self).__name__)
-            self._check_channels(preds_S, preds_T)
-            num_maps = preds_S.shape[0] * preds_S.shape[1]
-            # One row per (sample, channel); the softmax runs over H * W.
-            log_prob_S = F.log_softmax(preds_S.flatten(2) / self.tau, dim=2)
-            log_prob_T = F.log_softmax(preds_T.flatten(2) / self.tau, dim=2)
-            kl_sum = F.kl_div(
-                log_prob_S, log_prob_T, reduction='sum', log_target=True)
-            loss = self.tau**2 * kl_sum / num_maps
-        return self.loss_weight * loss
+        num_maps = scaled_S.shape[0] * scaled_S.shape[1]
+        # One row per (sample, channel); the softmax runs over H * W.
+        log_prob_S = F.log_softmax(scaled_S.flatten(2), dim=2)
+        log_prob_T = F.log_softmax(scaled_T.flatten(2), dim=2)
+        kl_sum = F.kl_div(
+            log_prob_S, log_prob_T, reduction='sum', log_target=True)
+        return kl_sum / num_maps
 
-    @staticmethod
-    def _check_channels(preds_S: Tensor, preds_T: Tensor) -> None:
+    def check_inputs(self, preds_S: Tensor, preds_T: Tensor) -> None:
         """Check that student channel c can be matched to teacher channel c.
 
         Args:

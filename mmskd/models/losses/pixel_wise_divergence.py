@@ -1,14 +1,13 @@
 # Copyright (c) mmskd contributors. All rights reserved.
-import torch.nn as nn
 import torch.nn.functional as F
 from torch import Tensor
 
 from mmskd.registry import MODELS
-from .utils import autocast_disabled, prepare_pair, validate_tau
+from .softmax_divergence import SoftmaxDivergence
 
 
 @MODELS.register_module()
-class PixelWiseDivergence(nn.Module):
+class PixelWiseDivergence(SoftmaxDivergence):
     """Pixel-wise distillation (PI) of structured knowledge distillation.
 
     `Structured Knowledge Distillation for Semantic Segmentation
@@ -37,43 +36,26 @@ class PixelWiseDivergence(nn.Module):
             mismatch raises a ValueError. Defaults to False.
     """
 
-    def __init__(self,
-                 tau: float = 1.0,
-                 loss_weight: float = 1.0,
-                 resize_student: bool = False) -> None:
-        super().__init__()
-        self.tau = validate_tau(tau)
-        self.loss_weight = float(loss_weight)
-        self.resize_student = bool(resize_student)
-
-    def forward(self, preds_S: Tensor, preds_T: Tensor) -> Tensor:
-        """Compute the weighted pixel-wise KL divergence.
+    def divergence(self, scaled_S: Tensor, scaled_T: Tensor) -> Tensor:
+        """KL(teacher || student) over classes, averaged over N*H*W pixels.
 
         Args:
-            preds_S (Tensor): Student logits of shape (N, C, Hs, Ws).
-            preds_T (Tensor): Teacher logits of shape (N, C, H, W). They are
-                detached; no gradient reaches the teacher.
+            scaled_S (Tensor): Student logits divided by tau, (N, C, H, W).
+            scaled_T (Tensor): Teacher logits divided by tau, (N, C, H, W).
 
         Returns:
-            Tensor: The scalar float32 loss.
+            Tensor: The mean per-pixel divergence.
         """
-        with autocast_disabled(preds_S.device):
-            preds_S, preds_T = prepare_pair(preds_S, preds_T,
-                                            self.resize_student,
-                                            type(self).__name__)
-            self._check_classes(preds_S, preds_T)
-            log_prob_S = F.log_softmax(preds_S / self.tau, dim=1)
-            log_prob_T = F.log_softmax(preds_T / self.tau, dim=1)
-            # Per-element KL terms p_T * (log p_T - log p_S), computed from
-            # log-probabilities so that p_T -> 0 gives 0 and not NaN.
-            kl_per_pixel = F.kl_div(
-                log_prob_S, log_prob_T, reduction='none',
-                log_target=True).sum(dim=1)
-            loss = self.tau**2 * kl_per_pixel.mean()
-        return self.loss_weight * loss
+        log_prob_S = F.log_softmax(scaled_S, dim=1)
+        log_prob_T = F.log_softmax(scaled_T, dim=1)
+        # Per-element KL terms p_T * (log p_T - log p_S), computed from
+        # log-probabilities so that p_T -> 0 gives 0 and not NaN.
+        kl_per_pixel = F.kl_div(
+            log_prob_S, log_prob_T, reduction='none',
+            log_target=True).sum(dim=1)
+        return kl_per_pixel.mean()
 
-    @staticmethod
-    def _check_classes(preds_S: Tensor, preds_T: Tensor) -> None:
+    def check_inputs(self, preds_S: Tensor, preds_T: Tensor) -> None:
         """Check that student and teacher predict the same classes.
 
         Args:

@@ -12,7 +12,7 @@ from torch import nn
 
 
 def resolve_config_path(cfg_path: str) -> str:
-    """Turn ``'mmseg::pspnet/x.py'`` into the file inside the installed package.
+    """Turn ``'mmseg::pspnet/x.py'`` into the file in the installed package.
 
     Unlike ``mmengine.hub.get_config`` this never tries to ``pip install`` a
     missing package (which hangs on an offline cluster node).

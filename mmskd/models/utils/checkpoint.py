@@ -53,7 +53,8 @@ def load_teacher_checkpoint(teacher: nn.Module, path: str) -> None:
     ]
     if len(matched) * 2 < len(expected):
         raise ValueError(
-            f'Teacher checkpoint {path!r} does not fit the teacher model: only '
+            f'Teacher checkpoint {path!r} does not fit the teacher model: '
+            'only '
             f'{len(matched)} of its {len(expected)} tensors match by name and '
             'shape. Check that `teacher` and `teacher_ckpt` name the same '
             'model-zoo config.')
