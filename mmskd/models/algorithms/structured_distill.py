@@ -16,8 +16,8 @@ from torch import nn
 
 from mmskd.registry import MODELS
 from ..discriminators import wasserstein_critic_terms
-from ..utils import (all_finite, average_gradients, build_architecture,
-                     frozen, load_teacher_checkpoint, unwrap)
+from ..utils import (all_finite, average_gradients, build_architecture, frozen,
+                     load_teacher_checkpoint, unwrap)
 
 LossResults = Dict[str, torch.Tensor]
 
