@@ -68,14 +68,42 @@ def test_amp(options, tmp_path):
     assert_holistic_training(log, 2, 2)
 
 
-def test_dist_train_two_gloo_processes(options, tmp_path):
-    result = run_command(
-        [
-            'bash', 'tools/dist_train.sh', SKD, '2', '--work-dir',
-            str(tmp_path / 'work'), *cli_options(options)
-        ],
-        env=dict(PORT=str(random.randint(20000, 40000))))
-    log = result.stdout + result.stderr
+def test_dist_train_two_gloo_processes_then_resume(options, tmp_path):
+    work_dir = str(tmp_path / 'work')
+
+    def dist_train(*extra: str, max_iters: int) -> str:
+        result = run_command(
+            [
+                'bash', 'tools/dist_train.sh', SKD, '2', '--work-dir',
+                work_dir, *extra, *cli_options(
+                    dict(options, **{'train_cfg.max_iters': max_iters}))
+            ],
+            env=dict(PORT=str(random.randint(20000, 40000))))
+        return result.stdout + result.stderr
+
+    log = dist_train(max_iters=2)
     assert 'Distributed training: True' in log
     assert "type='MMSeparateDistributedDataParallel'" in log
     assert_holistic_training(log, 2, 2)
+    log = dist_train('--resume', max_iters=4)
+    assert 'resumed epoch: 0, iter: 2' in log
+    assert_holistic_training(log, 4, 4)
+
+
+@pytest.mark.parametrize('method', ['skd_pi_pa', 'skd_cwd'])
+def test_other_skd_configs_through_train_py(method, cityscapes_root,
+                                            tmp_path):
+    config = SKD.replace('/skd_pspnet', f'/{method}_pspnet')
+    options = tiny_seg_options(Config.fromfile(config), cityscapes_root)
+    result = run_command([
+        sys.executable, 'tools/train.py', config, '--work-dir',
+        str(tmp_path / 'work'), *cli_options(options)
+    ])
+    log = result.stdout + result.stderr
+    last = re.findall(r'Iter\(train\) \[2/2\].*', log)[-1]
+    expected = dict(
+        skd_pi_pa=('distill.loss_pi', 'distill.loss_pa'),
+        skd_cwd=('distill.loss_pi', 'distill.loss_cwd') + HOLISTIC_KEYS)
+    for key in expected[method]:
+        assert re.search(rf'{re.escape(key)}: -?\d', last), key
+    assert re.search(r'Iter\(val\) .*mIoU: \d', log)
