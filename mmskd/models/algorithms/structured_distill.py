@@ -26,6 +26,46 @@ LossResults = Dict[str, torch.Tensor]
 # FPN-feature terms).
 TEACHER_FORWARDS = ('tensor', 'extract_feat')
 
+# Model families whose student/teacher pairs mmskd distils, by base class.
+SUPPORTED_FAMILIES = {
+    'mmseg segmentor': ('mmseg.models.segmentors.base', 'BaseSegmentor'),
+    'mmdet detector': ('mmdet.models.detectors.base', 'BaseDetector'),
+}
+
+
+def model_family(model: nn.Module) -> Optional[str]:
+    """The supported family ``model`` belongs to, or None."""
+    import importlib
+    for family, (module, name) in SUPPORTED_FAMILIES.items():
+        try:
+            base = getattr(importlib.import_module(module), name)
+        except ImportError:  # that OpenMMLab package is not installed
+            continue
+        if isinstance(model, base):
+            return family
+    return None
+
+
+def check_pair_families(student: nn.Module, teacher: nn.Module) -> None:
+    """Refuse models mmskd cannot distil, with what it supports instead."""
+    families = [model_family(student), model_family(teacher)]
+    for role, model, family in zip(('student', 'teacher'),
+                                   (student, teacher), families):
+        if family is None:
+            raise TypeError(
+                f'The {role} is a {type(model).__name__}, which mmskd does '
+                'not distil: it supports ' +
+                ' and '.join(SUPPORTED_FAMILIES) +
+                ' models (e.g. an mmseg EncoderDecoder or an mmdet '
+                'RetinaNet). Point `architecture`/`teacher` at such a '
+                'config.')
+    if families[0] != families[1]:
+        raise TypeError(
+            f'The student is an {families[0]} ({type(student).__name__}) '
+            f'but the teacher an {families[1]} ({type(teacher).__name__}); '
+            'distillation needs both from the same task.')
+
+
 # Names of the two optimizer wrappers of adversarial training.
 STUDENT_OPTIM, CRITIC_OPTIM = 'architecture', 'discriminator'
 
@@ -139,6 +179,7 @@ class StructuredDistill(SingleTeacherDistill):
                 f'{teacher_forward!r}')
         student = build_architecture(architecture)
         teacher = build_architecture(teacher)
+        check_pair_families(student, teacher)
         distiller = dict(distiller)
         distiller.setdefault('type', 'StructuredDistiller')
         with DefaultScope.overwrite_default_scope('mmskd'):

@@ -161,3 +161,29 @@ def test_invalid_teacher_forward(cfg):
     cfg.model.teacher_forward = 'loss'
     with pytest.raises(ValueError, match='teacher_forward'):
         build(cfg)
+
+
+def test_unsupported_model_family_is_refused(cfg):
+    from mmengine.model import BaseModel
+
+    class PoseEstimator(BaseModel):  # neither a segmentor nor a detector
+
+        def forward(self, *args, **kwargs):
+            pass
+
+    model_cfg = copy.deepcopy(cfg.model)
+    model_cfg.pop('_scope_')
+    model_cfg.pop('type')
+    model_cfg.teacher = PoseEstimator()
+    init_default_scope(cfg.default_scope)
+    with pytest.raises(TypeError, match='PoseEstimator, which mmskd does '
+                       'not distil: it supports mmseg segmentor and mmdet'):
+        StructuredDistill(**model_cfg)
+
+
+def test_teacher_from_another_task_is_refused(cfg):
+    cfg.model.teacher = dict(
+        cfg_path='mmdet::retinanet/retinanet_r18_fpn_1x_coco.py',
+        backbone=dict(init_cfg=None))
+    with pytest.raises(TypeError, match='same task'):
+        build(cfg)
