@@ -6,14 +6,14 @@ import os
 import os.path as osp
 import sys
 
-from mmengine.config import Config, DictAction
+from mmengine.config import DictAction
 from mmengine.logging import print_log
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 from mmskd.utils import (allow_mmengine_checkpoints, enable_amp,  # noqa: E402
-                         setup_cpu_distributed)
+                         load_config, setup_cpu_distributed)
 
 
 def parse_args() -> argparse.Namespace:
@@ -51,17 +51,8 @@ def parse_args() -> argparse.Namespace:
 def main() -> None:
     args = parse_args()
     allow_mmengine_checkpoints()
-    cfg = Config.fromfile(args.config)
-    cfg.launcher = args.launcher
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
-
-    # work_dir priority: CLI > config > config file name
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir', None) is None:
-        cfg.work_dir = osp.join('./work_dirs',
-                                osp.splitext(osp.basename(args.config))[0])
+    cfg = load_config(args.config, args.cfg_options, args.launcher,
+                      args.work_dir)
     if args.amp:
         enable_amp(cfg)
     cfg.resume = args.resume

@@ -2,7 +2,8 @@
 """Launch helpers shared by ``tools/train.py`` and ``tools/test.py``."""
 import logging
 import os
-from typing import Any
+import os.path as osp
+from typing import Any, Optional
 
 import torch
 import torch.distributed as dist
@@ -11,6 +12,34 @@ from mmengine.logging import print_log
 from mmengine.registry import MODEL_WRAPPERS
 from mmengine.utils import digit_version
 from torch.nn.parallel import DistributedDataParallel
+
+
+def load_config(config: str,
+                cfg_options: Optional[dict] = None,
+                launcher: str = 'none',
+                work_dir: Optional[str] = None) -> Config:
+    """Load a config the way the mm ``tools/{train,test}.py`` scripts do.
+
+    Args:
+        config (str): Path of the config file.
+        cfg_options (dict, optional): ``--cfg-options`` overrides.
+        launcher (str): The ``--launcher`` argument. Defaults to 'none'.
+        work_dir (str, optional): ``--work-dir``; otherwise the config's
+            ``work_dir``, otherwise ``./work_dirs/<config name>``.
+
+    Returns:
+        Config: The loaded config.
+    """
+    cfg = Config.fromfile(config)
+    cfg.launcher = launcher
+    if cfg_options is not None:
+        cfg.merge_from_dict(cfg_options)
+    if work_dir is not None:
+        cfg.work_dir = work_dir
+    elif cfg.get('work_dir', None) is None:
+        cfg.work_dir = osp.join('./work_dirs',
+                                osp.splitext(osp.basename(config))[0])
+    return cfg
 
 
 def allow_mmengine_checkpoints() -> bool:
