@@ -11,14 +11,16 @@
 # configs set `in_channels` to their class count.
 critic = dict(
     type='HolisticDiscriminator', in_channels=19, condition_on_image=True)
-# λ2 = 0.1 (paper, Eq. 4), gradient penalty 10 (official code), one critic
-# step after each student step (official code). The student's recorder
-# `logits` is the score map (decode_head.conv_seg).
+# λ2 = 0.1 (paper, Eq. 4), gradient penalty 10 and the critic's loss scaled
+# by λ_d = 0.1 (official code), one critic step after each student step
+# (official code). The student's recorder `logits` is the score map
+# (decode_head.conv_seg).
 holistic_term = dict(
     student_recorder='logits',
     teacher_recorder='logits',
     loss_weight=0.1,
     gp_weight=10.0,
+    critic_loss_weight=0.1,
     critic_steps=1,
     student_first=True)
 # The student's SGD as in mmseg's schedule; the critic's SGD(4e-4, 0.9) as

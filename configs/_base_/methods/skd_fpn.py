@@ -74,7 +74,8 @@ model = dict(
         teacher_recorder='cls_scores',
         record_indices=(0, 1, 2, 3, 4),
         loss_weight=0.1,
-        gp_weight=10.0))
+        gp_weight=10.0,
+        critic_loss_weight=0.1))
 # Two optimizers: the student's SGD (FCOS's recipe; leaf configs merge the
 # pair's student_optim_wrapper into it) and the critic's SGD(4e-4, 0.9) of the
 # official code. A plain param_scheduler list drives both.

@@ -84,6 +84,10 @@ class HolisticSettings:
             Defaults to 0.1 (the paper).
         gp_weight (float): Weight of the gradient penalty in the critic's
             loss. Defaults to 10 (the official code).
+        critic_loss_weight (float): λ_d, the scale of the critic's whole loss
+            ``λ_d · (D(Q_s) - D(Q_t) + gp_weight · GP)``. Defaults to 0.1, as
+            the official code; at 1 the critic's steps are ten times larger
+            and, with scores of logit-sized maps, it diverges.
         critic_steps (int): Critic updates per student update. Defaults to 1.
         student_first (bool): Update the student before the critic, as the
             official code does; False updates the critic first, as the
@@ -94,6 +98,7 @@ class HolisticSettings:
     record_indices: Sequence[int] = (0, )
     loss_weight: float = 0.1
     gp_weight: float = 10.0
+    critic_loss_weight: float = 0.1
     critic_steps: int = 1
     student_first: bool = True
 
@@ -126,8 +131,10 @@ class StructuredDistill(SingleTeacherDistill):
     With a ``discriminator`` and ``holistic`` settings, each ``train_step``
     also plays the holistic game of structured distillation: the student
     minimises its task and distill losses ``- λ2 · D(Q_s | I)`` (the critic
-    frozen), and the critic minimises ``D(Q_s | I) - D(Q_t | I) + λ_gp · GP``
-    on detached maps. This needs an ``OptimWrapperDict`` with
+    frozen), and the critic minimises
+    ``λ_d · (D(Q_s | I) - D(Q_t | I) + λ_gp · GP)`` on detached maps. An
+    update whose loss is not finite is skipped with a warning, never written
+    into the weights. This needs an ``OptimWrapperDict`` with
     ``architecture`` and ``discriminator`` wrappers (see
     ``AdversarialOptimWrapperConstructor``).
 
@@ -284,7 +291,10 @@ class StructuredDistill(SingleTeacherDistill):
             losses['distill.loss_ho'] = self._student_holistic_loss(
                 fake_maps, image)
         loss, log_vars = self.parse_losses(losses)
-        self._update(student_wrapper, loss, unwrap(self.distiller))
+        if all_finite(loss):
+            self._update(student_wrapper, loss, unwrap(self.distiller))
+        else:
+            self._skip(student_wrapper, 'student', loss)
         if self.holistic.student_first:
             critic_log = self._train_critic(critic_wrapper, real_maps,
                                             fake_maps, image)
@@ -356,8 +366,9 @@ class StructuredDistill(SingleTeacherDistill):
                 ]
                 score_real = torch.stack([t[0].mean() for t in terms]).mean()
                 score_fake = torch.stack([t[1].mean() for t in terms]).mean()
-                loss_adv = score_fake - score_real
-                loss_gp = self.holistic.gp_weight * torch.stack(
+                weight = self.holistic.critic_loss_weight
+                loss_adv = weight * (score_fake - score_real)
+                loss_gp = weight * self.holistic.gp_weight * torch.stack(
                     [t[2] for t in terms]).mean()
                 loss = loss_adv + loss_gp
             log_vars = {
@@ -366,15 +377,20 @@ class StructuredDistill(SingleTeacherDistill):
                 'disc.wdist': (score_real - score_fake).detach(),
             }
             if not all_finite(loss):
-                print_log(
-                    f'Skipped a critic update: its loss is {loss.item()} '
-                    '(not finite); the critic keeps its weights.',
-                    logger='current',
-                    level=logging.WARNING)
-                wrapper.zero_grad()
+                self._skip(wrapper, 'critic', loss)
                 continue
             self._update(wrapper, loss, critic)
         return log_vars
+
+    @staticmethod
+    def _skip(wrapper: OptimWrapper, who: str, loss: torch.Tensor) -> None:
+        """Drop an update whose loss is not finite (decided on all ranks)."""
+        print_log(
+            f'Skipped a {who} update: its loss is {loss.item()} (not '
+            f'finite); the {who} keeps its weights.',
+            logger='current',
+            level=logging.WARNING)
+        wrapper.zero_grad()
 
     @staticmethod
     def _update(wrapper: OptimWrapper, loss: torch.Tensor,

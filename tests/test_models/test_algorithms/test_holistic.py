@@ -83,7 +83,9 @@ def test_train_step_updates_student_and_critic_not_teacher(cfg):
     log_vars = algorithm.train_step(batch(cfg), optim_wrapper)
     assert {'distill.loss_pi', 'distill.loss_pa', 'distill.loss_ho',
             'disc.loss_adv', 'disc.loss_gp', 'disc.wdist'} <= set(log_vars)
-    assert torch.isclose(log_vars['disc.wdist'], -log_vars['disc.loss_adv'])
+    # disc.loss_adv is λ_d (0.1) times D(Q_s) - D(Q_t); wdist is unweighted.
+    assert torch.isclose(log_vars['disc.wdist'],
+                         -10 * log_vars['disc.loss_adv'])
     assert changed(student, algorithm.student)
     assert any('weight' in k for k in changed(critic, algorithm.discriminator))
     assert not changed(teacher, algorithm.teacher)
@@ -202,3 +204,19 @@ def test_discriminator_without_holistic_settings(cfg):
     del cfg.model['holistic']
     with pytest.raises(ValueError, match='needs both'):
         build(cfg)
+
+
+def test_non_finite_student_loss_is_skipped(cfg):
+    algorithm, optim_wrapper = build(cfg)
+    algorithm.train()
+    before = snapshot(algorithm.student)
+    module = 'mmskd.models.algorithms.structured_distill.'
+    nan = torch.tensor(float('nan'), requires_grad=True)
+    with mock.patch.object(type(algorithm), '_student_holistic_loss',
+                           return_value=nan * 1), \
+            mock.patch(module + 'print_log') as print_log:
+        algorithm.train_step(batch(cfg), optim_wrapper)
+    assert 'Skipped a student update' in print_log.call_args_list[0].args[0]
+    parameters = [k for k, _ in algorithm.student.named_parameters()]
+    assert not [k for k in changed(before, algorithm.student)
+                if k in parameters]
