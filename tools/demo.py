@@ -1,56 +1,349 @@
 # Copyright (c) mmskd contributors. All rights reserved.
-"""A short CPU distillation run on generated data (README's main job).
+"""The CPU demo (README's main job): does distillation help a small student?
 
-It writes a small Cityscapes-layout dataset, a tiny teacher checkpoint, and
-trains the channel-wise distillation config through ``tools/train.py`` with
-its models shrunk by ``--cfg-options``.
+    python tools/demo.py [--seed S] [--work-dir D] [--iters N]
+
+1. writes a structured segmentation dataset (``mmskd.testing.scenes``,
+   deterministic from ``--seed``) in the Cityscapes layout;
+2. trains the teacher (configs/demo/pspnet_r101-d8_w16_scenes-128x128.py),
+3. the student alone (configs/demo/pspnet_r18-d8_w8_scenes-128x128.py) and
+4. the same student distilled from that teacher with pixel-wise, pair-wise,
+   holistic and channel-wise terms
+   (configs/demo/skd_cwd_pspnet_r101-d8_pspnet_r18-d8_scenes-128x128.py),
+   with the same schedule, seed and data as 3;
+5. evaluates the three final checkpoints with ``tools/test.py`` and prints
+   a Markdown table of their mIoU, the gain of distillation and the time.
+
+Every run is ``tools/train.py`` / ``tools/test.py`` on those configs as a
+user runs them; only the data root, the seed (``randomness.seed``), the
+teacher checkpoint and, with ``--iters``, the schedule length are passed as
+``--cfg-options``. The table is also written to ``WORK_DIR/results.json``.
 """
 import argparse
+import glob
+import json
+import os
 import os.path as osp
+import re
+import shutil
 import subprocess
 import sys
-import tempfile
-
-import torch
-from mmengine.config import Config
+import time
+import warnings
+from typing import Dict, List, Optional
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, ROOT)
-from mmskd.models.utils import build_architecture  # noqa: E402
-from mmskd.testing import (format_cfg_options, tiny_seg_options,  # noqa
-                           write_cityscapes_like)
 
-CONFIG = osp.join(
-    ROOT, 'configs/cwd/'
-    'cwd_logits_pspnet_r101-d8_pspnet_r18-d8_4xb2-80k_cityscapes-512x1024.py')
+CONFIG_DIR = osp.join(ROOT, 'configs', 'demo')
+TEACHER = osp.join(CONFIG_DIR, 'pspnet_r101-d8_w16_scenes-128x128.py')
+STUDENT = osp.join(CONFIG_DIR, 'pspnet_r18-d8_w8_scenes-128x128.py')
+DISTILL = osp.join(CONFIG_DIR,
+                   'skd_cwd_pspnet_r101-d8_pspnet_r18-d8_scenes-128x128.py')
+# Row name, config, work-dir name.
+RUNS = (
+    ('teacher: PSPNet R-101-D8 at 1/4 width', TEACHER, 'teacher'),
+    ('student: PSPNet R-18-D8 at 1/8 width', STUDENT, 'student'),
+    ('distilled: the student + PI + PA + HO + CWD', DISTILL, 'distilled'),
+)
+# mmengine's progress lines, shown while the runs go on.
+PROGRESS = re.compile(r'Iter\((train|val|test)\)')
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument(
+        '--seed',
+        type=int,
+        default=0,
+        help='seed of the dataset and of the three runs (default: 0)')
+    parser.add_argument(
+        '--work-dir',
+        help='where data, logs and checkpoints go '
+        '(default: work_dirs/demo_seed<SEED>)')
+    parser.add_argument(
+        '--iters',
+        type=int,
+        help='training iterations of each run (default: the configs\' '
+        'demo_iters)')
+    parser.add_argument(
+        '--num-train',
+        type=int,
+        default=500,
+        help='generated training images (default: %(default)s)')
+    parser.add_argument(
+        '--num-val',
+        type=int,
+        default=100,
+        help='generated validation images (default: %(default)s)')
+    parser.add_argument(
+        '--smoke',
+        action='store_true',
+        help='a check that everything runs, in well under a minute: '
+        '2 iterations, 8 training and 4 validation images (the numbers '
+        'mean nothing)')
+    args = parser.parse_args()
+    if args.smoke:
+        args.iters, args.num_train, args.num_val = 2, 8, 4
+    if args.work_dir is None:
+        name = 'demo_smoke' if args.smoke else f'demo_seed{args.seed}'
+        args.work_dir = osp.join('work_dirs', name)
+    args.work_dir = osp.abspath(args.work_dir)
+    return args
+
+
+def common_options(data_root: str, seed: int,
+                   iters: Optional[int]) -> Dict[str, object]:
+    """The ``--cfg-options`` every run of the demo gets."""
+    options: Dict[str, object] = {'randomness.seed': seed}
+    for loader in ('train', 'val', 'test'):
+        options[f'{loader}_dataloader.dataset.data_root'] = data_root
+    if iters is not None:
+        options.update({
+            'train_cfg.max_iters': iters,
+            'train_cfg.val_interval': iters,
+            'default_hooks.checkpoint.interval': iters,
+            'default_hooks.logger.interval': min(iters, 50),
+        })
+    return options
+
+
+def cli(options: Dict[str, object]) -> List[str]:
+    words = [f'{key}={value}' for key, value in options.items()]
+    return ['--cfg-options', *words]
+
+
+class Job:
+    """A tool running in the background, its output going to a log file."""
+
+    def __init__(self, tag: str, command: List[str], log_file: str,
+                 threads: Optional[int]) -> None:
+        env = dict(os.environ)
+        env['PYTHONPATH'] = os.pathsep.join(
+            filter(None, [ROOT, env.get('PYTHONPATH')]))
+        # Idle OpenMP threads sleep instead of spinning: on busy shared
+        # cores, spinning thread pools made iterations up to 100x slower.
+        env.setdefault('OMP_WAIT_POLICY', 'PASSIVE')
+        if threads is not None:
+            env.setdefault('OMP_NUM_THREADS', str(threads))
+        self.tag, self.command, self.log_file = tag, command, log_file
+        self.start = time.time()
+        self.seconds = 0.
+        with open(log_file, 'w') as log:
+            self.process = subprocess.Popen(
+                command,
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                text=True)
+        self._reader = open(log_file)
+        self._partial = ''
+
+    def pump(self) -> None:
+        """Print the progress lines the tool wrote since the last call."""
+        self._partial += self._reader.read()
+        *lines, self._partial = self._partial.split('\n')
+        for line in lines:
+            if PROGRESS.search(line):
+                message = line.split(' - ')[-1].strip()
+                print(f'    {self.tag:9s} {message[:100]}', flush=True)
+
+    def finished(self) -> bool:
+        if self.process.poll() is None:
+            return False
+        if not self.seconds:
+            self.seconds = time.time() - self.start
+        return True
+
+    def check(self) -> None:
+        self.pump()
+        self._reader.close()
+        if self.process.returncode != 0:
+            with open(self.log_file) as log:
+                tail = log.read()[-4000:]
+            raise RuntimeError(
+                f'{" ".join(self.command)} failed (exit code '
+                f'{self.process.returncode}); the end of {self.log_file}:'
+                f'\n{tail}')
+
+
+def run_jobs(jobs: List[Job]) -> None:
+    """Wait for jobs started together; stop them all if one fails."""
+    try:
+        while not all(job.finished() for job in jobs):
+            for job in jobs:
+                job.pump()
+            if any(job.finished() and job.process.returncode != 0
+                   for job in jobs):
+                break
+            time.sleep(1)
+        for job in jobs:
+            if job.finished():
+                job.check()
+    finally:
+        for job in jobs:
+            if job.process.poll() is None:
+                job.process.terminate()
+                job.process.wait()
+
+
+def last_checkpoint(work_dir: str) -> str:
+    """The checkpoint a finished ``tools/train.py`` run saved last."""
+    with open(osp.join(work_dir, 'last_checkpoint')) as file:
+        return file.read().strip()
+
+
+def test_miou(work_dir: str) -> float:
+    """The mIoU that ``tools/test.py`` logged into ``work_dir``."""
+    logs = sorted(glob.glob(osp.join(work_dir, '*', '*.json')))
+    if not logs:
+        raise RuntimeError(f'tools/test.py left no metrics in {work_dir}')
+    with open(logs[-1]) as file:
+        metrics = [json.loads(line) for line in file if line.strip()]
+    return float(metrics[-1]['mIoU'])
+
+
+def count_parameters(config: str) -> int:
+    """Parameters of the model of a plain mmseg config."""
+    import mmskd  # noqa: F401  (registers modules, installs the mmrazor fix)
+    from mmskd.models.utils import build_architecture
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')  # mmseg's deprecation notes
+        model = build_architecture(dict(cfg_path=config))
+    return sum(p.numel() for p in model.parameters())
+
+
+def format_table(rows: List[dict]) -> str:
+    lines = ['| model | params | mIoU |', '| --- | ---: | ---: |']
+    for row in rows:
+        lines.append(f'| {row["model"]} | {row["params"] / 1e6:.2f}M '
+                     f'| {row["mIoU"]:.2f} |')
+    return '\n'.join(lines)
+
+
+def cpu_count() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument('--work-dir', default=None)
-    parser.add_argument('--iters', type=int, default=20)
-    args = parser.parse_args()
-    work_dir = args.work_dir or tempfile.mkdtemp(prefix='mmskd_demo_')
-    data_root = write_cityscapes_like(osp.join(work_dir, 'data'),
-                                      num_images=8)
-    cfg = Config.fromfile(CONFIG)
-    options = tiny_seg_options(
-        cfg, data_root, max_iters=args.iters, val_interval=args.iters)
-    cfg.merge_from_dict(options)
-    torch.manual_seed(0)
-    teacher_ckpt = osp.join(work_dir, 'teacher.pth')
-    teacher = build_architecture(cfg.model.teacher)
-    torch.save(dict(state_dict=teacher.state_dict()), teacher_ckpt)
-    options['model.teacher_ckpt'] = teacher_ckpt
-    command = [
-        sys.executable,
-        osp.join(ROOT, 'tools', 'train.py'), CONFIG, '--work-dir',
-        osp.join(work_dir, 'distill'), '--cfg-options',
-        *format_cfg_options(options)
-    ]
-    print(' '.join(command), flush=True)
-    subprocess.run(command, check=True)
-    print(f'Done; logs and checkpoints are in {work_dir}/distill')
+    args = parse_args()
+    start = time.time()
+    from mmengine.config import Config
+
+    from mmskd.testing.scenes import write_scenes
+
+    # Start afresh: files of an earlier run (e.g. more scenes) would mix in.
+    for name in ('data', *(key for _, _, key in RUNS),
+                 *(f'test_{key}' for _, _, key in RUNS)):
+        shutil.rmtree(osp.join(args.work_dir, name), ignore_errors=True)
+    os.makedirs(args.work_dir, exist_ok=True)
+    iters = args.iters or Config.fromfile(STUDENT).train_cfg.max_iters
+    data_root = write_scenes(
+        osp.join(args.work_dir, 'data'),
+        seed=args.seed,
+        num_train=args.num_train,
+        num_val=args.num_val)
+    print(
+        f'Wrote {args.num_train} + {args.num_val} scenes (seed '
+        f'{args.seed}) to {data_root}',
+        flush=True)
+    options = common_options(data_root, args.seed, args.iters)
+    cores = cpu_count()
+
+    def train(key: str, config: str, threads: Optional[int]) -> Job:
+        run_options = dict(options)
+        if config == DISTILL:
+            run_options['model.teacher_ckpt'] = checkpoints['teacher']
+        print(
+            f'train {key}: tools/train.py {osp.relpath(config, ROOT)}',
+            flush=True)
+        return Job(key, [
+            sys.executable,
+            osp.join(ROOT, 'tools', 'train.py'), config, '--work-dir',
+            osp.join(args.work_dir, key), *cli(run_options)
+        ], osp.join(args.work_dir, f'train_{key}.log'), threads)
+
+    # The teacher and the student baseline do not depend on each other: on
+    # two or more cores they train side by side, each on half of them.
+    checkpoints: Dict[str, str] = {}
+    seconds: Dict[str, float] = {}
+    if cores >= 2:
+        phases = [[('teacher', TEACHER), ('student', STUDENT)],
+                  [('distilled', DISTILL)]]
+    else:
+        phases = [[('teacher', TEACHER)], [('student', STUDENT)],
+                  [('distilled', DISTILL)]]
+    for phase in phases:
+        threads = max(1, cores // len(phase)) if len(phase) > 1 else None
+        jobs = [train(key, config, threads) for key, config in phase]
+        run_jobs(jobs)
+        for job in jobs:
+            checkpoints[job.tag] = last_checkpoint(
+                osp.join(args.work_dir, job.tag))
+            seconds[f'train {job.tag}'] = job.seconds
+
+    rows = []
+    for name, config, key in RUNS:
+        run_options = dict(options)
+        if config == DISTILL:
+            run_options['model.teacher_ckpt'] = checkpoints['teacher']
+        work_dir = osp.join(args.work_dir, f'test_{key}')
+        print(
+            f'test {key}: tools/test.py {osp.relpath(config, ROOT)} '
+            f'{checkpoints[key]}',
+            flush=True)
+        job = Job(key, [
+            sys.executable,
+            osp.join(ROOT, 'tools', 'test.py'), config, checkpoints[key],
+            '--work-dir', work_dir, *cli(run_options)
+        ], osp.join(args.work_dir, f'test_{key}.log'), None)
+        run_jobs([job])
+        seconds[f'test {key}'] = job.seconds
+        rows.append(
+            dict(
+                model=name,
+                key=key,
+                config=osp.relpath(config, ROOT),
+                checkpoint=checkpoints[key],
+                params=count_parameters(STUDENT if key ==
+                                        'distilled' else config),
+                mIoU=test_miou(work_dir)))
+
+    total = time.time() - start
+    miou = {row['key']: row['mIoU'] for row in rows}
+    gain = miou['distilled'] - miou['student']
+    gap = miou['teacher'] - miou['student']
+    print()
+    print(f'Seed {args.seed}, {iters} iterations, {args.num_train} '
+          f'training and {args.num_val} validation scenes; mIoU on the '
+          'validation scenes:')
+    print()
+    print(format_table(rows))
+    print()
+    print(f'Distillation gain: {gain:+.2f} mIoU (distilled - student; '
+          f'teacher - student: {gap:+.2f}).')
+    print('Time: ' + ', '.join(f'{name} {value:.0f}s'
+                               for name, value in seconds.items()) +
+          f'; total {total / 60:.1f} min.')
+    print(f'Logs, checkpoints and data: {args.work_dir}')
+    with open(osp.join(args.work_dir, 'results.json'), 'w') as file:
+        json.dump(
+            dict(
+                seed=args.seed,
+                iters=iters,
+                num_train=args.num_train,
+                num_val=args.num_val,
+                rows=rows,
+                gain=gain,
+                seconds=dict(seconds, total=total)),
+            file,
+            indent=2)
 
 
 if __name__ == '__main__':
