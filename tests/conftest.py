@@ -1,9 +1,11 @@
 # Copyright (c) mmskd contributors. All rights reserved.
+import copy
+import glob
 import os
 import os.path as osp
 import subprocess
 import sys
-from typing import Dict, List
+from typing import Dict, List, Union
 
 import pytest
 import torch
@@ -68,3 +70,47 @@ def run_command(args: List[str],
 
 def cli_options(options: dict) -> List[str]:
     return ['--cfg-options', *format_cfg_options(options)]
+
+
+CONFIG_ROOT = osp.join(REPO, 'configs')
+
+
+def leaf_configs(scope: str) -> Dict[str, Union[Config, Exception]]:
+    """Every model-zoo config under configs/ of one default scope.
+
+    Bases are left out, and so is configs/demo/ (the CPU demo's teacher,
+    student and distilled configs, trained end to end by test_demo.py).
+    Keys are paths relative to configs/. A config that does not load is kept
+    as its exception (under every scope), so that its tests fail with the
+    reason instead of silently dropping it.
+
+    Args:
+        scope (str): ``'mmseg'`` or ``'mmdet'``.
+
+    Returns:
+        dict: Relative path -> loaded Config (or the loading error).
+    """
+    configs: Dict[str, Union[Config, Exception]] = {}
+    for path in sorted(
+            glob.glob(osp.join(CONFIG_ROOT, '**', '*.py'), recursive=True)):
+        name = osp.relpath(path, CONFIG_ROOT)
+        parts = name.split(osp.sep)
+        if '_base_' in parts or parts[0] == 'demo':
+            continue
+        try:
+            cfg = Config.fromfile(path)
+        except Exception as error:  # reported by the tests that use it
+            configs[name] = error
+            continue
+        if cfg.get('default_scope') == scope:
+            configs[name] = cfg
+    return configs
+
+
+def loaded_config(configs: Dict[str, Union[Config, Exception]],
+                  name: str) -> Config:
+    """A copy of ``configs[name]``, failing the test if it did not load."""
+    cfg = configs[name]
+    if isinstance(cfg, Exception):
+        pytest.fail(f'configs/{name} does not load: {cfg!r}')
+    return copy.deepcopy(cfg)

@@ -9,8 +9,6 @@ in-process with ``Runner.from_cfg(cfg).train()`` and validated with
 CocoMetric on 2 images. Segmentation configs are tested in
 test_seg_configs.py.
 """
-import copy
-import glob
 import json
 import math
 import os.path as osp
@@ -22,6 +20,7 @@ import mmengine.config.config as mmengine_config
 import mmengine.runner.runner as mmengine_runner
 import pytest
 import yaml
+from conftest import REPO, leaf_configs, loaded_config
 from mmengine.config import Config
 from mmengine.runner import Runner
 
@@ -29,46 +28,14 @@ import mmskd  # noqa: F401  (registers modules, installs the mmrazor fix)
 from mmskd.models.utils import load_model_cfg, resolve_config_path
 from mmskd.testing.detection import tiny_det_options, write_coco_like
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-CONFIG_ROOT = osp.join(REPO, 'configs')
 MODEL_ZOO_HOST = 'download.openmmlab.com'
 
 
-def leaf_config_paths() -> list:
-    """Every config under configs/ that is not a base."""
-    paths = glob.glob(osp.join(CONFIG_ROOT, '**', '*.py'), recursive=True)
-    return sorted(
-        path for path in paths
-        if '_base_' not in osp.relpath(path, CONFIG_ROOT).split(osp.sep))
-
-
-def load_det_configs() -> Dict[str, object]:
-    """Relative path -> loaded Config for the mmdet configs.
-
-    A config that does not load is kept (as its exception) so that its test
-    fails with the reason, whatever its scope.
-    """
-    configs = {}
-    for path in leaf_config_paths():
-        name = osp.relpath(path, CONFIG_ROOT)
-        try:
-            cfg = Config.fromfile(path)
-        except Exception as error:  # reported by the tests below
-            configs[name] = error
-            continue
-        if cfg.get('default_scope') == 'mmdet':
-            configs[name] = cfg
-    return configs
-
-
-DET_CONFIGS = load_det_configs()
+DET_CONFIGS = leaf_configs('mmdet')
 
 
 def get_config(name: str) -> Config:
-    cfg = DET_CONFIGS[name]
-    if isinstance(cfg, Exception):
-        pytest.fail(f'configs/{name} does not load: {cfg!r}')
-    return copy.deepcopy(cfg)
+    return loaded_config(DET_CONFIGS, name)
 
 
 @pytest.fixture(scope='module')

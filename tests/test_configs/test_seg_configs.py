@@ -8,8 +8,6 @@ models, generated data in the layout of its dataset, 1 iteration), trained
 in-process with ``Runner.from_cfg(cfg).train()`` and validated on 2 images.
 Detection configs are tested in tests/test_configs for mmdet.
 """
-import copy
-import glob
 import json
 import math
 import os.path as osp
@@ -21,6 +19,7 @@ import mmengine.config.config as mmengine_config
 import mmengine.runner.runner as mmengine_runner
 import pytest
 import yaml
+from conftest import leaf_configs, loaded_config
 from mmengine.config import Config
 from mmengine.runner import Runner
 
@@ -29,49 +28,17 @@ from mmskd.models.utils import resolve_config_path
 from mmskd.testing import tiny_seg_options, write_cityscapes_like
 from mmskd.testing.ade20k import write_ade20k_like
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-CONFIG_ROOT = osp.join(REPO, 'configs')
 # Small enough for ~1 s per config on 2 CPU cores, large enough for every
 # head: DeepLabV3+ records at 1/4 (8x16), PSP/ASPP heads at 1/8 (4x8).
 IMAGE_SIZE = (32, 64)
 MODEL_ZOO_HOST = 'download.openmmlab.com'
 
 
-def leaf_config_paths() -> list:
-    """Every config under configs/ that is not a base."""
-    paths = glob.glob(osp.join(CONFIG_ROOT, '**', '*.py'), recursive=True)
-    return sorted(
-        path for path in paths
-        if '_base_' not in osp.relpath(path, CONFIG_ROOT).split(osp.sep))
-
-
-def load_seg_configs() -> Dict[str, object]:
-    """Relative path -> loaded Config for the mmseg configs.
-
-    A config that does not load is kept (as its exception) so that its test
-    fails with the reason, whatever its scope.
-    """
-    configs = {}
-    for path in leaf_config_paths():
-        name = osp.relpath(path, CONFIG_ROOT)
-        try:
-            cfg = Config.fromfile(path)
-        except Exception as error:  # reported by the tests below
-            configs[name] = error
-            continue
-        if cfg.get('default_scope') == 'mmseg':
-            configs[name] = cfg
-    return configs
-
-
-SEG_CONFIGS = load_seg_configs()
+SEG_CONFIGS = leaf_configs('mmseg')
 
 
 def get_config(name: str) -> Config:
-    cfg = SEG_CONFIGS[name]
-    if isinstance(cfg, Exception):
-        pytest.fail(f'configs/{name} does not load: {cfg!r}')
-    return copy.deepcopy(cfg)
+    return loaded_config(SEG_CONFIGS, name)
 
 
 @pytest.fixture(scope='module')
