@@ -1,19 +1,27 @@
 # Copyright (c) mmskd contributors. All rights reserved.
 import copy
 import glob
+import json
 import os
 import os.path as osp
 import subprocess
 import sys
-from typing import Dict, List, Union
+import uuid
+from typing import Dict, List, Tuple, Union
 
+import mmengine.config.config as mmengine_config
+import mmengine.runner.runner as mmengine_runner
 import pytest
 import torch
 from mmengine.config import Config
+from mmengine.optim import AmpOptimWrapper, OptimWrapperDict
+from mmengine.runner import Runner
 
 import mmskd  # noqa: F401  (registers modules, installs the mmrazor fix)
+from mmskd.engine import CPUAmpOptimWrapper
 from mmskd.testing import (format_cfg_options, tiny_seg_options,
                            write_cityscapes_like)
+from mmskd.utils.launch import enable_amp
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CWD_LOGITS = osp.join(
@@ -114,3 +122,61 @@ def loaded_config(configs: Dict[str, Union[Config, Exception]],
     if isinstance(cfg, Exception):
         pytest.fail(f'configs/{name} does not load: {cfg!r}')
     return copy.deepcopy(cfg)
+
+
+@pytest.fixture(scope='module')
+def fast_runner():
+    """Skip the Runner's slow, untested chores: yapf-formatting the config
+    for its log and checkpoints (it stays valid, unformatted Python), and
+    probing compilers for the environment report."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(mmengine_config, 'FormatCode',
+                      lambda text, **kwargs: (text, True))
+        patch.setattr(mmengine_runner, 'collect_env', lambda: {})
+        yield
+
+
+def build_runner(cfg: Config, name: str, work_dir: str,
+                 amp: bool = False) -> Runner:
+    """A Runner for one in-process run of a (shrunk) config.
+
+    Runs in one process share mmengine's named singletons (logger, message
+    hub, visualizer); unique names keep each run's logs its own. ``amp``
+    does what ``tools/train.py --amp`` does.
+    """
+    run_id = f'{osp.basename(name)[:-3]}_{uuid.uuid4().hex[:8]}'
+    cfg.work_dir = work_dir
+    cfg.experiment_name = run_id
+    cfg.visualizer.name = run_id
+    if amp:
+        enable_amp(cfg)
+    return Runner.from_cfg(cfg)
+
+
+def assert_amp_wrappers(runner: Runner) -> None:
+    """Every optimizer wrapper of a run (student and critic) scales its
+    loss in mixed precision."""
+    wrapper = runner.optim_wrapper
+    wrappers = wrapper.values() if isinstance(wrapper, OptimWrapperDict) \
+        else [wrapper]
+    amp_type = AmpOptimWrapper if torch.cuda.is_available() \
+        else CPUAmpOptimWrapper
+    for each in wrappers:
+        assert isinstance(each, amp_type), type(each)
+
+
+def logged_scalars(log_dir: str) -> Tuple[dict, dict]:
+    """The last train and val records of a run's ``vis_data/scalars.json``.
+
+    Train records carry the learning rate (``lr``, or ``architecture.lr``
+    and ``discriminator.lr`` with two optimizers); val records do not.
+    """
+    train, val = {}, {}
+    with open(osp.join(log_dir, 'vis_data', 'scalars.json')) as file:
+        for line in file:
+            record = json.loads(line)
+            if any(key == 'lr' or key.endswith('.lr') for key in record):
+                train = record
+            else:
+                val = record
+    return train, val

@@ -46,8 +46,10 @@ RUNS = (
     ('student: PSPNet R-18-D8 at 1/8 width', STUDENT, 'student'),
     ('distilled: the student + PI + PA + HO + CWD', DISTILL, 'distilled'),
 )
-# mmengine's progress lines, shown while the runs go on.
-PROGRESS = re.compile(r'Iter\((train|val|test)\)')
+# mmengine's progress lines, shown (shortened) while the runs go on.
+PROGRESS = re.compile(r'Iter\((train|val|test)\) \[\s*\d+/\d+\]')
+FIELD = re.compile(r'([\w.]+): (\S+)')
+SHOWN_FIELDS = ('eta', 'loss', 'mIoU')
 
 
 def parse_args() -> argparse.Namespace:
@@ -115,6 +117,17 @@ def cli(options: Dict[str, object]) -> List[str]:
     return ['--cfg-options', *words]
 
 
+def short_progress(line: str) -> Optional[str]:
+    """``'Iter(train) [ 20/400]  eta 0:05:10  loss 1.23'`` from one of
+    mmengine's progress lines, or None for any other line."""
+    match = PROGRESS.search(line)
+    if match is None:
+        return None
+    fields = dict(FIELD.findall(line[match.end():]))
+    shown = [f'{key} {fields[key]}' for key in SHOWN_FIELDS if key in fields]
+    return '  '.join([match.group(0)] + shown)
+
+
 class Job:
     """A tool running in the background, its output going to a log file."""
 
@@ -147,9 +160,9 @@ class Job:
         self._partial += self._reader.read()
         *lines, self._partial = self._partial.split('\n')
         for line in lines:
-            if PROGRESS.search(line):
-                message = line.split(' - ')[-1].strip()
-                print(f'    {self.tag:9s} {message[:100]}', flush=True)
+            progress = short_progress(line)
+            if progress:
+                print(f'    {self.tag:9s} {progress}', flush=True)
 
     def finished(self) -> bool:
         if self.process.poll() is None:

@@ -8,20 +8,16 @@ models, generated data in the layout of its dataset, 1 iteration), trained
 in-process with ``Runner.from_cfg(cfg).train()`` and validated on 2 images.
 Detection configs are tested in tests/test_configs for mmdet.
 """
-import json
 import math
 import os.path as osp
-import uuid
-from typing import Dict, Tuple
+from typing import Dict
 from urllib.parse import urlparse
 
-import mmengine.config.config as mmengine_config
-import mmengine.runner.runner as mmengine_runner
 import pytest
 import yaml
-from conftest import leaf_configs, loaded_config
+from conftest import (assert_amp_wrappers, build_runner, leaf_configs,
+                      loaded_config, logged_scalars)
 from mmengine.config import Config
-from mmengine.runner import Runner
 
 import mmskd  # noqa: F401  (registers modules, installs the mmrazor fix)
 from mmskd.models.utils import resolve_config_path
@@ -53,32 +49,6 @@ def data_roots(tmp_path_factory) -> Dict[str, str]:
             str(tmp_path_factory.mktemp('ade20k')), **size))
 
 
-@pytest.fixture(scope='module')
-def fast_runner():
-    """Skip the Runner's slow, untested chores: yapf-formatting the config
-    for its log and checkpoints (it stays valid, unformatted Python), and
-    probing compilers for the environment report."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(mmengine_config, 'FormatCode',
-                      lambda text, **kwargs: (text, True))
-        patch.setattr(mmengine_runner, 'collect_env', lambda: {})
-        yield
-
-
-def logged_scalars(log_dir: str) -> Tuple[dict, dict]:
-    """The last train and val records of a run's ``vis_data/scalars.json``."""
-    train, val = {}, {}
-    with open(osp.join(log_dir, 'vis_data', 'scalars.json')) as file:
-        for line in file:
-            record = json.loads(line)
-            # Train records count iterations; val records only have a step.
-            if 'iter' in record:
-                train = record
-            else:
-                val = record
-    return train, val
-
-
 def test_discovers_the_segmentation_zoo():
     names = set(SEG_CONFIGS)
     for name in (
@@ -96,8 +66,9 @@ def test_discovers_the_segmentation_zoo():
     assert not any('_base_' in name for name in names)
 
 
+@pytest.mark.parametrize('amp', [False, True], ids=['fp32', 'amp'])
 @pytest.mark.parametrize('name', sorted(SEG_CONFIGS))
-def test_trains_and_validates(name, data_roots, fast_runner, tmp_path):
+def test_trains_and_validates(name, amp, data_roots, fast_runner, tmp_path):
     cfg = get_config(name)
     dataset_type = cfg.train_dataloader.dataset.type
     assert dataset_type in data_roots, f'no generated data for {dataset_type}'
@@ -108,15 +79,10 @@ def test_trains_and_validates(name, data_roots, fast_runner, tmp_path):
             max_iters=1,
             val_interval=1,
             image_size=IMAGE_SIZE))
-    cfg.work_dir = str(tmp_path)
-    # Runs in one process share mmengine's named singletons (logger, message
-    # hub, visualizer); unique names keep each run's logs its own.
-    run_id = f'{osp.basename(name)[:-3]}_{uuid.uuid4().hex[:8]}'
-    cfg.experiment_name = run_id
-    cfg.visualizer.name = run_id
-
-    runner = Runner.from_cfg(cfg)
+    runner = build_runner(cfg, name, str(tmp_path), amp=amp)
     runner.train()
+    if amp:
+        assert_amp_wrappers(runner)
 
     train, val = logged_scalars(runner.log_dir)
     distill = {key: value for key, value in train.items()
