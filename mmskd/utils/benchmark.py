@@ -860,9 +860,10 @@ def run_benchmark(config: Optional[str],
 def _benchmark_config(report, config, shape, batch, device, iters, warmup, amp,
                       tiny, cfg_options, compare_mmrazor, interleave, meter,
                       log) -> None:
-    import mmskd  # noqa: F401  (registers mmskd, patches mmrazor's import)
     from mmengine.optim import build_optim_wrapper
     from mmengine.registry import MODELS, DefaultScope, init_default_scope
+
+    import mmskd  # noqa: F401  (registers mmskd, patches mmrazor's import)
     notes = report['notes']
     cfg = Config.fromfile(config)
     if tiny:
@@ -903,6 +904,7 @@ def _benchmark_config(report, config, shape, batch, device, iters, warmup, amp,
             log(f'note: {note}')
         if razor_cfg is not None:
             from mmrazor.registry import MODELS as RAZOR_MODELS
+
             # torch's notice on KL reduction='mean', chosen on purpose here.
             warnings.filterwarnings(
                 'ignore', message="reduction: 'mean' divides the total loss")

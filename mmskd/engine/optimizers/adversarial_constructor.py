@@ -5,10 +5,10 @@ from typing import Optional
 from mmengine.optim import DefaultOptimWrapperConstructor, OptimWrapperDict
 from torch import nn
 
+from mmskd.models.algorithms.structured_distill import (CRITIC_OPTIM,
+                                                        STUDENT_OPTIM)
 from mmskd.models.utils import unwrap
 from mmskd.registry import OPTIM_WRAPPER_CONSTRUCTORS
-
-STUDENT_KEY, CRITIC_KEY = 'architecture', 'discriminator'
 
 
 @OPTIM_WRAPPER_CONSTRUCTORS.register_module()
@@ -46,12 +46,12 @@ class AdversarialOptimWrapperConstructor:
             raise ValueError(
                 'Give paramwise_cfg inside `architecture` or '
                 '`discriminator`, not at the top of optim_wrapper.')
-        missing = {STUDENT_KEY, CRITIC_KEY} - set(optim_wrapper_cfg)
-        extra = set(optim_wrapper_cfg) - {STUDENT_KEY, CRITIC_KEY}
+        missing = {STUDENT_OPTIM, CRITIC_OPTIM} - set(optim_wrapper_cfg)
+        extra = set(optim_wrapper_cfg) - {STUDENT_OPTIM, CRITIC_OPTIM}
         if missing or extra:
             raise ValueError(
                 'optim_wrapper needs exactly the keys '
-                f'{STUDENT_KEY!r} and {CRITIC_KEY!r}; missing '
+                f'{STUDENT_OPTIM!r} and {CRITIC_OPTIM!r}; missing '
                 f'{sorted(missing)}, unexpected {sorted(extra)}.')
         self.constructors = {
             key: self._default_constructor(cfg)
@@ -66,20 +66,20 @@ class AdversarialOptimWrapperConstructor:
 
     def __call__(self, model: nn.Module) -> OptimWrapperDict:
         algorithm = unwrap(model)
-        critic = getattr(algorithm, CRITIC_KEY, None)
+        critic = getattr(algorithm, CRITIC_OPTIM, None)
         if critic is None:
             raise ValueError(
-                f'{type(algorithm).__name__} has no `{CRITIC_KEY}`: the '
+                f'{type(algorithm).__name__} has no `{CRITIC_OPTIM}`: the '
                 'adversarial optimizers are for configs with a holistic '
                 'term. Use a plain optim_wrapper otherwise.')
         trainable = nn.ModuleDict({
             name: unwrap(child)
             for name, child in algorithm.named_children()
-            if name not in (CRITIC_KEY, 'teacher') and any(
+            if name not in (CRITIC_OPTIM, 'teacher') and any(
                 p.requires_grad for p in child.parameters())
         })
         return OptimWrapperDict(
             **{
-                STUDENT_KEY: self.constructors[STUDENT_KEY](trainable),
-                CRITIC_KEY: self.constructors[CRITIC_KEY](unwrap(critic)),
+                STUDENT_OPTIM: self.constructors[STUDENT_OPTIM](trainable),
+                CRITIC_OPTIM: self.constructors[CRITIC_OPTIM](unwrap(critic)),
             })

@@ -8,6 +8,17 @@ from mmengine.optim import AmpOptimWrapper, OptimWrapper
 from mmskd.registry import OPTIM_WRAPPERS
 
 
+def disabled_grad_scaler() -> 'torch.cuda.amp.GradScaler':
+    """A GradScaler that does nothing, on any torch from 2.0.
+
+    ``torch.amp.GradScaler`` (torch >= 2.3) takes a device; before it, only
+    the CUDA one existed, which is device-free when disabled.
+    """
+    if hasattr(torch.amp, 'GradScaler'):
+        return torch.amp.GradScaler('cpu', enabled=False)
+    return torch.cuda.amp.GradScaler(enabled=False)
+
+
 @OPTIM_WRAPPERS.register_module()
 class CPUAmpOptimWrapper(AmpOptimWrapper):
     """``AmpOptimWrapper`` that also runs on CPU, in bfloat16.
@@ -31,6 +42,6 @@ class CPUAmpOptimWrapper(AmpOptimWrapper):
                  **kwargs) -> None:
         OptimWrapper.__init__(self, **kwargs)
         self._scale_update_param = None
-        self.loss_scaler = torch.amp.GradScaler('cpu', enabled=False)
+        self.loss_scaler = disabled_grad_scaler()
         self.cast_dtype = getattr(torch, dtype) if isinstance(dtype,
                                                               str) else dtype

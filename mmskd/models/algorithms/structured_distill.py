@@ -1,5 +1,7 @@
 # Copyright (c) mmskd contributors. All rights reserved.
 """Single-teacher distillation for dense prediction."""
+import difflib
+import importlib
 import logging
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Tuple, Union
@@ -16,8 +18,9 @@ from torch import nn
 
 from mmskd.registry import MODELS
 from ..discriminators import wasserstein_critic_terms
-from ..utils import (all_finite, average_gradients, build_architecture, frozen,
-                     load_teacher_checkpoint, unwrap)
+from ..utils import (all_finite, autocast_disabled, average_gradients,
+                     build_architecture, frozen, load_teacher_checkpoint,
+                     unwrap)
 
 LossResults = Dict[str, torch.Tensor]
 
@@ -34,8 +37,14 @@ SUPPORTED_FAMILIES = {
 
 
 def model_family(model: nn.Module) -> Optional[str]:
-    """The supported family ``model`` belongs to, or None."""
-    import importlib
+    """The supported family ``model`` belongs to, or None.
+
+    Args:
+        model (nn.Module): A built model.
+
+    Returns:
+        str, optional: A key of ``SUPPORTED_FAMILIES``, or None.
+    """
     for family, (module, name) in SUPPORTED_FAMILIES.items():
         try:
             base = getattr(importlib.import_module(module), name)
@@ -47,7 +56,16 @@ def model_family(model: nn.Module) -> Optional[str]:
 
 
 def check_pair_families(student: nn.Module, teacher: nn.Module) -> None:
-    """Refuse models mmskd cannot distil, with what it supports instead."""
+    """Refuse models mmskd cannot distil, with what it supports instead.
+
+    Args:
+        student (nn.Module): The built student.
+        teacher (nn.Module): The built teacher.
+
+    Raises:
+        TypeError: If either model is of no supported family, or the two
+            are of different families.
+    """
     families = [model_family(student), model_family(teacher)]
     for role, model, family in zip(('student', 'teacher'),
                                    (student, teacher), families):
@@ -66,7 +84,8 @@ def check_pair_families(student: nn.Module, teacher: nn.Module) -> None:
             'distillation needs both from the same task.')
 
 
-# Names of the two optimizer wrappers of adversarial training.
+# Names of the two optimizer wrappers of adversarial training, which are
+# also the names of the student and the critic in the algorithm.
 STUDENT_OPTIM, CRITIC_OPTIM = 'architecture', 'discriminator'
 
 
@@ -203,6 +222,8 @@ class StructuredDistill(SingleTeacherDistill):
                 MODELS.build(discriminator)
         self.holistic = None if holistic is None else \
             HolisticSettings(**holistic)
+        if self.holistic is not None:
+            self._check_holistic_recorders()
         self.teacher_forward = teacher_forward
         if teacher_ckpt:
             load_teacher_checkpoint(self.teacher, teacher_ckpt)
@@ -211,7 +232,15 @@ class StructuredDistill(SingleTeacherDistill):
         self.teacher_ckpt = teacher_ckpt
 
     def train(self, mode: bool = True) -> 'StructuredDistill':
-        """Set the student's mode; the teacher always stays in eval mode."""
+        """Set the student's mode; the teacher always stays in eval mode.
+
+        Args:
+            mode (bool): Training (True) or evaluation (False) mode for the
+                student, the distiller and the critic. Defaults to True.
+
+        Returns:
+            StructuredDistill: self.
+        """
         super().train(mode)
         self.teacher.eval()
         return self
@@ -219,7 +248,13 @@ class StructuredDistill(SingleTeacherDistill):
     @torch.no_grad()
     def run_teacher(self, batch_inputs: torch.Tensor,
                     data_samples: Optional[List[BaseDataElement]]) -> None:
-        """Run the teacher as far as its recorders need, recording outputs."""
+        """Run the teacher as far as its recorders need, recording outputs.
+
+        Args:
+            batch_inputs (Tensor): Preprocessed images, (N, 3, H, W).
+            data_samples (list, optional): The batch's data samples (only
+                passed on to ``mode='tensor'``, which ignores the labels).
+        """
         distiller = unwrap(self.distiller)
         distiller.set_deliveries_override(False)
         with distiller.teacher_recorders, distiller.deliveries:
@@ -231,7 +266,16 @@ class StructuredDistill(SingleTeacherDistill):
     def run_student(
             self, batch_inputs: torch.Tensor,
             data_samples: Optional[List[BaseDataElement]]) -> LossResults:
-        """Run the student in loss mode, recording its outputs."""
+        """Run the student in loss mode, recording its outputs.
+
+        Args:
+            batch_inputs (Tensor): Preprocessed images, (N, 3, H, W).
+            data_samples (list, optional): The batch's data samples.
+
+        Returns:
+            dict: The student's task losses prefixed ``student.``, or an
+            empty dict when ``calculate_student_loss`` is False.
+        """
         distiller = unwrap(self.distiller)
         distiller.set_deliveries_override(True)
         with distiller.student_recorders, distiller.deliveries:
@@ -254,11 +298,12 @@ class StructuredDistill(SingleTeacherDistill):
         Returns:
             dict: ``student.*`` task losses and ``distill.*`` terms.
         """
+        if self.distillation_stopped:  # by mmrazor's StopDistillHook
+            return self.run_student(batch_inputs, data_samples)
         self.run_teacher(batch_inputs, data_samples)
         losses = self.run_student(batch_inputs, data_samples)
-        if not self.distillation_stopped:
-            distill_losses = unwrap(self.distiller).compute_distill_losses()
-            losses.update(add_prefix(distill_losses, 'distill'))
+        distill_losses = unwrap(self.distiller).compute_distill_losses()
+        losses.update(add_prefix(distill_losses, 'distill'))
         return losses
 
     def train_step(self, data: Union[dict, tuple, list],
@@ -281,6 +326,8 @@ class StructuredDistill(SingleTeacherDistill):
         with student_wrapper.optim_context(self):
             data = self.data_preprocessor(data, True)
             losses = self._run_forward(data, mode='loss')
+        if self.distillation_stopped:  # no holistic term, no critic update
+            return self._train_student(student_wrapper, losses)
         image = data['inputs']
         real_maps, fake_maps = self._holistic_maps()
         critic_log = dict()
@@ -290,15 +337,22 @@ class StructuredDistill(SingleTeacherDistill):
         with student_wrapper.optim_context(self):
             losses['distill.loss_ho'] = self._student_holistic_loss(
                 fake_maps, image)
-        loss, log_vars = self.parse_losses(losses)
-        if all_finite(loss):
-            self._update(student_wrapper, loss, unwrap(self.distiller))
-        else:
-            self._skip(student_wrapper, 'student', loss)
+        log_vars = self._train_student(student_wrapper, losses)
         if self.holistic.student_first:
             critic_log = self._train_critic(critic_wrapper, real_maps,
                                             fake_maps, image)
         log_vars.update(critic_log)
+        return log_vars
+
+    def _train_student(self, wrapper: OptimWrapper,
+                       losses: LossResults) -> Dict[str, torch.Tensor]:
+        """Update the student (and connectors) on ``losses``; returns the
+        log variables."""
+        loss, log_vars = self.parse_losses(losses)
+        if all_finite(loss):
+            self._update(wrapper, loss, unwrap(self.distiller))
+        else:
+            self._skip(wrapper, 'student', loss)
         return log_vars
 
     @staticmethod
@@ -314,16 +368,48 @@ class StructuredDistill(SingleTeacherDistill):
                 'configs/_base_/methods/skd.py).')
         return optim_wrapper[STUDENT_OPTIM], optim_wrapper[CRITIC_OPTIM]
 
+    def _check_holistic_recorders(self) -> None:
+        """Refuse holistic settings that name recorders the distiller lacks
+        (at build time, not at the first step's bare ``KeyError``)."""
+        distiller = unwrap(self.distiller)
+        for role, name, manager in (
+                ('student', self.holistic.student_recorder,
+                 distiller.student_recorders),
+                ('teacher', self.holistic.teacher_recorder,
+                 distiller.teacher_recorders)):
+            if name in manager.recorders:
+                continue
+            known = sorted(manager.recorders)
+            close = difflib.get_close_matches(str(name), known, n=1)
+            hint = f' Did you mean {close[0]!r}?' if close else ''
+            raise ValueError(
+                f'holistic.{role}_recorder is {name!r}, but the distiller '
+                f'has no such {role} recorder (it has {known}).{hint} Name '
+                f'one of distiller.{role}_recorders.')
+
+    def _recorded_map(self, recorder: str, from_student: bool,
+                      index: int) -> torch.Tensor:
+        """One recorded call of a holistic recorder."""
+        distiller = unwrap(self.distiller)
+        manager = distiller.student_recorders if from_student else \
+            distiller.teacher_recorders
+        calls = len(manager.get_recorder(recorder).data_buffer)
+        if not -calls <= index < calls:
+            raise ValueError(
+                f'holistic.record_indices asks for call {index} of the '
+                f'recorder {recorder!r}, which recorded {calls} call(s) this '
+                'step; use indices below that.')
+        return distiller.get_record(recorder, from_student, index)
+
     def _holistic_maps(self) -> Tuple[List[torch.Tensor], List[torch.Tensor]]:
         """The recorded teacher (real) and student (fake) maps per index."""
-        distiller = unwrap(self.distiller)
         settings = self.holistic
         real = [
-            distiller.get_record(settings.teacher_recorder, False, index)
+            self._recorded_map(settings.teacher_recorder, False, index)
             for index in settings.record_indices
         ]
         fake = [
-            distiller.get_record(settings.student_recorder, True, index)
+            self._recorded_map(settings.student_recorder, True, index)
             for index in settings.record_indices
         ]
         for real_map, fake_map in zip(real, fake):
@@ -343,8 +429,7 @@ class StructuredDistill(SingleTeacherDistill):
         input BatchNorm are sensitive to fp16 ranges, and it is small.
         """
         critic = unwrap(self.discriminator)
-        with frozen(critic), torch.autocast(
-                device_type=image.device.type, enabled=False):
+        with frozen(critic), autocast_disabled(image.device):
             scores = [
                 critic(fake.float(), image.float()).mean()
                 for fake in fake_maps

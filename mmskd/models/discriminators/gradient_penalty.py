@@ -1,9 +1,12 @@
 # Copyright (c) mmskd contributors. All rights reserved.
-"""WGAN-GP gradient penalty and a batched real/fake critic forward."""
+"""The WGAN-GP gradient penalty and the critic's terms of one step."""
 from typing import Callable, Optional, Tuple, Union
 
 import torch
-from torch import Tensor
+from torch import Tensor, nn
+from torch.nn.modules.batchnorm import _BatchNorm
+
+from ..utils import autocast_disabled
 
 #: A critic called as ``critic(score_map, image)`` returning (N,) scores,
 #: e.g. :class:`~mmskd.models.discriminators.HolisticDiscriminator`.
@@ -34,6 +37,46 @@ def _interpolation_weights(eps: Union[None, float, Tensor],
         raise ValueError(f'eps must be a scalar or hold one value per sample '
                          f'({n}), got shape {tuple(eps.shape)}')
     return eps.reshape(shape)
+
+
+def _detached_float(
+        *tensors: Optional[Tensor]) -> Tuple[Optional[Tensor], ...]:
+    return tuple(None if t is None else t.detach().float() for t in tensors)
+
+
+def _interpolate(real: Tensor, fake: Tensor,
+                 eps: Union[None, float, Tensor]) -> Tensor:
+    """``x_hat = eps * real + (1 - eps) * fake``, a leaf that needs grad."""
+    weights = _interpolation_weights(eps, real)
+    return (weights * real + (1.0 - weights) * fake).requires_grad_(True)
+
+
+def _penalty(scores: Tensor, x_hat: Tensor) -> Tensor:
+    """``mean_n (||d scores_n / d x_hat_n||_2 - 1)^2``, differentiable."""
+    grad, = torch.autograd.grad(
+        outputs=scores.float().sum(), inputs=x_hat, create_graph=True)
+    grad_norm = torch.linalg.vector_norm(grad.flatten(1), ord=2, dim=1)
+    return ((grad_norm - 1.0)**2).mean()
+
+
+def normalises_over_batch(critic: Critic) -> bool:
+    """Whether one sample's score depends on the other samples of its batch.
+
+    True for a module with a BatchNorm layer in training mode (the input BN
+    of :class:`HolisticDiscriminator`), and for any critic that is not an
+    ``nn.Module`` (it cannot be inspected).
+
+    Args:
+        critic (Callable): The critic.
+
+    Returns:
+        bool: Whether batches must be scored separately.
+    """
+    if not isinstance(critic, nn.Module):
+        return True
+    return any(
+        isinstance(module, _BatchNorm) and module.training
+        for module in critic.modules())
 
 
 def gradient_penalty(critic: Critic,
@@ -89,65 +132,10 @@ def gradient_penalty(critic: Critic,
         Tensor: The scalar float32 penalty (not multiplied by any weight).
     """
     _check_pair(real, fake)
-    with torch.autocast(device_type=real.device.type, enabled=False):
-        real = real.detach().float()
-        fake = fake.detach().float()
-        weights = _interpolation_weights(eps, real)
-        x_hat = (weights * real + (1.0 - weights) * fake).requires_grad_(True)
-        if image is not None:
-            image = image.detach().float()
-        scores = critic(x_hat, image)
-        grad, = torch.autograd.grad(
-            outputs=scores.float().sum(), inputs=x_hat, create_graph=True)
-        grad_norm = torch.linalg.vector_norm(grad.flatten(1), ord=2, dim=1)
-        return ((grad_norm - 1.0)**2).mean()
-
-
-def critic_scores(critic: Critic,
-                  real: Tensor,
-                  fake: Tensor,
-                  image: Optional[Tensor] = None) -> Tuple[Tensor, Tensor]:
-    """Score real and fake samples with ONE batched critic forward.
-
-    ``real`` and ``fake`` are concatenated along the batch dim (and the image
-    repeated), scored together, and the scores split back. The critic step
-    is bound by kernel launches, not arithmetic (see the project's device
-    notes: one batched forward was measurably faster than two), so this
-    halves the launches of the critic's real/fake forward.
-
-    Note on BatchNorm: in train mode the critic's BN layers (the input BN of
-    :class:`HolisticDiscriminator`) then normalise with statistics of the
-    joint real+fake batch and update their running statistics once from it,
-    whereas two separate forwards normalise each half by its own statistics
-    (and update the running stats twice, fake last). The joint statistics
-    keep scale differences between teacher and student maps visible to the
-    critic, which per-half normalisation would partly remove. In eval mode
-    (running statistics, no spectral-norm power iteration) the result equals
-    two separate forwards. In train mode, a spectrally normalised critic
-    also does one power iteration instead of two.
-
-    Nothing is detached here: detach ``fake`` for the critic step; for the
-    student step, score the fake alone (``critic(fake, image)``).
-
-    Args:
-        critic (Callable): The critic, called as ``critic(maps, image)`` and
-            returning one score per sample, shape (N,).
-        real (Tensor): Real samples (teacher score maps), (N, C, H, W).
-        fake (Tensor): Fake samples (student score maps), same shape.
-        image (Tensor, optional): Conditioning images shared by the real and
-            fake sample of each index, (N, 3, H_img, W_img). Defaults to None.
-
-    Returns:
-        tuple[Tensor, Tensor]: ``(score_real, score_fake)``, each of
-        shape (N,).
-    """
-    _check_pair(real, fake)
-    n = real.size(0)
-    maps = torch.cat([real, fake], dim=0)
-    if image is not None:
-        image = torch.cat([image, image], dim=0)
-    scores = critic(maps, image)
-    return scores[:n], scores[n:]
+    with autocast_disabled(real.device):
+        real, fake, image = _detached_float(real, fake, image)
+        x_hat = _interpolate(real, fake, eps)
+        return _penalty(critic(x_hat, image), x_hat)
 
 
 def wasserstein_critic_terms(critic: Critic,
@@ -156,17 +144,21 @@ def wasserstein_critic_terms(critic: Critic,
                              image: Optional[Tensor] = None,
                              eps: Union[None, float, Tensor] = None
                              ) -> Tuple[Tensor, Tensor, Tensor]:
-    """Scores of real, fake and the WGAN-GP penalty from ONE critic forward.
+    """The critic step's D(real), D(fake) and WGAN-GP penalty.
 
-    The critic's step needs D(real), D(fake) and the penalty on random
-    interpolates. Scoring the three batches together saves two forwards of a
-    launch-bound network (see :func:`critic_scores`) and, under DDP, keeps
-    the critic to a single forward per backward. The penalty is the one of
-    :func:`gradient_penalty` (same interpolation and norm); BatchNorm layers
-    in train mode see statistics of the joint batch of 3N maps.
+    A critic that normalises over the batch (BatchNorm in training mode,
+    see :func:`normalises_over_batch`) scores the teacher maps, the student
+    maps and the interpolates in three forwards, as the official SKD code
+    does: scored together, the BN would normalise every map with statistics
+    of all three, blur the scale differences between teacher and student
+    maps, and give the critic a different function from the one that scores
+    the student alone in the student's step. Any other critic (no BN, or in
+    eval mode) scores the three batches in one forward, which gives the same
+    scores and saves two forwards of a launch-bound network.
 
-    Everything runs in float32 with autocast disabled; ``real``, ``fake``
-    and ``image`` are detached, as this trains the critic only.
+    The penalty is :func:`gradient_penalty`'s. Everything runs in float32
+    with autocast disabled; ``real``, ``fake`` and ``image`` are detached, as
+    this trains the critic only.
 
     Args:
         critic (Callable): The critic, ``critic(maps, image) -> (N,)``.
@@ -181,17 +173,15 @@ def wasserstein_critic_terms(critic: Critic,
         (N,) and the unweighted scalar penalty.
     """
     _check_pair(real, fake)
-    n = real.size(0)
-    with torch.autocast(device_type=real.device.type, enabled=False):
-        real = real.detach().float()
-        fake = fake.detach().float()
-        weights = _interpolation_weights(eps, real)
-        x_hat = (weights * real + (1.0 - weights) * fake).requires_grad_(True)
-        if image is not None:
-            image = image.detach().float().repeat(3, 1, 1, 1)
-        scores = critic(torch.cat([real, fake, x_hat]), image).float()
-        grad, = torch.autograd.grad(
-            outputs=scores[2 * n:].sum(), inputs=x_hat, create_graph=True)
-        grad_norm = torch.linalg.vector_norm(grad.flatten(1), ord=2, dim=1)
-        penalty = ((grad_norm - 1.0)**2).mean()
-    return scores[:n], scores[n:2 * n], penalty
+    with autocast_disabled(real.device):
+        real, fake, image = _detached_float(real, fake, image)
+        x_hat = _interpolate(real, fake, eps)
+        if normalises_over_batch(critic):
+            score_real, score_fake, score_hat = [
+                critic(maps, image).float() for maps in (real, fake, x_hat)
+            ]
+        else:
+            images = None if image is None else image.repeat(3, 1, 1, 1)
+            scores = critic(torch.cat([real, fake, x_hat]), images).float()
+            score_real, score_fake, score_hat = scores.split(real.size(0))
+        return score_real, score_fake, _penalty(score_hat, x_hat)

@@ -6,7 +6,8 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from mmskd.registry import MODELS
-from .utils import autocast_disabled, prepare_pair
+from ..utils import autocast_disabled
+from .utils import prepare_pair
 
 POOL_TYPES = ('avg', 'max')
 

@@ -5,7 +5,8 @@ from abc import ABCMeta, abstractmethod
 import torch.nn as nn
 from torch import Tensor
 
-from .utils import autocast_disabled, prepare_pair, validate_tau
+from ..utils import autocast_disabled
+from .utils import prepare_pair, validate_tau
 
 
 class SoftmaxDivergence(nn.Module, metaclass=ABCMeta):

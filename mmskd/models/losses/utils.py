@@ -1,5 +1,5 @@
 # Copyright (c) mmskd contributors. All rights reserved.
-"""Input checks and precision helpers shared by the mmskd distillation losses.
+"""Input checks and float32 preparation shared by the distillation losses.
 
 Every loss compares a student map with a teacher map of the same layout
 ``(N, C, H, W)``. The helpers here make a mismatch fail loudly instead of
@@ -7,10 +7,8 @@ being broadcast silently, keep the teacher out of the autograd graph, and run
 the loss in float32 so that mixed-precision training cannot overflow the
 exponentials or lose the small differences the losses are made of.
 """
-import contextlib
-from typing import ContextManager, Tuple
+from typing import Tuple
 
-import torch
 import torch.nn.functional as F
 from torch import Tensor
 
@@ -97,25 +95,6 @@ def align_spatial(preds_S: Tensor,
             'align_corners=False), or distill maps of equal size.')
     return F.interpolate(
         preds_S, size=size_T, mode='bilinear', align_corners=False)
-
-
-def autocast_disabled(device: torch.device) -> ContextManager:
-    """A context in which autocast is off for ``device``'s type.
-
-    Casting inputs with ``.float()`` is not enough under autocast: ops such as
-    ``matmul`` would cast them back to half precision. Disabling autocast
-    keeps every op of the loss in the dtype of its inputs.
-
-    Args:
-        device (torch.device): The device the loss is computed on.
-
-    Returns:
-        ContextManager: ``torch.autocast(..., enabled=False)``, or a no-op
-        context for device types that have no autocast.
-    """
-    if torch.amp.is_autocast_available(device.type):
-        return torch.autocast(device_type=device.type, enabled=False)
-    return contextlib.nullcontext()
 
 
 def prepare_pair(preds_S: Tensor,

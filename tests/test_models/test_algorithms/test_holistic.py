@@ -220,3 +220,42 @@ def test_non_finite_student_loss_is_skipped(cfg):
     parameters = [k for k, _ in algorithm.student.named_parameters()]
     assert not [k for k in changed(before, algorithm.student)
                 if k in parameters]
+
+
+def test_stopped_distillation_trains_the_student_alone(cfg):
+    """After mmrazor's StopDistillHook: no teacher forward, no distill or
+    holistic terms, no critic update; the student still learns."""
+    algorithm, optim_wrapper = build(cfg)
+    algorithm.train()
+    algorithm.distillation_stopped = True
+    student, critic = (snapshot(algorithm.student),
+                       snapshot(algorithm.discriminator))
+    with mock.patch.object(type(algorithm), 'run_teacher') as run_teacher:
+        log_vars = algorithm.train_step(batch(cfg), optim_wrapper)
+    run_teacher.assert_not_called()
+    assert not [key for key in log_vars
+                if key.startswith(('distill.', 'disc.'))], sorted(log_vars)
+    assert 'student.decode.loss_ce' in log_vars
+    assert changed(student, algorithm.student)
+    assert not changed(critic, algorithm.discriminator)
+
+
+@pytest.mark.parametrize('role, name, hint', [
+    ('student_recorder', 'logit', "Did you mean 'logits'"),
+    ('teacher_recorder', 'nothing_like_it', 'it has'),
+])
+def test_holistic_recorder_typo_fails_at_build(cfg, role, name, hint):
+    recorders = cfg.model.distiller[role.replace('recorder', 'recorders')]
+    assert 'logits' in recorders  # the name the typos miss
+    cfg.model.holistic[role] = name
+    with pytest.raises(ValueError, match=f'holistic.{role}') as error:
+        build(cfg)
+    assert hint in str(error.value)
+
+
+def test_record_index_beyond_the_recorded_calls(cfg):
+    cfg.model.holistic.record_indices = (0, 3)
+    algorithm, optim_wrapper = build(cfg)
+    with pytest.raises(ValueError, match=r'call 3 of the recorder .* '
+                       r'recorded 1 call\(s\)'):
+        algorithm.train_step(batch(cfg), optim_wrapper)

@@ -1,12 +1,15 @@
 # Copyright (c) mmskd contributors. All rights reserved.
+import copy
 import math
 
 import pytest
 import torch
 import torch.nn as nn
 
-from mmskd.models.discriminators import (HolisticDiscriminator, critic_scores,
-                                         gradient_penalty)
+from mmskd.models.discriminators import (HolisticDiscriminator,
+                                         gradient_penalty,
+                                         normalises_over_batch,
+                                         wasserstein_critic_terms)
 
 SHAPE = (2, 4, 3, 5)  # (N, C, H, W)
 
@@ -127,40 +130,83 @@ def test_double_backward_real_critic(size):
     assert critic.blocks[0].conv.weight_orig.grad.abs().sum() > 0
 
 
-def test_critic_scores_equals_separate_forwards_in_eval():
-    torch.manual_seed(0)
-    critic = HolisticDiscriminator(19, base_channels=16)
-    real, fake = torch.randn(2, 19, 9, 17), torch.randn(2, 19, 9, 17)
-    image = torch.randn(2, 3, 72, 136)
-    # A few train-mode forwards so the running stats are not trivial.
-    for _ in range(3):
-        critic(torch.randn(2, 19, 9, 17) * 3, image)
-    critic.eval()
-    score_real, score_fake = critic_scores(critic, real, fake, image)
-    assert score_real.shape == score_fake.shape == (2, )
-    torch.testing.assert_close(score_real, critic(real, image))
-    torch.testing.assert_close(score_fake, critic(fake, image))
-    uncond = HolisticDiscriminator(
-        19, base_channels=16, condition_on_image=False).eval()
-    s_r, s_f = critic_scores(uncond, real, fake)
-    torch.testing.assert_close(s_r, uncond(real))
-    torch.testing.assert_close(s_f, uncond(fake))
-
-
-def test_critic_scores_one_forward_in_train():
-    critic = HolisticDiscriminator(19, base_channels=16)
-    real = torch.randn(2, 19, 9, 17)
-    fake = torch.randn(2, 19, 9, 17, requires_grad=True)
-    image = torch.randn(2, 3, 9, 17)
+def count_forwards(critic):
+    """Record the batch size of each of ``critic``'s forwards."""
     calls = []
     critic.register_forward_hook(
-        lambda m, args, out: calls.append(args[0].shape[0]))
-    score_real, score_fake = critic_scores(critic, real, fake, image)
-    assert calls == [4]  # one batched forward of real + fake
-    # The input BN updated its running statistics once, from both halves.
-    assert critic.input_bn.num_batches_tracked.item() == 1
-    # Nothing is detached: the caller decides.
-    (score_real.mean() - score_fake.mean()).backward()
-    assert fake.grad is not None
+        lambda module, args, out: calls.append(args[0].shape[0]))
+    return calls
+
+
+def test_critic_with_batch_norm_scores_each_batch_alone():
+    """In train mode the input BN must see each batch on its own, as in the
+    official code and in the student's step; scored together, BN statistics
+    of teacher, student and interpolates would mix."""
+    torch.manual_seed(0)
+    critic = HolisticDiscriminator(19, base_channels=16)
+    assert normalises_over_batch(critic)
+    # Same weights and spectral-norm vectors, copied before any forward.
+    reference, joint_critic = copy.deepcopy(critic), copy.deepcopy(critic)
+    real = torch.randn(2, 19, 9, 17) * 3
+    fake = torch.randn(2, 19, 9, 17)
+    image = torch.randn(2, 3, 72, 136)
+    eps = torch.tensor([0.25, 0.75])
+    calls = count_forwards(critic)
+    score_real, score_fake, penalty = wasserstein_critic_terms(
+        critic, real, fake, image, eps=eps)
+    assert calls == [2, 2, 2]
+    assert critic.input_bn.num_batches_tracked.item() == 3
+    torch.testing.assert_close(score_real, reference(real, image))
+    torch.testing.assert_close(score_fake, reference(fake, image))
+    torch.testing.assert_close(
+        penalty, gradient_penalty(reference, real, fake, image, eps=eps))
+    # The batched forward would have given the student other scores.
+    joint = joint_critic(torch.cat([real, fake]), image.repeat(2, 1, 1, 1))
+    assert not torch.allclose(joint[2:], score_fake, atol=1e-3)
+
+
+@pytest.mark.parametrize('input_norm, train', [(False, True), (True, False)])
+def test_critic_without_batch_statistics_scores_in_one_forward(
+        input_norm, train):
+    torch.manual_seed(0)
+    critic = HolisticDiscriminator(
+        19, base_channels=16, input_norm=input_norm, spectral_norm=False)
+    for _ in range(2):  # running statistics that are not the initial ones
+        critic(torch.randn(2, 19, 9, 17) * 3, torch.randn(2, 3, 9, 17))
+    critic.train(train)
+    assert not normalises_over_batch(critic)
+    real, fake = torch.randn(2, 19, 9, 17), torch.randn(2, 19, 9, 17)
+    image = torch.randn(2, 3, 9, 17)
+    eps = torch.tensor([0.5, 0.1])
+    calls = count_forwards(critic)
+    score_real, score_fake, penalty = wasserstein_critic_terms(
+        critic, real, fake, image, eps=eps)
+    assert calls == [6]
+    calls.clear()
+    torch.testing.assert_close(score_real, critic(real, image))
+    torch.testing.assert_close(score_fake, critic(fake, image))
+    torch.testing.assert_close(
+        penalty, gradient_penalty(critic, real, fake, image, eps=eps))
+
+
+def test_critic_terms_are_detached_float32_and_train_the_critic():
+    critic = LinearCritic(_w_with_norm(2.0))
+    real = torch.randn(SHAPE, requires_grad=True)
+    fake = torch.randn(SHAPE, requires_grad=True)
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        score_real, score_fake, penalty = wasserstein_critic_terms(
+            critic, real, fake)
+    assert not any(autocast for _, _, autocast in critic.seen)
+    # No BatchNorm: real, fake and interpolates in one forward.
+    assert [seen[0].shape[0] for seen in critic.seen] == [6]
+    assert penalty.item() == pytest.approx(1.0, abs=1e-5)  # (2 - 1)^2
+    torch.testing.assert_close(score_real, (critic.w * real).flatten(1).sum(1))
+    (score_fake.mean() - score_real.mean() + penalty).backward()
+    assert real.grad is None and fake.grad is None
+    assert critic.w.grad is not None
     with pytest.raises(ValueError, match='same shape'):
-        critic_scores(critic, real, fake[:1], image)
+        wasserstein_critic_terms(critic, real, fake[:1])
+    # A plain callable cannot be inspected for BatchNorm: scored alone.
+    critic.seen.clear()
+    wasserstein_critic_terms(lambda maps, image: critic(maps), real, fake)
+    assert [seen[0].shape[0] for seen in critic.seen] == [2, 2, 2]
