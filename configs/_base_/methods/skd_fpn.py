@@ -3,7 +3,7 @@
 # classification score maps of each level, added to the FCOS task loss.
 # The teacher runs its head too (mode 'tensor', never its loss) so that the
 # critic sees its score maps. Students validate alone (mmdet's ValLoop).
-_base_ = ['mmdet::_base_/schedules/schedule_1x.py']
+_base_ = ['mmdet::_base_/schedules/schedule_1x.py', './holistic.py']
 # Pair-wise, each level its own loss (the levels differ in size):
 # - nodes of 2x2 pixels, average-pooled, fully connected: the thesis's best
 #   graph (Table 3.2), as the segmentation configs. Its n x n affinities
@@ -61,38 +61,22 @@ model = dict(
                 preds_S=dict(from_student=True, recorder='fpn', data_idx=4),
                 preds_T=dict(from_student=False, recorder='fpn',
                              data_idx=4)))),
-    # The paper's A2L4 critic on a score map (sigmoid logits of the classes)
-    # conditioned on the image, one score map per level.
-    discriminator=dict(
-        type='HolisticDiscriminator',
-        in_channels=80,  # the class count; leaf configs set theirs
-        condition_on_image=True),
-    # lambda_2 = 0.1 (paper), gradient penalty 10 (official code); the
+    # The A2L4 critic of holistic.py on a score map (sigmoid logits of the
+    # classes) conditioned on the image, one score map per level; the
     # student's term and the critic's loss average the five levels.
+    discriminator=dict(_base_.critic, in_channels=80),  # leaf: class count
     holistic=dict(
+        _base_.holistic_term,
         student_recorder='cls_scores',
         teacher_recorder='cls_scores',
-        record_indices=(0, 1, 2, 3, 4),
-        loss_weight=0.1,
-        gp_weight=10.0,
-        critic_loss_weight=0.1))
+        record_indices=(0, 1, 2, 3, 4)))
 # Two optimizers: the student's SGD (FCOS's recipe; leaf configs merge the
-# pair's student_optim_wrapper into it) and the critic's SGD(4e-4, 0.9) of the
-# official code. A plain param_scheduler list drives both.
+# pair's student_optim_wrapper into it) and the critic's of holistic.py. The
+# schedule's plain param_scheduler list drives both.
 optim_wrapper = dict(
-    _delete_=True,
-    constructor='mmskd.AdversarialOptimWrapperConstructor',
+    _base_.adversarial_optim_wrapper,
     architecture=dict(
         type='OptimWrapper',
         optimizer=dict(type='SGD', lr=0.01, momentum=0.9,
-                       weight_decay=0.0001)),
-    discriminator=dict(
-        type='OptimWrapper',
-        optimizer=dict(type='SGD', lr=4e-4, momentum=0.9,
                        weight_decay=0.0001)))
-# The student and the critic take separate steps, so DDP wraps each trainable
-# part on its own and the algorithm's train_step drives them.
-model_wrapper_cfg = dict(
-    type='MMSeparateDistributedDataParallel',
-    broadcast_buffers=False,
-    find_unused_parameters=False)
+model_wrapper_cfg = _base_.adversarial_model_wrapper

@@ -8,6 +8,7 @@ import torch.nn.functional as F
 
 import mmskd  # noqa: F401
 from mmskd.models.losses import PairWiseAffinityLoss
+from mmskd.utils.benchmark import MemoryMeter
 
 
 def reference_nodes(feats, node_size, pool):
@@ -209,7 +210,12 @@ def test_global_graph_on_a_256x256_map_never_builds_nxn():
     torch.manual_seed(4)
     feats_S = torch.randn(2, 64, 256, 256)
     feats_T = torch.randn(2, 64, 256, 256)
+    meter = MemoryMeter(torch.device('cpu'))
+    meter.start(settle=True)
     loss = PairWiseAffinityLoss()(feats_S, feats_T)
+    _, extra_mib = meter.stop()
+    # The inputs are 32 MiB each; the Gram form needs a few copies of them.
+    assert extra_mib < 1024, f'{extra_mib:.0f} MiB above the start'
     assert torch.isfinite(loss) and loss > 0
     # Independent random 64-d unit vectors have cosine variance ~1/64, so
     # E[(a_S - a_T)^2] ~ 2/64 off the diagonal.
