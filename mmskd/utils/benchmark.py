@@ -45,6 +45,8 @@ import torch
 import torch.nn.functional as F
 from mmengine.config import Config, ConfigDict
 
+from .launch import optim_wrapper_entries, replace_sync_bn
+
 MiB = 2**20
 GiB = 2**30
 
@@ -264,21 +266,6 @@ def tiny_distill_options(cfg: Config, shape: Sequence[int]) -> Dict[str, Any]:
     return {k: v for k, v in options.items() if k.startswith('model.')}
 
 
-def _replace_sync_bn(node: Any) -> int:
-    """SyncBN/MMSyncBN norm configs -> BN in place (one process here)."""
-    changed = 0
-    if isinstance(node, dict):
-        if node.get('type') in ('SyncBN', 'MMSyncBN'):
-            node['type'] = 'BN'
-            changed += 1
-        for value in node.values():
-            changed += _replace_sync_bn(value)
-    elif isinstance(node, (list, tuple)):
-        for value in node:
-            changed += _replace_sync_bn(value)
-    return changed
-
-
 def _fix_input_size(preprocessor: Optional[dict],
                     shape: Sequence[int]) -> None:
     """Make the data preprocessor pad to exactly ``shape`` (i.e. not pad)."""
@@ -315,7 +302,7 @@ def prepare_model_cfg(cfg: Config, shape: Sequence[int]) -> List[str]:
             'label maps for an mmseg segmentor); the student of this config '
             f"is a {student.get('type')} without a decode_head.")
     _fix_input_size(model.get('data_preprocessor'), shape)
-    changed = _replace_sync_bn(model)
+    changed = replace_sync_bn(model)
     if changed:
         notes.append(f'{changed} SyncBN norm configs built as BN '
                      '(single-process benchmark).')
@@ -363,15 +350,12 @@ def student_optim_wrapper_cfg(cfg: Config) -> Tuple[dict, str]:
 
 
 def enable_cuda_amp(optim_wrapper: dict) -> None:
-    """Turn the (possibly per-module) wrapper configs into AmpOptimWrapper."""
-    if 'type' in optim_wrapper or 'optimizer' in optim_wrapper:
-        wrappers = [optim_wrapper]
-    else:
-        wrappers = [
-            v for k, v in optim_wrapper.items()
-            if isinstance(v, dict) and k != 'constructor'
-        ]
-    for wrapper in wrappers:
+    """Turn the (possibly per-module) wrapper configs into AmpOptimWrapper.
+
+    Args:
+        optim_wrapper (dict): An ``optim_wrapper`` config, changed in place.
+    """
+    for wrapper in optim_wrapper_entries(optim_wrapper):
         if wrapper.get('type', 'OptimWrapper') == 'OptimWrapper':
             wrapper['type'] = 'AmpOptimWrapper'
             wrapper.setdefault('loss_scale', 'dynamic')

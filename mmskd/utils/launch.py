@@ -3,7 +3,7 @@
 import logging
 import os
 import os.path as osp
-from typing import Any, Optional
+from typing import Any, List, Optional
 
 import torch
 import torch.distributed as dist
@@ -65,8 +65,11 @@ def allow_mmengine_checkpoints() -> bool:
     return True
 
 
-def _replace_sync_bn(node: Any) -> int:
+def replace_sync_bn(node: Any) -> int:
     """Turn every ``norm_cfg`` of type SyncBN into BN, in place.
+
+    Args:
+        node (Any): A config (dict, list or tuple), searched recursively.
 
     Returns:
         int: How many norm configs were changed.
@@ -77,10 +80,10 @@ def _replace_sync_bn(node: Any) -> int:
             node['type'] = 'BN'
             changed += 1
         for value in node.values():
-            changed += _replace_sync_bn(value)
+            changed += replace_sync_bn(value)
     elif isinstance(node, (list, tuple)):
         for value in node:
-            changed += _replace_sync_bn(value)
+            changed += replace_sync_bn(value)
     return changed
 
 
@@ -123,7 +126,7 @@ def setup_cpu_distributed(cfg: Config, launcher: str) -> bool:
     if not dist.is_initialized():
         dist.init_process_group(backend='gloo')
     cfg.model = expand_model_references(cfg.model)
-    changed = _replace_sync_bn(cfg._cfg_dict)
+    changed = replace_sync_bn(cfg._cfg_dict)
     wrapper = cfg.get('model_wrapper_cfg') or dict(
         type='MMDistributedDataParallel',
         broadcast_buffers=False,
@@ -145,6 +148,25 @@ def setup_cpu_distributed(cfg: Config, launcher: str) -> bool:
     return True
 
 
+def optim_wrapper_entries(optim_wrapper: dict) -> List[dict]:
+    """The optimizer-wrapper configs in an ``optim_wrapper`` config.
+
+    Args:
+        optim_wrapper (dict): One wrapper config, or per-module wrapper
+            configs beside a ``constructor`` (e.g. the student's and the
+            critic's of ``AdversarialOptimWrapperConstructor``).
+
+    Returns:
+        list[dict]: The wrapper configs themselves (not copies).
+    """
+    if 'type' in optim_wrapper or 'optimizer' in optim_wrapper:
+        return [optim_wrapper]
+    return [
+        value for key, value in optim_wrapper.items()
+        if isinstance(value, dict) and key != 'constructor'
+    ]
+
+
 def enable_amp(cfg: Config) -> None:
     """Switch every optimizer wrapper of ``cfg`` to ``AmpOptimWrapper``.
 
@@ -156,14 +178,7 @@ def enable_amp(cfg: Config) -> None:
     Args:
         cfg (Config): The config, modified in place.
     """
-    optim_wrapper = cfg.optim_wrapper
-    if 'type' in optim_wrapper or 'optimizer' in optim_wrapper:
-        wrappers = [optim_wrapper]
-    else:
-        wrappers = [
-            value for key, value in optim_wrapper.items()
-            if isinstance(value, dict) and key != 'constructor'
-        ]
+    wrappers = optim_wrapper_entries(cfg.optim_wrapper)
     amp_type = 'AmpOptimWrapper' if torch.cuda.is_available() \
         else 'mmskd.CPUAmpOptimWrapper'
     for wrapper in wrappers:

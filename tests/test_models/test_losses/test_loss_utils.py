@@ -6,8 +6,8 @@ import torch.nn.functional as F
 import mmskd  # noqa: F401  (registers modules, installs the mmrazor shim)
 from mmskd.models.losses import (ChannelWiseDivergence, PairWiseAffinityLoss,
                                  PixelWiseDivergence)
-from mmskd.models.losses.utils import (align_spatial, check_pair,
-                                       prepare_pair, validate_tau)
+from mmskd.models.losses.utils import (align_spatial, check_pair, prepare_pair,
+                                       validate_tau)
 from mmskd.registry import MODELS
 
 
