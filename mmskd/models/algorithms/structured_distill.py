@@ -298,12 +298,13 @@ class StructuredDistill(SingleTeacherDistill):
         Returns:
             dict: ``student.*`` task losses and ``distill.*`` terms.
         """
-        if self.distillation_stopped:  # by mmrazor's StopDistillHook
-            return self.run_student(batch_inputs, data_samples)
+        # The teacher runs even after mmrazor's StopDistillHook, as in
+        # mmrazor: distill_deliveries may still feed the student from it.
         self.run_teacher(batch_inputs, data_samples)
         losses = self.run_student(batch_inputs, data_samples)
-        distill_losses = unwrap(self.distiller).compute_distill_losses()
-        losses.update(add_prefix(distill_losses, 'distill'))
+        if not self.distillation_stopped:
+            distill_losses = unwrap(self.distiller).compute_distill_losses()
+            losses.update(add_prefix(distill_losses, 'distill'))
         return losses
 
     def train_step(self, data: Union[dict, tuple, list],

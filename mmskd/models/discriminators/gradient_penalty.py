@@ -153,8 +153,10 @@ def wasserstein_critic_terms(critic: Critic,
     of all three, blur the scale differences between teacher and student
     maps, and give the critic a different function from the one that scores
     the student alone in the student's step. Any other critic (no BN, or in
-    eval mode) scores the three batches in one forward, which gives the same
-    scores and saves two forwards of a launch-bound network.
+    eval mode) scores the three batches in one forward, which saves two
+    forwards of a launch-bound network and gives the same scores, up to
+    spectral normalisation in train mode: one power iteration per step
+    instead of three.
 
     The penalty is :func:`gradient_penalty`'s. Everything runs in float32
     with autocast disabled; ``real``, ``fake`` and ``image`` are detached, as

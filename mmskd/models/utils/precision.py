@@ -5,13 +5,14 @@ from typing import ContextManager
 
 import torch
 
-# Device types torch 2.0 to 2.3 can autocast; torch 2.4 added
-# ``torch.amp.is_autocast_available`` to ask instead.
-_AUTOCAST_DEVICE_TYPES = ('cpu', 'cuda')
-
 
 def autocast_available(device_type: str) -> bool:
     """Whether ``torch.autocast`` accepts ``device_type``.
+
+    torch 2.4 added ``torch.amp.is_autocast_available``; before it, the
+    ``torch.autocast`` constructor itself raises a RuntimeError for a device
+    type without autocast (cpu, cuda, xpu, hpu and the privateuse1 backend
+    have one).
 
     Args:
         device_type (str): A device type such as ``'cuda'`` or ``'cpu'``.
@@ -20,9 +21,13 @@ def autocast_available(device_type: str) -> bool:
         bool: True if autocast exists for that device type.
     """
     is_available = getattr(torch.amp, 'is_autocast_available', None)
-    if is_available is None:  # torch < 2.4
-        return device_type in _AUTOCAST_DEVICE_TYPES
-    return is_available(device_type)
+    if is_available is not None:
+        return is_available(device_type)
+    try:
+        torch.autocast(device_type=device_type, enabled=False)
+    except RuntimeError:
+        return False
+    return True
 
 
 def autocast_disabled(device: torch.device) -> ContextManager:

@@ -36,7 +36,7 @@ def test_autocast_disabled_keeps_matmul_in_float32():
 
 def test_autocast_on_torch_before_2_4(torch_before_2_3):
     assert autocast_available('cpu') and autocast_available('cuda')
-    assert not autocast_available('meta')
+    assert autocast_available('xpu') and not autocast_available('meta')
     mat = torch.randn(4, 4)
     with torch.autocast('cpu', dtype=torch.bfloat16):
         with autocast_disabled(mat.device):
@@ -65,11 +65,17 @@ def test_losses_on_torch_before_2_4(loss, monkeypatch):
 
 def test_critic_terms_on_torch_before_2_4(torch_before_2_3):
     critic = HolisticDiscriminator(4, base_channels=8)
+    output_dtypes = []
+    critic.blocks[0].register_forward_hook(
+        lambda module, args, out: output_dtypes.append(out.dtype))
     real, fake = torch.randn(2, 4, 9, 7), torch.randn(2, 4, 9, 7)
     image = torch.randn(2, 3, 9, 7)
     with torch.autocast('cpu', dtype=torch.bfloat16):
+        critic(real, image)  # autocast reaches the critic's convolutions
         _, _, penalty = wasserstein_critic_terms(critic, real, fake, image)
-    assert penalty.dtype == torch.float32 and torch.isfinite(penalty)
+    # ... but not inside the critic's terms: real, fake and interpolates.
+    assert output_dtypes == [torch.bfloat16] + [torch.float32] * 3
+    assert torch.isfinite(penalty)
 
 
 def test_cpu_amp_wrapper_on_torch_before_2_3(torch_before_2_3):
