@@ -11,7 +11,8 @@ from mmengine.runner import Runner
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 from mmskd.utils import (allow_mmengine_checkpoints,  # noqa: E402
-                         load_config, setup_cpu_distributed)
+                         finish_distributed, load_config,
+                         setup_cpu_distributed)
 
 
 def parse_args() -> argparse.Namespace:
@@ -54,6 +55,7 @@ def main() -> None:
     runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg \
         else RUNNERS.build(cfg)
     runner.test()
+    finish_distributed()
 
 
 if __name__ == '__main__':
