@@ -1,5 +1,6 @@
 _base_ = [
     '../_base_/datasets/cityscapes-512x1024.py',
+    '../_base_/schedules/schedule_80k.py',
     '../_base_/methods/cwd_fea.py',
     '../_base_/pairs/'
     'deeplabv3_r101-d8_deeplabv3_r18-d8_cityscapes-512x1024.py',
@@ -10,8 +11,4 @@ model = dict(
     teacher_ckpt=_base_.teacher_ckpt,
     distiller=dict(
         student_recorders=dict(feature=dict(source=_base_.feature_source)),
-        teacher_recorders=dict(feature=dict(source=_base_.feature_source)),
-        connectors=dict(
-            student_feature=dict(
-                in_channel=_base_.student_feature_channels,
-                out_channel=_base_.teacher_feature_channels))))
+        teacher_recorders=dict(feature=dict(source=_base_.feature_source))))

@@ -1,5 +1,6 @@
 _base_ = [
     '../_base_/datasets/coco-detection.py',
+    '../_base_/schedules/schedule_1x.py',
     '../_base_/methods/cwd_fpn.py',
     '../_base_/pairs/fcos_r101-caffe_fcos_r50-caffe_ms-2x_coco.py',
 ]

@@ -1,5 +1,6 @@
 _base_ = [
     '../_base_/datasets/coco-detection.py',
+    '../_base_/schedules/schedule_1x.py',
     '../_base_/methods/cwd_fpn.py',
     '../_base_/pairs/retinanet_r101_retinanet_r50_2x_coco.py',
 ]

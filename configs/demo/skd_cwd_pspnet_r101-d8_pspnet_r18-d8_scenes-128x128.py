@@ -24,8 +24,6 @@ model = dict(
         connectors=dict(
             student_feature=dict(
                 type='mmrazor.ConvModuleConnector',
-                in_channel=_base_.demo_student_feature_channels,
-                out_channel=_base_.demo_teacher_feature_channels,
                 kernel_size=1,
                 norm_cfg=dict(type='BN'),
                 act_cfg=None)),
@@ -42,13 +40,10 @@ train_dataloader = _base_.demo_train_loader
 val_dataloader = _base_.demo_test_loader
 test_dataloader = _base_.demo_test_loader
 train_cfg = _base_.demo_train_cfg
-# The student's optimizer and schedule are the baseline's; the critic's
-# (SGD 4e-4, configs/_base_/methods/holistic.py) decays to 0 as there.
+# The student's optimizer and schedule are the baseline's; the
+# discriminator's (SGD 4e-4, configs/_base_/schedules/adversarial_80k.py)
+# decays to 0 over train_cfg.max_iters as there.
 optim_wrapper = dict(architecture=dict(optimizer=_base_.demo_optimizer))
-param_scheduler = dict(
-    architecture=[_base_.demo_poly_lr],
-    discriminator=[
-        dict(type='PolyLR', eta_min=0.0, power=0.9, begin=0, by_epoch=False)
-    ])
+param_scheduler = dict(architecture=[_base_.demo_poly_lr])
 default_hooks = _base_.demo_hooks
 randomness = _base_.demo_randomness

@@ -1,5 +1,6 @@
 _base_ = [
     '../_base_/datasets/cityscapes-512x1024.py',
+    '../_base_/schedules/adversarial_80k.py',
     '../_base_/methods/skd_cwd.py',
     '../_base_/pairs/pspnet_r101-d8_pspnet_r18-d8_cityscapes-512x1024.py',
 ]
@@ -9,9 +10,5 @@ model = dict(
     teacher_ckpt=_base_.teacher_ckpt,
     distiller=dict(
         student_recorders=dict(feature=dict(source=_base_.feature_source)),
-        teacher_recorders=dict(feature=dict(source=_base_.feature_source)),
-        connectors=dict(
-            student_feature=dict(
-                in_channel=_base_.student_feature_channels,
-                out_channel=_base_.teacher_feature_channels))),
+        teacher_recorders=dict(feature=dict(source=_base_.feature_source))),
     discriminator=dict(in_channels=_base_.num_classes))

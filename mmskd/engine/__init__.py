@@ -1,2 +1,8 @@
 # Copyright (c) mmskd contributors. All rights reserved.
 from .optimizers import *  # noqa: F401,F403
+from .updates import (average_gradients, gradients_finite, guarded_update,
+                      unwrap)
+
+__all__ = [
+    'average_gradients', 'gradients_finite', 'guarded_update', 'unwrap'
+]

@@ -17,7 +17,7 @@ from mmengine.registry import DATASETS, MODELS, init_default_scope
 
 sys.path.insert(0, '.')
 import mmskd  # noqa: E402,F401
-from mmskd.models.utils import unwrap  # noqa: E402
+from mmskd.engine import unwrap  # noqa: E402
 from mmskd.testing import tiny_seg_options  # noqa: E402
 from mmskd.utils import setup_cpu_distributed  # noqa: E402
 
@@ -49,7 +49,7 @@ def main() -> None:
     algorithm = MODELS.build(copy.deepcopy(cfg.model))
     model = MMSeparateDistributedDataParallel(algorithm)
     optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
-    critic_before = flat(algorithm.discriminator).clone()
+    disc_before = flat(algorithm.discriminator).clone()
     dataset = DATASETS.build(cfg.train_dataloader.dataset)
     model.train()
     for step in range(2):
@@ -57,7 +57,7 @@ def main() -> None:
         log_vars = model.train_step(data, optim_wrapper)
     parts = dict(
         student=flat(algorithm.student),
-        critic=flat(algorithm.discriminator),
+        discriminator=flat(algorithm.discriminator),
         connector=flat(unwrap(algorithm.distiller).connectors))
     same = {}
     for name, tensor in parts.items():
@@ -67,7 +67,7 @@ def main() -> None:
     if rank == 0:
         result = dict(
             same=same,
-            critic_changed=not torch.equal(critic_before, parts['critic']),
+            disc_changed=not torch.equal(disc_before, parts['discriminator']),
             log_keys=sorted(log_vars))
         with open(args.out, 'w') as f:
             json.dump(result, f)

@@ -93,13 +93,13 @@ def check_fpn_levels(runner: Runner,
                 f'not every FPN level is distilled: {sorted(sizes)}'
             # The student's and the teacher's maps of a level match.
             assert sizes == levels[(recorder, not from_student)]
-    holistic = getattr(runner.model, 'holistic', None)
-    if holistic is not None:  # one score map per level for the critic
+    model = runner.model
+    if hasattr(model, 'discriminator'):  # one score map per level for it
         sizes = [
             tuple(
-                distiller.get_record(holistic.student_recorder, True,
+                distiller.get_record(model.student_recorder, True,
                                      index).shape[-2:])
-            for index in holistic.record_indices
+            for index in model.record_indices
         ]
         assert len(set(sizes)) == len(sizes), sizes
 

@@ -2,12 +2,11 @@
 # conv_seg), the thesis's segmentation setting: Ch. 4 finds the feature map
 # better than the score map (74.87 vs 72.82 mIoU, PSPNet-R18) and uses
 # tau = 3, weight = 3 "in all experiments" (tau = 4 was best in the sweep; 3
-# was kept against over-fitting). On mmseg's 80k schedule.
-_base_ = ['mmseg::_base_/schedules/schedule_80k.py']
-# The recorded `feature` and the connector's widths default to PSPNet /
-# DeepLabV3 R-18 (128 channels) against R-101 (512); leaf configs set them
-# from their pair base (`feature_source`, `student_feature_channels`,
-# `teacher_feature_channels`).
+# was kept against over-fitting).
+# The recorded `feature` defaults to PSPNet's and DeepLabV3's; leaf configs
+# set it from their pair base (`feature_source`). The connector's widths are
+# read off the recorded modules (StructuredDistill fills in `in_channel` and
+# `out_channel`), so they follow any student and teacher.
 model = dict(
     # The mmskd registry scope sits below mmrazor's; `_scope_` makes the
     # whole model build resolve mmskd, then mmrazor, then mmengine types.
@@ -29,8 +28,6 @@ model = dict(
         connectors=dict(
             student_feature=dict(
                 type='mmrazor.ConvModuleConnector',
-                in_channel=128,
-                out_channel=512,
                 kernel_size=1,
                 norm_cfg=dict(type='BN'),
                 act_cfg=None)),

@@ -3,9 +3,8 @@
 # its own loss (the levels differ in size). The teacher runs only its
 # backbone and neck (mmrazor's FpnTeacherDistill). Students validate alone
 # (mmdet's ValLoop).
-# Schedule: mmdet's 1x with the lr of mmdet's one-stage students (0.01 on 8x2
-# images); leaf configs apply the student's own recipe from the pair base.
-_base_ = ['mmdet::_base_/schedules/schedule_1x.py']
+# Leaf configs use configs/_base_/schedules/schedule_1x.py with the student's
+# own recipe from the pair base.
 model = dict(
     # Build in the mmskd scope; the students and teachers are built in
     # mmdet's, the scope of their cfg_path configs.
@@ -45,5 +44,3 @@ model = dict(
                 preds_S=dict(from_student=True, recorder='fpn', data_idx=4),
                 preds_T=dict(from_student=False, recorder='fpn',
                              data_idx=4)))))
-optim_wrapper = dict(
-    optimizer=dict(type='SGD', lr=0.01, momentum=0.9, weight_decay=0.0001))

@@ -1,6 +1,5 @@
 # Channel-wise distillation of the score maps (logits), tau 1 and weight 5 as
-# mmrazor's PSPNet config (75.54 mIoU there), on mmseg's 80k schedule.
-_base_ = ['mmseg::_base_/schedules/schedule_80k.py']
+# mmrazor's PSPNet config (75.54 mIoU there).
 model = dict(
     # The mmskd registry scope sits below mmrazor's; `_scope_` makes the
     # whole model build resolve mmskd, then mmrazor, then mmengine types.

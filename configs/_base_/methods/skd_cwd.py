@@ -16,8 +16,4 @@ model = dict(
             loss_pi=dict(
                 preds_S=dict(from_student=True, recorder='logits'),
                 preds_T=dict(from_student=False, recorder='logits')))),
-    discriminator=_base_.critic,
-    holistic=_base_.holistic_term)
-optim_wrapper = _base_.adversarial_optim_wrapper
-param_scheduler = _base_.adversarial_param_scheduler
-model_wrapper_cfg = _base_.adversarial_model_wrapper
+    **_base_.holistic_model)

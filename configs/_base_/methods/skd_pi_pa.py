@@ -1,7 +1,6 @@
-# Structured knowledge distillation without the critic: pixel-wise (PI) on
-# the score maps and pair-wise (PA) on the fused head feature, on mmseg's 80k
-# schedule (the "+PI+PA" rows of the thesis's Table 3.1).
-_base_ = ['mmseg::_base_/schedules/schedule_80k.py']
+# Structured knowledge distillation without the holistic term: pixel-wise
+# (PI) on the score maps and pair-wise (PA) on the fused head feature (the
+# "+PI+PA" rows of the thesis's Table 3.1).
 # Recorders: `logits` is the score map (conv_seg, before the upsampling),
 # `feature` the input of conv_seg (the PSP/ASPP `bottleneck`). Leaf configs
 # set `feature`'s source to their pair base's `feature_source`, e.g.

@@ -15,7 +15,5 @@ teacher = dict(
 teacher_ckpt = 'https://download.openmmlab.com/mmsegmentation/v0.5/deeplabv3/deeplabv3_r101-d8_512x512_80k_ade20k/deeplabv3_r101-d8_512x512_80k_ade20k_20200615_021256-d89c7fa4.pth'  # noqa
 # ASPPHead fuses the ASPP branches in `bottleneck`, the input of conv_seg.
 feature_source = 'decode_head.bottleneck'
-student_feature_channels = 128
-teacher_feature_channels = 512
 # Score-map channels, e.g. for a critic that reads the logits.
 num_classes = 150

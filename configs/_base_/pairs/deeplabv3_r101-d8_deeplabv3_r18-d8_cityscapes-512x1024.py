@@ -12,7 +12,5 @@ teacher_ckpt = 'https://download.openmmlab.com/mmsegmentation/v0.5/deeplabv3/dee
 # ASPPHead fuses the ASPP branches in `bottleneck`, the input of conv_seg
 # (1/8 resolution, decode_head.channels wide).
 feature_source = 'decode_head.bottleneck'
-student_feature_channels = 128
-teacher_feature_channels = 512
 # Score-map channels, e.g. for a critic that reads the logits.
 num_classes = 19

@@ -13,7 +13,5 @@ teacher_ckpt = 'https://download.openmmlab.com/mmsegmentation/v0.5/deeplabv3plus
 # but the input of conv_seg is `sep_bottleneck`, which runs after the
 # low-level (c1) features are concatenated: 1/4 resolution, channels wide.
 feature_source = 'decode_head.sep_bottleneck'
-student_feature_channels = 128
-teacher_feature_channels = 512
 # Score-map channels, e.g. for a critic that reads the logits.
 num_classes = 19

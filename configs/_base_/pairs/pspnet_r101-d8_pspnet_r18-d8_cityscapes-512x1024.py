@@ -7,9 +7,7 @@ teacher = dict(
     # The teacher's weights come from teacher_ckpt, not ImageNet.
     pretrained=None)
 teacher_ckpt = 'https://download.openmmlab.com/mmsegmentation/v0.5/pspnet/pspnet_r101-d8_512x1024_80k_cityscapes/pspnet_r101-d8_512x1024_80k_cityscapes_20200606_112211-e1e1100f.pth'  # noqa
-# The fused head feature (input of conv_seg) and its channels.
+# The fused head feature (input of conv_seg).
 feature_source = 'decode_head.bottleneck'
-student_feature_channels = 128
-teacher_feature_channels = 512
 # Score-map channels, e.g. for a critic that reads the logits.
 num_classes = 19

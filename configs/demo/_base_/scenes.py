@@ -75,6 +75,3 @@ demo_student = dict(
     backbone=dict(stem_channels=16, base_channels=8),
     decode_head=dict(in_channels=64, channels=16),
     auxiliary_head=dict(in_channels=32, channels=8))
-# The fused head features (decode_head.bottleneck) the CWD connector maps.
-demo_student_feature_channels = 16
-demo_teacher_feature_channels = 128

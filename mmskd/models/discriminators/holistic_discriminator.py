@@ -10,7 +10,7 @@ from mmengine.model import BaseModule
 from torch import Tensor
 
 from mmskd.registry import MODELS
-from .self_attention import SAGANSelfAttention
+from ..layers import RunningNorm2d, SAGANSelfAttention
 
 
 def _replicate_pad_to(x: Tensor, min_size: int) -> Tensor:
@@ -39,16 +39,31 @@ def _replicate_pad_to(x: Tensor, min_size: int) -> Tensor:
         mode='replicate')
 
 
+def _input_norm(kind: Union[str, bool, None],
+                channels: int) -> Optional[nn.Module]:
+    """The input normalisation layer ``input_norm`` names."""
+    kind = {True: 'batch', False: None}.get(kind, kind)
+    if kind is None:
+        return None
+    if kind == 'batch':
+        return nn.BatchNorm2d(channels)
+    if kind == 'running':
+        return RunningNorm2d(channels)
+    raise ValueError(
+        f"input_norm must be 'batch', 'running' or None, got {kind!r}")
+
+
 @MODELS.register_module()
 class HolisticDiscriminator(BaseModule):
-    """Conditional Wasserstein critic for holistic distillation (SKD).
+    """Conditional Wasserstein discriminator (the WGAN "critic") for
+    holistic distillation (SKD).
 
     The embedding network ``D(Q | I)`` of Liu et al., *Structured Knowledge
     Distillation for Semantic Segmentation* (CVPR 2019) / *... for Dense
     Prediction* (TPAMI): it maps a score map ``Q`` (logits, N x C x H' x W'),
     optionally concatenated with the RGB image ``I`` resized to H' x W', to
     one real-valued score per image. The default is the paper's **A2L4**
-    critic::
+    discriminator::
 
         [cat(Q, resize(I))] -> BN                       (input_norm)
         -> 4 x [conv k4 s2 p1 (SN) + LeakyReLU(0.1)]   64 -> 128 -> 256 -> 512
@@ -56,12 +71,21 @@ class HolisticDiscriminator(BaseModule):
         -> conv k4 (no padding) -> 1 channel -> global average pool -> (N,)
 
     Ablations: ``attention_after=()`` is A0L4; ``num_blocks=2,
-    attention_after=(1, 2)`` is A2L2; ``condition_on_image=False`` with
-    ``input_norm=True`` is the official code's critic (BN on the logits
-    only). Following the official code (and SAGAN's discriminator), the
-    stride-2 blocks have no BatchNorm and the output convolution is a plain
-    (not spectrally normalised) conv; the BN the paper describes is the
-    input BN, which balances the very different scales of logits and RGB.
+    attention_after=(1, 2)`` is A2L2. The official code's discriminator is
+    ``condition_on_image=False, input_norm='batch',
+    attention_spectral_norm=False``: BN on the logits only, spectral norm on
+    the stride-2 convs but plain 1x1 projections in its self-attention.
+    Following the official code (and SAGAN's discriminator), the stride-2
+    blocks have no BatchNorm and the output convolution is a plain (not
+    spectrally normalised) conv; the BN the paper describes is the input BN,
+    which balances the very different scales of logits and RGB.
+
+    Input normalisation: a train-mode BatchNorm (``'batch'``, the paper and
+    the official code) normalises each scored batch with its own statistics,
+    so it cannot see a per-channel shift or scale of the whole student batch
+    against the teacher batch; ``'running'`` normalises with running
+    statistics (:class:`~mmskd.models.layers.RunningNorm2d`) and keeps those
+    differences visible; None leaves the input as it is.
 
     **Any map size >= 1 x 1 is accepted.** A k=4, s=2, p=1 conv maps a size
     ``s`` to ``floor(s / 2)``, so a dim of size 1 would vanish, and the
@@ -84,8 +108,10 @@ class HolisticDiscriminator(BaseModule):
             scores the map alone (the official code). Defaults to True.
         image_channels (int): Channels of the conditioning image.
             Defaults to 3.
-        input_norm (bool): Apply a BatchNorm2d to the (concatenated) input.
-            Defaults to True.
+        input_norm (str, optional): Normalisation of the (concatenated)
+            input: ``'batch'`` (BatchNorm2d), ``'running'`` (running
+            statistics only) or None. True and False are read as
+            ``'batch'`` and None. Defaults to ``'batch'``.
         base_channels (int): Channels of the first block; block ``i``
             (0-based) has ``base_channels * 2 ** i``. Defaults to 64.
         num_blocks (int): Number of stride-2 conv blocks (the ``L`` of
@@ -93,8 +119,11 @@ class HolisticDiscriminator(BaseModule):
         attention_after (Sequence[int]): 1-based indices of the blocks
             followed by a self-attention module (their number is the ``A``
             of AnLm). Defaults to (3, 4).
-        spectral_norm (bool): Spectral normalisation on the block and
-            attention convs. Defaults to True.
+        spectral_norm (bool): Spectral normalisation on the stride-2 block
+            convs. Defaults to True.
+        attention_spectral_norm (bool, optional): Spectral normalisation on
+            the self-attention projections. None follows ``spectral_norm``.
+            Defaults to None.
         negative_slope (float): Slope of the LeakyReLU. Defaults to 0.1.
         kernel_size (int): Kernel size of the stride-2 convs (padding 1)
             and of the output conv (no padding). Defaults to 4.
@@ -106,11 +135,12 @@ class HolisticDiscriminator(BaseModule):
                  in_channels: int,
                  condition_on_image: bool = True,
                  image_channels: int = 3,
-                 input_norm: bool = True,
+                 input_norm: Union[str, bool, None] = 'batch',
                  base_channels: int = 64,
                  num_blocks: int = 4,
                  attention_after: Sequence[int] = (3, 4),
                  spectral_norm: bool = True,
+                 attention_spectral_norm: Optional[bool] = None,
                  negative_slope: float = 0.1,
                  kernel_size: int = 4,
                  init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
@@ -142,7 +172,9 @@ class HolisticDiscriminator(BaseModule):
         self._min_block_size = max(kernel_size - 2, 1)
 
         channels = in_channels + (image_channels if condition_on_image else 0)
-        self.input_bn = nn.BatchNorm2d(channels) if input_norm else None
+        self.input_bn = _input_norm(input_norm, channels)
+        if attention_spectral_norm is None:
+            attention_spectral_norm = spectral_norm
 
         act_cfg = dict(type='LeakyReLU', negative_slope=negative_slope)
         self.blocks = nn.ModuleList()
@@ -163,7 +195,7 @@ class HolisticDiscriminator(BaseModule):
                     with_spectral_norm=spectral_norm))
             if i + 1 in attention_after:
                 self.attentions[str(i + 1)] = SAGANSelfAttention(
-                    out_channels, spectral_norm=spectral_norm)
+                    out_channels, spectral_norm=attention_spectral_norm)
             channels = out_channels
         self.final_conv = nn.Conv2d(channels, 1, kernel_size=kernel_size)
 
@@ -201,6 +233,31 @@ class HolisticDiscriminator(BaseModule):
                 f'{name}: the image batch ({image.size(0)}) does not match '
                 f'the score map batch ({score_map.size(0)})')
 
+    @staticmethod
+    def resize_image(image: Tensor, size: Sequence[int]) -> Tensor:
+        """The conditioning image at a score map's size, as ``forward``
+        uses it.
+
+        Callers that score several maps of one size (the discriminator's
+        real, fake and interpolated maps each step) resize once with this
+        and pass the result; ``forward`` then resizes nothing.
+
+        Args:
+            image (Tensor): Images (N, C_img, H_img, W_img).
+            size (Sequence[int]): The (H, W) of the score map.
+
+        Returns:
+            Tensor: A floating-point image of spatial size ``size``
+            (bilinear, ``align_corners=False``); ``image`` itself when it
+            already is one.
+        """
+        if not image.is_floating_point():
+            image = image.float()
+        if tuple(image.shape[-2:]) == tuple(size):
+            return image
+        return F.interpolate(
+            image, size=tuple(size), mode='bilinear', align_corners=False)
+
     def forward(self,
                 score_map: Tensor,
                 image: Optional[Tensor] = None) -> Tensor:
@@ -220,14 +277,7 @@ class HolisticDiscriminator(BaseModule):
         self._check_inputs(score_map, image)
         x = score_map
         if self.condition_on_image:
-            if not image.is_floating_point():
-                image = image.float()
-            if image.shape[-2:] != x.shape[-2:]:
-                image = F.interpolate(
-                    image,
-                    size=x.shape[-2:],
-                    mode='bilinear',
-                    align_corners=False)
+            image = self.resize_image(image, x.shape[-2:])
             x = torch.cat([x, image.to(x.dtype)], dim=1)
         if self.input_bn is not None:
             x = self.input_bn(x)

@@ -1,4 +1,7 @@
 # Copyright (c) mmskd contributors. All rights reserved.
-from .structured_distiller import StructuredDistiller, check_recorder_sources
+from .connector_channels import infer_connector_channels, recorded_channels
+from .structured_distiller import StructuredDistiller
 
-__all__ = ['StructuredDistiller', 'check_recorder_sources']
+__all__ = [
+    'StructuredDistiller', 'infer_connector_channels', 'recorded_channels'
+]

@@ -67,7 +67,12 @@ class PixelWiseDivergence(SoftmaxDivergence):
         """
         if preds_S.shape[1] != preds_T.shape[1]:
             raise ValueError(
-                'PixelWiseDivergence compares class distributions, but the '
-                f'student has {preds_S.shape[1]} classes (shape '
+                f'{type(self).__name__} compares class distributions, but '
+                f'the student has {preds_S.shape[1]} classes (shape '
                 f'{tuple(preds_S.shape)}) and the teacher '
-                f'{preds_T.shape[1]} (shape {tuple(preds_T.shape)}).')
+                f'{preds_T.shape[1]} (shape {tuple(preds_T.shape)}). The '
+                'student and the teacher must predict the same classes: '
+                'set the same `num_classes` in both (e.g. '
+                'model.architecture.decode_head.num_classes and '
+                'model.teacher.decode_head.num_classes for a segmentor, '
+                'bbox_head.num_classes for a detector).')

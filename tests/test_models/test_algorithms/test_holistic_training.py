@@ -19,7 +19,7 @@ SKD = osp.join(
     'skd_pspnet_r101-d8_pspnet_r18-d8_4xb2-80k_cityscapes-512x1024.py')
 
 
-def test_ddp_two_processes_keep_student_critic_and_connector_in_sync(
+def test_ddp_two_processes_keep_student_disc_and_connector_in_sync(
         cityscapes_root, tmp_path):
     out = str(tmp_path / 'result.json')
     run_command([
@@ -30,8 +30,9 @@ def test_ddp_two_processes_keep_student_critic_and_connector_in_sync(
                 timeout=300)
     with open(out) as f:
         result = json.load(f)
-    assert result['same'] == dict(student=True, critic=True, connector=True)
-    assert result['critic_changed']
+    assert result['same'] == dict(
+        student=True, discriminator=True, connector=True)
+    assert result['disc_changed']
     assert {'disc.loss_gp', 'distill.loss_ho', 'distill.loss_cwd'} <= set(
         result['log_keys'])
 
@@ -79,12 +80,15 @@ def test_resume_continues_exactly(cityscapes_root, tmp_path, monkeypatch):
     resumed = make_runner('second', resume=True)
     resumed.train()  # loads iter_2.pth; nothing left to train
     assert resumed.iter == 2
+    # The holistic PolyLRs have no `end`: they last train_cfg.max_iters.
+    assert [s.end for s in uninterrupted.param_schedulers['discriminator']
+            ] == [2]
     _assert_same(_state(uninterrupted), _state(resumed))
     for name in ('architecture', 'discriminator'):
         assert [s.state_dict() for s in uninterrupted.param_schedulers[name]
                 ] == [s.state_dict() for s in resumed.param_schedulers[name]]
-    critic_state = resumed.optim_wrapper['discriminator'].optimizer.state
-    assert critic_state, 'the critic optimizer state was not restored'
+    disc_state = resumed.optim_wrapper['discriminator'].optimizer.state
+    assert disc_state, 'the discriminator optimizer state was not restored'
 
     dataset = DATASETS.build(uninterrupted.cfg.train_dataloader.dataset)
     data = pseudo_collate([dataset[2], dataset[3]])

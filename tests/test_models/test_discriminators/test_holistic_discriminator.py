@@ -4,8 +4,8 @@ import torch
 import torch.nn.functional as F
 
 import mmskd  # noqa: F401  (registers the mmskd modules)
-from mmskd.models.discriminators import (HolisticDiscriminator,
-                                         SAGANSelfAttention)
+from mmskd.models.discriminators import HolisticDiscriminator
+from mmskd.models.layers import SAGANSelfAttention
 from mmskd.registry import MODELS
 
 NUM_CLASSES = 19
@@ -182,3 +182,63 @@ def test_attention_is_identity_at_init_inside_critic():
     assert len(pairs) == 2
     for inp, out in pairs:
         assert torch.equal(inp, out)
+
+
+def per_channel_affine(maps: torch.Tensor) -> torch.Tensor:
+    """A positive per-channel affine map of a whole batch."""
+    channels = maps.size(1)
+    scale = torch.linspace(0.5, 2.0, channels).view(1, -1, 1, 1)
+    shift = torch.linspace(-1.0, 1.0, channels).view(1, -1, 1, 1)
+    return maps * scale + shift
+
+
+def test_batch_input_norm_cannot_see_a_per_channel_affine_map():
+    """Train-mode BN normalises each scored batch alone, so an affinely
+    changed student batch gets the teacher's score; running statistics
+    keep the difference. (Spectral norm off: its power iteration would
+    change the weights between the two calls.)"""
+    torch.manual_seed(0)
+    teacher = torch.randn(4, NUM_CLASSES, 16, 16)
+    student = per_channel_affine(teacher)
+    batch_norm = HolisticDiscriminator(
+        NUM_CLASSES, condition_on_image=False, input_norm='batch',
+        base_channels=8, spectral_norm=False).train()
+    assert torch.allclose(
+        batch_norm(teacher), batch_norm(student), atol=1e-4)
+    torch.manual_seed(0)
+    running = HolisticDiscriminator(
+        NUM_CLASSES, condition_on_image=False, input_norm='running',
+        base_channels=8, spectral_norm=False).train()
+    assert not torch.allclose(running(teacher), running(student), atol=1e-2)
+
+
+def test_running_input_norm_tracks_the_batches():
+    disc = HolisticDiscriminator(
+        NUM_CLASSES, condition_on_image=False, input_norm='running',
+        base_channels=8).train()
+    maps = torch.full((2, NUM_CLASSES, 8, 8), 3.0)
+    disc(maps)
+    # momentum 0.1 towards the batch mean 3 and variance 0.
+    assert torch.allclose(disc.input_bn.running_mean,
+                          torch.full((NUM_CLASSES, ), 0.3))
+    assert torch.allclose(disc.input_bn.running_var,
+                          torch.full((NUM_CLASSES, ), 0.9))
+
+
+def test_unknown_input_norm_is_refused():
+    with pytest.raises(ValueError, match="'batch', 'running' or None"):
+        HolisticDiscriminator(NUM_CLASSES, input_norm='layer')
+
+
+def test_attention_spectral_norm_can_be_off_alone():
+    """The official code's attention projections are plain 1x1 convs."""
+    disc = HolisticDiscriminator(
+        NUM_CLASSES, condition_on_image=False, attention_spectral_norm=False)
+    assert all(hasattr(block.conv, 'weight_orig') for block in disc.blocks)
+    for attention in disc.attentions.values():
+        for proj in (attention.query, attention.key, attention.value):
+            assert not hasattr(proj.conv, 'weight_orig')
+    default = HolisticDiscriminator(NUM_CLASSES)
+    assert all(
+        hasattr(a.query.conv, 'weight_orig')
+        for a in default.attentions.values())

@@ -9,10 +9,9 @@ import torch
 from mmengine.optim import build_optim_wrapper
 
 import mmskd  # noqa: F401  (registers modules, installs the mmrazor shim)
-from mmskd.models.discriminators import (HolisticDiscriminator,
-                                         wasserstein_critic_terms)
+from mmskd.models.discriminators import HolisticDiscriminator
 from mmskd.models.losses import (ChannelWiseDivergence, PairWiseAffinityLoss,
-                                 PixelWiseDivergence)
+                                 PixelWiseDivergence, wasserstein_terms)
 from mmskd.models.utils import autocast_available, autocast_disabled
 
 
@@ -72,7 +71,7 @@ def test_critic_terms_on_torch_before_2_4(torch_before_2_3):
     image = torch.randn(2, 3, 9, 7)
     with torch.autocast('cpu', dtype=torch.bfloat16):
         critic(real, image)  # autocast reaches the critic's convolutions
-        _, _, penalty = wasserstein_critic_terms(critic, real, fake, image)
+        _, _, penalty = wasserstein_terms(critic, real, fake, image)
     # ... but not inside the critic's terms: real, fake and interpolates.
     assert output_dtypes == [torch.bfloat16] + [torch.float32] * 3
     assert torch.isfinite(penalty)

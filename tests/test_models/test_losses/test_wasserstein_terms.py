@@ -6,10 +6,9 @@ import pytest
 import torch
 import torch.nn as nn
 
-from mmskd.models.discriminators import (HolisticDiscriminator,
-                                         gradient_penalty,
-                                         normalises_over_batch,
-                                         wasserstein_critic_terms)
+from mmskd.models.discriminators import HolisticDiscriminator
+from mmskd.models.losses import (gradient_penalty, normalises_over_batch,
+                                 wasserstein_terms)
 
 SHAPE = (2, 4, 3, 5)  # (N, C, H, W)
 
@@ -152,7 +151,7 @@ def test_critic_with_batch_norm_scores_each_batch_alone():
     image = torch.randn(2, 3, 72, 136)
     eps = torch.tensor([0.25, 0.75])
     calls = count_forwards(critic)
-    score_real, score_fake, penalty = wasserstein_critic_terms(
+    score_real, score_fake, penalty = wasserstein_terms(
         critic, real, fake, image, eps=eps)
     assert calls == [2, 2, 2]
     assert critic.input_bn.num_batches_tracked.item() == 3
@@ -179,7 +178,7 @@ def test_critic_without_batch_statistics_scores_in_one_forward(
     image = torch.randn(2, 3, 9, 17)
     eps = torch.tensor([0.5, 0.1])
     calls = count_forwards(critic)
-    score_real, score_fake, penalty = wasserstein_critic_terms(
+    score_real, score_fake, penalty = wasserstein_terms(
         critic, real, fake, image, eps=eps)
     assert calls == [6]
     calls.clear()
@@ -194,7 +193,7 @@ def test_critic_terms_are_detached_float32_and_train_the_critic():
     real = torch.randn(SHAPE, requires_grad=True)
     fake = torch.randn(SHAPE, requires_grad=True)
     with torch.autocast('cpu', dtype=torch.bfloat16):
-        score_real, score_fake, penalty = wasserstein_critic_terms(
+        score_real, score_fake, penalty = wasserstein_terms(
             critic, real, fake)
     assert not any(autocast for _, _, autocast in critic.seen)
     # No BatchNorm: real, fake and interpolates in one forward.
@@ -205,8 +204,8 @@ def test_critic_terms_are_detached_float32_and_train_the_critic():
     assert real.grad is None and fake.grad is None
     assert critic.w.grad is not None
     with pytest.raises(ValueError, match='same shape'):
-        wasserstein_critic_terms(critic, real, fake[:1])
+        wasserstein_terms(critic, real, fake[:1])
     # A plain callable cannot be inspected for BatchNorm: scored alone.
     critic.seen.clear()
-    wasserstein_critic_terms(lambda maps, image: critic(maps), real, fake)
+    wasserstein_terms(lambda maps, image: critic(maps), real, fake)
     assert [seen[0].shape[0] for seen in critic.seen] == [2, 2, 2]

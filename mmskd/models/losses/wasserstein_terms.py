@@ -1,5 +1,11 @@
 # Copyright (c) mmskd contributors. All rights reserved.
-"""The WGAN-GP gradient penalty and the critic's terms of one step."""
+"""The discriminator's WGAN-GP objective: its scores and gradient penalty.
+
+These functions compute a loss of any discriminator callable, so they live
+with the losses; ``models/discriminators/`` holds only the networks. The
+student's side of the game (``-λ2 · D(Q_s)``) needs no helper of its own
+and is written in :class:`~mmskd.models.HolisticDistill`.
+"""
 from typing import Callable, Optional, Tuple, Union
 
 import torch
@@ -8,9 +14,9 @@ from torch.nn.modules.batchnorm import _BatchNorm
 
 from ..utils import autocast_disabled
 
-#: A critic called as ``critic(score_map, image)`` returning (N,) scores,
-#: e.g. :class:`~mmskd.models.discriminators.HolisticDiscriminator`.
-Critic = Callable[[Tensor, Optional[Tensor]], Tensor]
+#: A discriminator called as ``discriminator(score_map, image)`` returning
+#: (N,) scores, e.g. :class:`~mmskd.models.HolisticDiscriminator`.
+Discriminator = Callable[[Tensor, Optional[Tensor]], Tensor]
 
 
 def _check_pair(real: Tensor, fake: Tensor) -> None:
@@ -59,27 +65,27 @@ def _penalty(scores: Tensor, x_hat: Tensor) -> Tensor:
     return ((grad_norm - 1.0)**2).mean()
 
 
-def normalises_over_batch(critic: Critic) -> bool:
+def normalises_over_batch(discriminator: Discriminator) -> bool:
     """Whether one sample's score depends on the other samples of its batch.
 
     True for a module with a BatchNorm layer in training mode (the input BN
-    of :class:`HolisticDiscriminator`), and for any critic that is not an
-    ``nn.Module`` (it cannot be inspected).
+    of :class:`HolisticDiscriminator` with ``input_norm='batch'``), and for
+    any discriminator that is not an ``nn.Module`` (it cannot be inspected).
 
     Args:
-        critic (Callable): The critic.
+        discriminator (Callable): The discriminator.
 
     Returns:
         bool: Whether batches must be scored separately.
     """
-    if not isinstance(critic, nn.Module):
+    if not isinstance(discriminator, nn.Module):
         return True
     return any(
         isinstance(module, _BatchNorm) and module.training
-        for module in critic.modules())
+        for module in discriminator.modules())
 
 
-def gradient_penalty(critic: Critic,
+def gradient_penalty(discriminator: Discriminator,
                      real: Tensor,
                      fake: Tensor,
                      image: Optional[Tensor] = None,
@@ -90,39 +96,40 @@ def gradient_penalty(critic: Critic,
     With ``x_hat = eps * real + (1 - eps) * fake`` and ``eps ~ U(0, 1)``
     drawn once per sample::
 
-        gp = mean_n ( || d critic(x_hat)_n / d x_hat_n ||_2 - 1 ) ** 2
+        gp = mean_n ( || d D(x_hat)_n / d x_hat_n ||_2 - 1 ) ** 2
 
     where the norm runs over all non-batch dims of sample ``n``. Because the
-    critic scores each sample separately (up to BatchNorm, see below), the
-    gradient of ``critic(x_hat).sum()`` w.r.t. ``x_hat`` holds each sample's
+    discriminator scores each sample separately (up to BatchNorm, see below),
+    the gradient of ``D(x_hat).sum()`` w.r.t. ``x_hat`` holds each sample's
     own gradient, so one ``autograd.grad`` call gives all N norms.
 
-    ``real`` and ``fake`` are detached: the penalty trains the critic only.
-    The gradient is taken with ``create_graph=True``, so the returned value
-    back-propagates into the critic's parameters (a double backward).
+    ``real`` and ``fake`` are detached: the penalty trains the discriminator
+    only. The gradient is taken with ``create_graph=True``, so the returned
+    value back-propagates into the discriminator's parameters (a double
+    backward).
 
     It is computed in float32 with autocast disabled, whatever the caller's
     context: the double backward in fp16 can overflow, bf16 keeps too few
     bits for a gradient norm compared with 1, and the penalty's share of the
     step is small, so float32 costs little.
 
-    Conditional critics: the interpolate is taken over the score maps only;
-    real and fake of one sample share the same image, which is passed
-    unchanged as the condition. The penalty therefore constrains the critic's
+    Conditional discriminators: the interpolate is taken over the score maps
+    only; real and fake of one sample share the same image, which is passed
+    unchanged as the condition. The penalty therefore constrains the
     gradient w.r.t. the score map, the variable the student controls.
 
-    In train mode the critic's forward on ``x_hat`` updates its BatchNorm
-    running statistics and spectral-norm power iterations like any other
-    forward (as in the official SKD code); normalisation of ``x_hat`` uses
-    the batch statistics of the interpolates.
+    In train mode the forward on ``x_hat`` updates BatchNorm running
+    statistics and spectral-norm power iterations like any other forward
+    (as in the official SKD code); a train-mode BatchNorm normalises
+    ``x_hat`` with the batch statistics of the interpolates.
 
     Args:
-        critic (Callable): The critic, called as ``critic(x_hat, image)`` and
-            returning one score per sample, shape (N,).
+        discriminator (Callable): Called as ``discriminator(x_hat, image)``
+            and returning one score per sample, shape (N,).
         real (Tensor): Real samples (teacher score maps), (N, C, H, W).
         fake (Tensor): Fake samples (student score maps), same shape.
         image (Tensor, optional): Conditioning images (N, 3, H_img, W_img),
-            or None for an unconditional critic. Defaults to None.
+            or None for an unconditional discriminator. Defaults to None.
         eps (float | Tensor, optional): Interpolation weights: a scalar or
             one value per sample (any shape with N elements, e.g. (N,) or
             (N, 1, 1, 1)). None draws ``U(0, 1)`` per sample. Meant for
@@ -135,35 +142,42 @@ def gradient_penalty(critic: Critic,
     with autocast_disabled(real.device):
         real, fake, image = _detached_float(real, fake, image)
         x_hat = _interpolate(real, fake, eps)
-        return _penalty(critic(x_hat, image), x_hat)
+        return _penalty(discriminator(x_hat, image), x_hat)
 
 
-def wasserstein_critic_terms(critic: Critic,
-                             real: Tensor,
-                             fake: Tensor,
-                             image: Optional[Tensor] = None,
-                             eps: Union[None, float, Tensor] = None
-                             ) -> Tuple[Tensor, Tensor, Tensor]:
-    """The critic step's D(real), D(fake) and WGAN-GP penalty.
+def wasserstein_terms(discriminator: Discriminator,
+                      real: Tensor,
+                      fake: Tensor,
+                      image: Optional[Tensor] = None,
+                      eps: Union[None, float, Tensor] = None
+                      ) -> Tuple[Tensor, Tensor, Tensor]:
+    """The discriminator step's D(real), D(fake) and WGAN-GP penalty.
 
-    A critic that normalises over the batch (BatchNorm in training mode,
-    see :func:`normalises_over_batch`) scores the teacher maps, the student
-    maps and the interpolates in three forwards, as the official SKD code
-    does: scored together, the BN would normalise every map with statistics
-    of all three, blur the scale differences between teacher and student
-    maps, and give the critic a different function from the one that scores
-    the student alone in the student's step. Any other critic (no BN, or in
-    eval mode) scores the three batches in one forward, which saves two
-    forwards of a launch-bound network and gives the same scores, up to
-    spectral normalisation in train mode: one power iteration per step
-    instead of three.
+    A discriminator that normalises over the batch (BatchNorm in training
+    mode, see :func:`normalises_over_batch`) scores the teacher maps, the
+    student maps and the interpolates in three forwards, as the official SKD
+    code does, so that the student maps are scored by the same function
+    here as in the student's step, where they are scored alone. Note what
+    such a BatchNorm does: each forward normalises its batch with that
+    batch's own per-channel mean and variance, so it *removes* per-channel
+    affine differences between the teacher and the student batches (a
+    student batch that is a positive per-channel affine map of the teacher
+    batch gets exactly the teacher's scores). A discriminator that should
+    see those differences normalises with running statistics instead
+    (``HolisticDiscriminator(input_norm='running')``).
+
+    Any other discriminator (no batch statistics, or in eval mode) scores
+    the three batches in one forward, which saves two forwards of a
+    launch-bound network and gives the same scores, up to spectral
+    normalisation in train mode: one power iteration per step instead of
+    three.
 
     The penalty is :func:`gradient_penalty`'s. Everything runs in float32
     with autocast disabled; ``real``, ``fake`` and ``image`` are detached, as
-    this trains the critic only.
+    this trains the discriminator only.
 
     Args:
-        critic (Callable): The critic, ``critic(maps, image) -> (N,)``.
+        discriminator (Callable): ``discriminator(maps, image) -> (N,)``.
         real (Tensor): Teacher score maps, (N, C, H, W).
         fake (Tensor): Student score maps, same shape.
         image (Tensor, optional): Conditioning images. Defaults to None.
@@ -178,12 +192,14 @@ def wasserstein_critic_terms(critic: Critic,
     with autocast_disabled(real.device):
         real, fake, image = _detached_float(real, fake, image)
         x_hat = _interpolate(real, fake, eps)
-        if normalises_over_batch(critic):
+        if normalises_over_batch(discriminator):
             score_real, score_fake, score_hat = [
-                critic(maps, image).float() for maps in (real, fake, x_hat)
+                discriminator(maps, image).float()
+                for maps in (real, fake, x_hat)
             ]
         else:
             images = None if image is None else image.repeat(3, 1, 1, 1)
-            scores = critic(torch.cat([real, fake, x_hat]), images).float()
+            scores = discriminator(torch.cat([real, fake, x_hat]),
+                                   images).float()
             score_real, score_fake, score_hat = scores.split(real.size(0))
         return score_real, score_fake, _penalty(score_hat, x_hat)

@@ -2,7 +2,7 @@
 import pytest
 import torch
 
-from mmskd.models.discriminators import SAGANSelfAttention
+from mmskd.models.layers import SAGANSelfAttention
 
 
 def _reference(module, x):

@@ -1,0 +1,277 @@
+# Copyright (c) mmskd contributors. All rights reserved.
+"""Structured distillation with the holistic term: the student plays a
+conditional WGAN-GP game against a discriminator."""
+import difflib
+from typing import Dict, List, Optional, Sequence, Tuple, Union
+
+import torch
+from mmengine.optim import OptimWrapper, OptimWrapperDict
+from mmengine.registry import DefaultScope
+
+from mmskd.engine.updates import guarded_update, unwrap
+from mmskd.registry import MODELS
+from ..losses import wasserstein_terms
+from ..utils import autocast_disabled, frozen
+from .structured_distill import StructuredDistill
+
+Maps = List[torch.Tensor]
+
+
+@MODELS.register_module()
+class HolisticDistill(StructuredDistill):
+    """:class:`StructuredDistill` plus the holistic term of structured
+    knowledge distillation (Liu et al., CVPR 2019 / TPAMI).
+
+    A discriminator ``D(Q | I)`` scores score maps ``Q`` conditioned on the
+    image ``I``; the teacher's maps are the real samples, the student's the
+    fake ones. Each ``train_step`` alternates two updates:
+
+    - the student minimises its task loss, its distillation losses and
+      ``-λ2 · Σ_l mean_n D(Q_s^l | I)`` (``loss_weight``), the discriminator
+      frozen;
+    - the discriminator minimises, on detached maps,
+      ``λ_d · Σ_l (mean D(Q_s^l) - mean D(Q_t^l) + λ_gp · GP_l)``
+      (``disc_loss_weight``, ``gp_weight``), ``disc_steps`` times.
+
+    ``l`` runs over the recorded maps (``record_indices``: one for a
+    segmentor's score map, one per FPN level for a detector's shared
+    classifier). Like every distillation term of a multi-level config, the
+    holistic term is the **sum over levels**, each level weighted alike.
+
+    The student's update also trains the distiller's connectors; an update
+    whose gradients are not finite is skipped (``guarded_update``). This
+    needs an ``OptimWrapperDict`` with ``architecture`` and
+    ``discriminator`` wrappers (``AdversarialOptimWrapperConstructor``).
+    After mmrazor's ``StopDistillHook`` neither the holistic term nor the
+    discriminator update runs.
+
+    Args:
+        architecture (dict | BaseModel): The student.
+        teacher (dict | BaseModel): The teacher.
+        distiller (dict): The distiller config.
+        discriminator (dict): The discriminator, e.g.
+            ``dict(type='HolisticDiscriminator', in_channels=19)``.
+        student_recorder (str): Distiller recorder of the student's maps.
+            Defaults to ``'logits'``.
+        teacher_recorder (str): Distiller recorder of the teacher's maps.
+            Defaults to ``'logits'``.
+        record_indices (int | Sequence[int]): Calls of the recorded module
+            to use, one map each (e.g. the five FPN levels of a shared head
+            conv). Defaults to ``(0, )``.
+        loss_weight (float): λ2 of the student's term. Defaults to 0.1 (the
+            paper).
+        gp_weight (float): λ_gp, the weight of the gradient penalty in the
+            discriminator's loss. Defaults to 10 (the official code).
+        disc_loss_weight (float): λ_d, the scale of the discriminator's
+            whole loss. Defaults to 0.1, as the official code; at 1 the
+            discriminator's steps are ten times larger and, with scores of
+            logit-sized maps, it diverges.
+        disc_steps (int): Discriminator updates per student update.
+            Defaults to 1.
+        student_first (bool): Update the student before the discriminator,
+            as the official code does; False updates the discriminator
+            first, as the paper lists the steps. Defaults to True.
+        **kwargs: The arguments of :class:`StructuredDistill`.
+    """
+
+    opponent_optim_keys = ('discriminator', )
+
+    def __init__(self,
+                 architecture,
+                 teacher,
+                 distiller: dict,
+                 discriminator: dict,
+                 student_recorder: str = 'logits',
+                 teacher_recorder: str = 'logits',
+                 record_indices: Union[int, Sequence[int]] = (0, ),
+                 loss_weight: float = 0.1,
+                 gp_weight: float = 10.0,
+                 disc_loss_weight: float = 0.1,
+                 disc_steps: int = 1,
+                 student_first: bool = True,
+                 **kwargs) -> None:
+        super().__init__(architecture, teacher, distiller, **kwargs)
+        if disc_steps < 1:
+            raise ValueError(f'disc_steps must be >= 1, got {disc_steps}')
+        with DefaultScope.overwrite_default_scope('mmskd'):
+            self.discriminator = MODELS.build(discriminator)
+        self.student_recorder = student_recorder
+        self.teacher_recorder = teacher_recorder
+        self.record_indices = (record_indices, ) if isinstance(
+            record_indices, int) else tuple(record_indices)
+        self.loss_weight = loss_weight
+        self.gp_weight = gp_weight
+        self.disc_loss_weight = disc_loss_weight
+        self.disc_steps = disc_steps
+        self.student_first = student_first
+        self._check_recorders()
+
+    def train_step(self, data: Union[dict, tuple, list],
+                   optim_wrapper: OptimWrapperDict) -> Dict[str, torch.Tensor]:
+        """One iteration: the student's and the discriminator's updates.
+
+        Args:
+            data (dict | tuple | list): A batch from the dataloader.
+            optim_wrapper (OptimWrapperDict): ``architecture`` and
+                ``discriminator`` wrappers.
+
+        Returns:
+            dict: The log variables (``disc.*`` for the discriminator).
+        """
+        student_wrapper, disc_wrapper = self._optim_wrappers(optim_wrapper)
+        # The wrapped student (DDP inside MMSeparateDistributedDataParallel)
+        # has `no_sync`, so accumulation skips its all-reduce in between.
+        with student_wrapper.optim_context(self.student):
+            data = self.data_preprocessor(data, True)
+            losses = self._run_forward(data, mode='loss')
+        if self.distillation_stopped:
+            return self._update_student(student_wrapper, losses)
+        real_maps, fake_maps = self._holistic_maps()
+        images = self._conditioning_images(data['inputs'], fake_maps)
+        disc_log = dict()
+        if not self.student_first:
+            disc_log = self._update_discriminator(disc_wrapper, real_maps,
+                                                  fake_maps, images)
+        with student_wrapper.optim_context(self.student):
+            losses['distill.loss_ho'] = self._student_holistic_loss(
+                fake_maps, images)
+        log_vars = self._update_student(student_wrapper, losses)
+        if self.student_first:
+            disc_log = self._update_discriminator(disc_wrapper, real_maps,
+                                                  fake_maps, images)
+        log_vars.update(disc_log)
+        return log_vars
+
+    def _optim_wrappers(
+            self, optim_wrapper: OptimWrapper
+    ) -> Tuple[OptimWrapper, OptimWrapper]:
+        keys = (self.student_optim_key, *self.opponent_optim_keys)
+        if not isinstance(optim_wrapper, OptimWrapperDict) or \
+                set(keys) - set(optim_wrapper.keys()):
+            raise TypeError(
+                'The holistic term trains a discriminator beside the student '
+                'and needs two optimizers: set `optim_wrapper=dict(constructor='
+                '\'mmskd.AdversarialOptimWrapperConstructor\', '
+                'architecture=dict(...), discriminator=dict(...))` (see '
+                'configs/_base_/methods/holistic.py).')
+        return tuple(optim_wrapper[key] for key in keys)
+
+    def _update_student(self, wrapper: OptimWrapper,
+                        losses: Dict[str, torch.Tensor]
+                        ) -> Dict[str, torch.Tensor]:
+        """Update the student and connectors; returns the log variables."""
+        loss, log_vars = self.parse_losses(losses)
+        guarded_update(wrapper, loss, unwrap(self.distiller), 'student')
+        return log_vars
+
+    def _check_recorders(self) -> None:
+        """Refuse recorder names the distiller lacks (at build time, not at
+        the first step's bare ``KeyError``)."""
+        distiller = unwrap(self.distiller)
+        for role, name, manager in (
+                ('student', self.student_recorder,
+                 distiller.student_recorders),
+                ('teacher', self.teacher_recorder,
+                 distiller.teacher_recorders)):
+            if name in manager.recorders:
+                continue
+            known = sorted(manager.recorders)
+            close = difflib.get_close_matches(str(name), known, n=1)
+            hint = f' Did you mean {close[0]!r}?' if close else ''
+            raise ValueError(
+                f'{role}_recorder is {name!r}, but the distiller has no such '
+                f'{role} recorder (it has {known}).{hint} Name one of '
+                f'distiller.{role}_recorders.')
+
+    def _recorded_map(self, recorder: str, from_student: bool,
+                      index: int) -> torch.Tensor:
+        """One recorded call of a holistic recorder."""
+        distiller = unwrap(self.distiller)
+        manager = distiller.student_recorders if from_student else \
+            distiller.teacher_recorders
+        calls = len(manager.get_recorder(recorder).data_buffer)
+        if not -calls <= index < calls:
+            raise ValueError(
+                f'record_indices asks for call {index} of the recorder '
+                f'{recorder!r}, which recorded {calls} call(s) this step; use '
+                'indices below that.')
+        return distiller.get_record(recorder, from_student, index)
+
+    def _holistic_maps(self) -> Tuple[Maps, Maps]:
+        """The recorded teacher (real) and student (fake) maps per index."""
+        real = [
+            self._recorded_map(self.teacher_recorder, False, index)
+            for index in self.record_indices
+        ]
+        fake = [
+            self._recorded_map(self.student_recorder, True, index)
+            for index in self.record_indices
+        ]
+        for real_map, fake_map in zip(real, fake):
+            if real_map.shape != fake_map.shape:
+                raise ValueError(
+                    'The discriminator compares teacher and student maps of '
+                    f'one shape, got {tuple(real_map.shape)} (teacher) and '
+                    f'{tuple(fake_map.shape)} (student); record maps of the '
+                    'same size (e.g. both score maps).')
+        return real, fake
+
+    def _conditioning_images(self, image: torch.Tensor,
+                             maps: Maps) -> List[Optional[torch.Tensor]]:
+        """The image at each map's size, resized once per size and step.
+
+        The discriminator scores each map up to four times a step (student
+        term, real, fake, interpolates); resizing here spares it a resize of
+        the full-resolution image on each of those calls.
+        """
+        disc = unwrap(self.discriminator)
+        if not getattr(disc, 'condition_on_image', False):
+            return [None] * len(maps)
+        resized: Dict[Tuple[int, int], torch.Tensor] = dict()
+        with torch.no_grad(), autocast_disabled(image.device):
+            for size in {tuple(m.shape[-2:]) for m in maps}:
+                resized[size] = disc.resize_image(image.float(), size)
+        return [resized[tuple(m.shape[-2:])] for m in maps]
+
+    def _student_holistic_loss(self, fake_maps: Maps,
+                               images: List[Optional[torch.Tensor]]
+                               ) -> torch.Tensor:
+        """``-λ2 · Σ_l mean_n D(Q_s^l | I)``; the discriminator is frozen.
+
+        The discriminator runs in float32 outside autocast: its spectral
+        norm and input normalisation are sensitive to fp16 ranges, and it is
+        small.
+        """
+        disc = unwrap(self.discriminator)
+        with frozen(disc), autocast_disabled(fake_maps[0].device):
+            scores = [
+                disc(fake.float(), image).mean()
+                for fake, image in zip(fake_maps, images)
+            ]
+        return -self.loss_weight * torch.stack(scores).sum()
+
+    def _update_discriminator(self, wrapper: OptimWrapper, real_maps: Maps,
+                              fake_maps: Maps,
+                              images: List[Optional[torch.Tensor]]
+                              ) -> Dict[str, torch.Tensor]:
+        """Update the discriminator on detached maps; returns its logs."""
+        disc = unwrap(self.discriminator)
+        log_vars = dict()
+        for _ in range(self.disc_steps):
+            with wrapper.optim_context(disc):
+                terms = [
+                    wasserstein_terms(disc, real, fake, image)
+                    for real, fake, image in zip(real_maps, fake_maps, images)
+                ]
+                score_real = torch.stack([t[0].mean() for t in terms]).sum()
+                score_fake = torch.stack([t[1].mean() for t in terms]).sum()
+                penalty = torch.stack([t[2] for t in terms]).sum()
+                loss_adv = self.disc_loss_weight * (score_fake - score_real)
+                loss_gp = self.disc_loss_weight * self.gp_weight * penalty
+            guarded_update(wrapper, loss_adv + loss_gp, disc, 'discriminator')
+            log_vars = {
+                'disc.loss_adv': loss_adv.detach(),
+                'disc.loss_gp': loss_gp.detach(),
+                'disc.wdist': (score_real - score_fake).detach(),
+            }
+        return log_vars
