@@ -1,6 +1,8 @@
 # Copyright (c) mmskd contributors. All rights reserved.
 from .bernoulli_pixel_wise_divergence import BernoulliPixelWiseDivergence
 from .channel_wise_divergence import ChannelWiseDivergence
+from .intra_class_variation_loss import IntraClassVariationLoss
+from .local_similarity_loss import LocalSimilarityLoss
 from .pair_wise_affinity_loss import PairWiseAffinityLoss
 from .pixel_wise_divergence import PixelWiseDivergence
 from .softmax_divergence import SoftmaxDivergence
@@ -9,6 +11,7 @@ from .wasserstein_terms import (gradient_penalty, normalises_over_batch,
 
 __all__ = [
     'BernoulliPixelWiseDivergence', 'ChannelWiseDivergence',
-    'PairWiseAffinityLoss', 'PixelWiseDivergence', 'SoftmaxDivergence', 'gradient_penalty', 'normalises_over_batch',
-    'wasserstein_terms'
+    'IntraClassVariationLoss', 'LocalSimilarityLoss', 'PairWiseAffinityLoss',
+    'PixelWiseDivergence', 'SoftmaxDivergence', 'gradient_penalty',
+    'normalises_over_batch', 'wasserstein_terms'
 ]
