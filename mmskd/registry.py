@@ -8,9 +8,10 @@ connectors, losses), then mmengine's. mmseg/mmdet types resolve through the
 referenced model config's own scope.
 
 The engine registries (optimizer-wrapper constructors, model wrappers,
-hooks, loops) are children of mmengine's root instead: the Runner builds them
-from top-level config keys such as ``optim_wrapper.constructor``, where only
-a direct child of the root is found by a ``'mmskd.'`` prefix.
+hooks, loops, metrics) are children of mmengine's root instead: the Runner
+builds them from top-level config keys such as ``optim_wrapper.constructor``
+or ``val_evaluator``, where only a direct child of the root is found by a
+``'mmskd.'`` prefix.
 """
 from mmskd.utils.mmrazor_compat import patch_mmrazor_quantization_import
 
@@ -18,6 +19,7 @@ patch_mmrazor_quantization_import()
 
 from mmengine.registry import HOOKS as MMENGINE_HOOKS  # noqa: E402
 from mmengine.registry import LOOPS as MMENGINE_LOOPS  # noqa: E402
+from mmengine.registry import METRICS as MMENGINE_METRICS  # noqa: E402
 from mmengine.registry import \
     MODEL_WRAPPERS as MMENGINE_MODEL_WRAPPERS  # noqa: E402
 from mmengine.registry import \
@@ -53,3 +55,8 @@ HOOKS = Registry(
     'hook', parent=MMENGINE_HOOKS, scope='mmskd', locations=['mmskd.engine'])
 LOOPS = Registry(
     'loop', parent=MMENGINE_LOOPS, scope='mmskd', locations=['mmskd.engine'])
+METRICS = Registry(
+    'metric',
+    parent=MMENGINE_METRICS,
+    scope='mmskd',
+    locations=['mmskd.evaluation'])

@@ -3,7 +3,10 @@ from .bernoulli_pixel_wise_divergence import BernoulliPixelWiseDivergence
 from .channel_wise_divergence import ChannelWiseDivergence
 from .intra_class_variation_loss import IntraClassVariationLoss
 from .local_similarity_loss import LocalSimilarityLoss
+from .motion_guided_temporal_loss import MotionGuidedTemporalLoss
+from .multi_frame_dependency_loss import MultiFrameDependencyLoss
 from .pair_wise_affinity_loss import PairWiseAffinityLoss
+from .pair_wise_frame_affinity_loss import PairWiseFrameAffinityLoss
 from .pixel_wise_divergence import PixelWiseDivergence
 from .softmax_divergence import SoftmaxDivergence
 from .wasserstein_terms import (gradient_penalty, normalises_over_batch,
@@ -11,7 +14,9 @@ from .wasserstein_terms import (gradient_penalty, normalises_over_batch,
 
 __all__ = [
     'BernoulliPixelWiseDivergence', 'ChannelWiseDivergence',
-    'IntraClassVariationLoss', 'LocalSimilarityLoss', 'PairWiseAffinityLoss',
+    'IntraClassVariationLoss', 'LocalSimilarityLoss',
+    'MotionGuidedTemporalLoss', 'MultiFrameDependencyLoss',
+    'PairWiseAffinityLoss', 'PairWiseFrameAffinityLoss',
     'PixelWiseDivergence', 'SoftmaxDivergence', 'gradient_penalty',
     'normalises_over_batch', 'wasserstein_terms'
 ]

@@ -1,0 +1,105 @@
+# Copyright (c) mmskd contributors. All rights reserved.
+"""Flow read from precomputed files, for machines without a flow network."""
+import os.path as osp
+from typing import List, Optional, Sequence, Tuple
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from mmskd.registry import TASK_UTILS
+from .base_flow_source import BaseFlowSource
+from .flow_io import read_flow
+
+
+@TASK_UTILS.register_module()
+class PrecomputedFlow(BaseFlowSource):
+    """A flow source that reads one ``.flo`` or ``.npy`` file per pair.
+
+    Each file holds the flow from frame t to frame t+k of one pair at the
+    frames' resolution, (H, W, 2) with (dx, dy) in pixels (see
+    :mod:`mmskd.models.flow.flow_io`). Flow computed offline (e.g. by
+    FlowNet2 or RAFT on a GPU machine) thus trains on machines without
+    torchvision. The file must match the frame as the model sees it: a
+    pipeline that crops, flips or rescales the frames must transform the
+    flow with them, which is the dataset's job, not this source's.
+
+    Args:
+        root (str, optional): Folder that relative paths are taken from.
+            Defaults to None (paths as given).
+    """
+
+    requires_files = True
+
+    def __init__(self, root: Optional[str] = None) -> None:
+        self.root = root
+
+    def resolve(self, path: str) -> str:
+        """The file a (possibly relative) flow path names.
+
+        Args:
+            path (str): The path as given by the data sample.
+
+        Returns:
+            str: ``path`` joined to ``root`` if it is relative and a root
+            is set, else ``path``.
+        """
+        if self.root is None or osp.isabs(path):
+            return path
+        return osp.join(self.root, path)
+
+    def load(self, flow_paths: Sequence[str], size: Tuple[int, int]) -> Tensor:
+        """Read flow files that must all be of one frame size.
+
+        Args:
+            flow_paths (Sequence[str]): The files, relative to ``root``.
+            size (Tuple[int, int]): The (H, W) of the frames they belong to.
+
+        Returns:
+            Tensor: The flows of shape (len(flow_paths), 2, H, W), float32,
+            on the CPU.
+
+        Raises:
+            ValueError: If there is no file or a file's flow is not H x W.
+                Bad files raise the errors of :func:`read_flow`. The
+                message names the file.
+        """
+        if len(flow_paths) == 0:
+            raise ValueError('PrecomputedFlow.load needs at least one file.')
+        flows: List[np.ndarray] = []
+        for path in flow_paths:
+            file = self.resolve(path)
+            flow = read_flow(file)
+            if flow.shape[:2] != tuple(size):
+                raise ValueError(
+                    f'{file} holds a {flow.shape[0]}x{flow.shape[1]} flow, '
+                    f'but the frame it belongs to is {size[0]}x{size[1]}. '
+                    'Compute the flow at the frame resolution the model '
+                    'sees, or transform it with the frames.')
+            flows.append(flow)
+        return torch.from_numpy(np.stack(flows)).permute(0, 3, 1, 2)
+
+    def compute(self, img_t: Tensor, img_tk: Tensor,
+                flow_paths: Optional[Sequence[str]]) -> Tensor:
+        """Read the flow of each pair of the batch.
+
+        Args:
+            img_t (Tensor): Frames t, shape (N, 3, H, W); only the shape is
+                used, to check the files.
+            img_tk (Tensor): Frames t+k (unused).
+            flow_paths (Sequence[str]): N flow files, one per pair.
+
+        Returns:
+            Tensor: The flow of shape (N, 2, H, W).
+
+        Raises:
+            ValueError: If ``flow_paths`` is missing or its length is not
+                N; see :meth:`load` for the checks of each file.
+        """
+        num = img_t.shape[0]
+        if flow_paths is None or len(flow_paths) != num:
+            got = 'none' if flow_paths is None else len(flow_paths)
+            raise ValueError(
+                f'PrecomputedFlow reads one flow file per frame pair, so it '
+                f'needs {num} flow_paths for this batch, but got {got}.')
+        return self.load(flow_paths, img_t.shape[-2:]).to(img_t.device)
