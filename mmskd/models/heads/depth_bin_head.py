@@ -62,10 +62,11 @@ class DepthBinHead(PSPHead):
     what ``DepthEstimator`` reads to allocate its sliding-window output;
     ``num_classes`` is ``num_bins``, the width of ``conv_seg``.
 
-    An image crop whose pixels are all invalid gives a zero loss (connected
-    to the graph, so every parameter still gets a zero gradient) and one
-    warning per head, rather than NaN or a stopped run: NYU's depth maps
-    have invalid borders, and a random crop may see nothing else.
+    Images without valid pixels add nothing to the averages; a batch with no
+    valid pixel at all gives zero losses (connected to the graph, so every
+    parameter still gets a zero gradient) and one warning per head, rather
+    than NaN or a stopped run: NYU's depth maps have invalid borders and
+    holes, and a small random crop may see nothing else.
 
     Args:
         num_bins (int): Number of depth bins (``conv_seg`` outputs).
@@ -212,9 +213,10 @@ class DepthBinHead(PSPHead):
         cross_entropy = -(self.bin_targets[true_bin] * log_prob).sum(1)
         losses = {'loss_depth_bin': self.loss_weight * cross_entropy.mean()}
         if self.loss_silog_weight > 0:
-            # mmseg's SiLog is a mean over images, an image without valid
-            # pixels counting as 0: leaving those out keeps the term the
-            # mean over the labelled images, as the cross-entropy is.
+            # mmseg's SiLog is a mean over images in which an image without
+            # valid pixels counts as 0; leaving those out makes it a mean
+            # over labelled images, as the cross-entropy only counts valid
+            # pixels.
             labelled = valid.flatten(1).any(1)
             depth = self.logits_to_depth(logits[labelled])
             losses[loss_names[1]] = self.loss_decode(depth, gt_depth[labelled])

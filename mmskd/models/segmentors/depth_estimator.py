@@ -12,15 +12,9 @@ class PatchedDepthEstimator(DepthEstimator):
     """``DepthEstimator`` whose ``test_cfg.mode='slide'`` slides.
 
     In mmseg 1.2.2, ``DepthEstimator.inference``
-    (``mmseg/models/segmentors/depth_estimator.py`` lines 324-329) reads::
-
-        if self.test_cfg.mode == 'slide':
-            depth_map = self.slide_inference(inputs, batch_img_metas)
-        if self.test_cfg.mode == 'slide_flip':
-            ...
-        else:
-            depth_map = self.whole_inference(inputs, batch_img_metas)
-
+    (``mmseg/models/segmentors/depth_estimator.py`` lines 324-329) tests
+    ``mode == 'slide'`` in one ``if`` and then ``mode == 'slide_flip'`` in a
+    second ``if`` whose ``else`` runs ``whole_inference``,
     so 'slide' runs the sliding windows, then throws them away for a
     whole-image forward (the second ``if`` should be an ``elif``). Worse,
     ``slide_inference`` has by then set ``img_shape`` in the first image's
