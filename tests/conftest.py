@@ -86,8 +86,9 @@ CONFIG_ROOT = osp.join(REPO, 'configs')
 def leaf_configs(scope: str) -> Dict[str, Union[Config, Exception]]:
     """Every model-zoo config under configs/ of one default scope.
 
-    Bases are left out, and so is configs/demo/ (the CPU demo's teacher,
-    student and distilled configs, trained end to end by test_demo.py).
+    Bases are left out, and so are configs/demo/ (the CPU demo's teacher,
+    student and distilled configs, trained end to end by test_demo.py) and
+    configs/depth/ (depth models, trained by test_depth_configs.py).
     Keys are paths relative to configs/. A config that does not load is kept
     as its exception (under every scope), so that its tests fail with the
     reason instead of silently dropping it.
@@ -103,7 +104,7 @@ def leaf_configs(scope: str) -> Dict[str, Union[Config, Exception]]:
             glob.glob(osp.join(CONFIG_ROOT, '**', '*.py'), recursive=True)):
         name = osp.relpath(path, CONFIG_ROOT)
         parts = name.split(osp.sep)
-        if '_base_' in parts or parts[0] == 'demo':
+        if '_base_' in parts or parts[0] in ('demo', 'depth'):
             continue
         try:
             cfg = Config.fromfile(path)

@@ -3,5 +3,7 @@ from .algorithms import *  # noqa: F401,F403
 from .discriminators import *  # noqa: F401,F403
 from .distillers import *  # noqa: F401,F403
 from .flow import *  # noqa: F401,F403
+from .heads import *  # noqa: F401,F403
 from .layers import *  # noqa: F401,F403
 from .losses import *  # noqa: F401,F403
+from .segmentors import *  # noqa: F401,F403

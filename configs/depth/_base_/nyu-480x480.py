@@ -1,0 +1,38 @@
+# NYU Depth v2 (mmseg's layout and pipeline: 480x480 train crops, 640x480
+# test images, depth in metres) and mmseg's runtime, with three changes:
+# depth maps that are not 16-bit PNGs raise an error naming the file; the
+# photometric augmentation is mmseg's own PhotoMetricDistortion instead of
+# Albu (no albumentations dependency); the metric accepts a metric list.
+_base_ = [
+    'mmseg::_base_/datasets/nyu.py',
+    'mmseg::_base_/default_runtime.py',
+]
+custom_imports = dict(
+    imports=['mmskd', 'mmskd.datasets.transforms', 'mmskd.evaluation'],
+    allow_failed_imports=False)
+load_depth = dict(type='LoadUInt16DepthAnnotation', depth_rescale_factor=1e-3)
+pack = dict(
+    type='PackSegInputs',
+    meta_keys=('img_path', 'depth_map_path', 'ori_shape', 'img_shape',
+               'pad_shape', 'scale_factor', 'flip', 'flip_direction',
+               'category_id'))
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    load_depth,
+    dict(type='RandomDepthMix', prob=0.25),
+    dict(type='RandomFlip', prob=0.5),
+    dict(type='RandomCrop', crop_size=(480, 480)),
+    dict(type='PhotoMetricDistortion'),
+    pack,
+]
+test_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='Resize', scale=(2000, 480), keep_ratio=True),
+    load_depth,
+    pack,
+]
+train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
+val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
+test_dataloader = val_dataloader
+val_evaluator = dict(type='PatchedDepthMetric')
+test_evaluator = val_evaluator

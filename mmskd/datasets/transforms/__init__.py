@@ -1,0 +1,6 @@
+# Copyright (c) mmskd contributors. All rights reserved.
+"""Data transforms, registered in mmseg's ``TRANSFORMS`` (the scope that
+builds a segmentation or depth config's pipelines)."""
+from .depth import LoadUInt16DepthAnnotation
+
+__all__ = ['LoadUInt16DepthAnnotation']
