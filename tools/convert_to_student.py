@@ -3,7 +3,7 @@
 
 An mmskd (or mmrazor) training checkpoint holds the whole algorithm: the
 student under ``architecture.``, the frozen teacher, the distiller's
-connectors, a holistic critic and the optimizer state. This writes a
+connectors, a holistic discriminator and the optimizer state. This writes a
 checkpoint with the student's weights under the names of its own model-zoo
 config and the run's meta, which the stock ``tools/test.py`` of mmseg (or
 mmdet) loads with that config::

@@ -3,7 +3,7 @@
 
 mmengine's ``OptimWrapper.update_params`` is backward, then step and
 zero_grad at the end of each accumulation window. An algorithm with several
-trainable parts (the student, its connectors, a critic) needs two things
+trainable parts (the student, its connectors, a discriminator) needs two things
 more, and every such algorithm takes them from here:
 
 - parts used outside their DDP forward get their gradients averaged by hand
@@ -37,9 +37,9 @@ def unwrap(module: nn.Module) -> nn.Module:
 def average_gradients(module: Optional[nn.Module]) -> None:
     """Average the gradients of ``module`` over all processes, if any.
 
-    The critic and the connectors are used outside their DDP forward (the
-    critic also inside a double backward, which DDP's reducer does not
-    support), so their gradients are averaged here, coalesced into one
+    The discriminator and the connectors are used outside their DDP forward
+    (the discriminator also inside a double backward, which DDP's reducer
+    does not support), so their gradients are averaged here, coalesced into one
     all-reduce, before the optimizer step.
 
     Args:
@@ -108,13 +108,14 @@ def guarded_update(wrapper: OptimWrapper,
         wrapper (OptimWrapper): The optimizer wrapper of the part to train.
         loss (Tensor): The scalar loss of this micro-batch.
         manually_synced (nn.Module, optional): Parameters that did not go
-            through a DDP forward (the critic, the connectors). Defaults to
-            None.
+            through a DDP forward (the discriminator, the connectors).
+            Defaults to None.
         name (str): What is trained, for the warning. Defaults to
             ``'student'``.
 
     Returns:
-        bool: Whether an optimizer step was taken.
+        bool: Whether the window ended in a step (under an enabled
+        GradScaler: in a step handed to the scaler).
     """
     wrapper.backward(wrapper.scale_loss(loss))
     if not wrapper.should_update():

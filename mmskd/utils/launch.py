@@ -154,7 +154,7 @@ def optim_wrapper_entries(optim_wrapper: dict) -> List[dict]:
     Args:
         optim_wrapper (dict): One wrapper config, or per-module wrapper
             configs beside a ``constructor`` (e.g. the student's and the
-            critic's of ``AdversarialOptimWrapperConstructor``).
+            discriminator's of ``AdversarialOptimWrapperConstructor``).
 
     Returns:
         list[dict]: The wrapper configs themselves (not copies).
@@ -185,7 +185,7 @@ def enable_amp(cfg: Config) -> None:
     """Switch every optimizer wrapper of ``cfg`` to ``AmpOptimWrapper``.
 
     Handles a single wrapper and the per-module wrappers of the adversarial
-    constructor (student and critic), each getting its own dynamic loss
+    constructor (student and discriminator), each getting its own dynamic loss
     scale. Without CUDA, ``mmskd.CPUAmpOptimWrapper`` (bfloat16 autocast)
     is used, as mmengine's wrapper needs a GPU.
 

@@ -44,8 +44,8 @@ def test_a_non_finite_gradient_keeps_the_weights_and_warns():
     model, wrapper = make()
     before = weights(model)
     with mock.patch(UPDATES + 'print_log') as print_log:
-        assert not guarded_update(wrapper, loss_of(model, float('nan')),
-                                  name='discriminator')
+        assert not guarded_update(
+            wrapper, loss_of(model, float('nan')), name='discriminator')
     assert all(torch.equal(a, b) for a, b in zip(before, model.parameters()))
     message = print_log.call_args.args[0]
     assert 'Skipped a discriminator update' in message

@@ -143,22 +143,22 @@ class HolisticDistill(StructuredDistill):
         return log_vars
 
     def _optim_wrappers(
-            self, optim_wrapper: OptimWrapper
-    ) -> Tuple[OptimWrapper, OptimWrapper]:
+            self,
+            optim_wrapper: OptimWrapper) -> Tuple[OptimWrapper, OptimWrapper]:
         keys = (self.student_optim_key, *self.opponent_optim_keys)
         if not isinstance(optim_wrapper, OptimWrapperDict) or \
                 set(keys) - set(optim_wrapper.keys()):
             raise TypeError(
                 'The holistic term trains a discriminator beside the student '
-                'and needs two optimizers: set `optim_wrapper=dict(constructor='
-                '\'mmskd.AdversarialOptimWrapperConstructor\', '
+                'and needs two optimizers: set `optim_wrapper=dict('
+                "constructor='mmskd.AdversarialOptimWrapperConstructor', "
                 'architecture=dict(...), discriminator=dict(...))` (see '
-                'configs/_base_/methods/holistic.py).')
+                'configs/_base_/schedules/adversarial_80k.py).')
         return tuple(optim_wrapper[key] for key in keys)
 
-    def _update_student(self, wrapper: OptimWrapper,
-                        losses: Dict[str, torch.Tensor]
-                        ) -> Dict[str, torch.Tensor]:
+    def _update_student(
+            self, wrapper: OptimWrapper,
+            losses: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
         """Update the student and connectors; returns the log variables."""
         loss, log_vars = self.parse_losses(losses)
         guarded_update(wrapper, loss, unwrap(self.distiller), 'student')
@@ -168,11 +168,10 @@ class HolisticDistill(StructuredDistill):
         """Refuse recorder names the distiller lacks (at build time, not at
         the first step's bare ``KeyError``)."""
         distiller = unwrap(self.distiller)
-        for role, name, manager in (
-                ('student', self.student_recorder,
-                 distiller.student_recorders),
-                ('teacher', self.teacher_recorder,
-                 distiller.teacher_recorders)):
+        for role, name, manager in (('student', self.student_recorder,
+                                     distiller.student_recorders),
+                                    ('teacher', self.teacher_recorder,
+                                     distiller.teacher_recorders)):
             if name in manager.recorders:
                 continue
             known = sorted(manager.recorders)
@@ -233,9 +232,9 @@ class HolisticDistill(StructuredDistill):
                 resized[size] = disc.resize_image(image.float(), size)
         return [resized[tuple(m.shape[-2:])] for m in maps]
 
-    def _student_holistic_loss(self, fake_maps: Maps,
-                               images: List[Optional[torch.Tensor]]
-                               ) -> torch.Tensor:
+    def _student_holistic_loss(
+            self, fake_maps: Maps,
+            images: List[Optional[torch.Tensor]]) -> torch.Tensor:
         """``-λ2 · Σ_l mean_n D(Q_s^l | I)``; the discriminator is frozen.
 
         The discriminator runs in float32 outside autocast: its spectral
@@ -250,10 +249,9 @@ class HolisticDistill(StructuredDistill):
             ]
         return -self.loss_weight * torch.stack(scores).sum()
 
-    def _update_discriminator(self, wrapper: OptimWrapper, real_maps: Maps,
-                              fake_maps: Maps,
-                              images: List[Optional[torch.Tensor]]
-                              ) -> Dict[str, torch.Tensor]:
+    def _update_discriminator(
+            self, wrapper: OptimWrapper, real_maps: Maps, fake_maps: Maps,
+            images: List[Optional[torch.Tensor]]) -> Dict[str, torch.Tensor]:
         """Update the discriminator on detached maps; returns its logs."""
         disc = unwrap(self.discriminator)
         log_vars = dict()

@@ -1,5 +1,5 @@
 # Copyright (c) mmskd contributors. All rights reserved.
-"""The holistic critic D(Q | I) of Structured Knowledge Distillation."""
+"""The holistic discriminator D(Q | I) of Structured Knowledge Distillation."""
 from typing import List, Optional, Sequence, Union
 
 import torch
@@ -272,7 +272,7 @@ class HolisticDiscriminator(BaseModule):
                 ``condition_on_image`` is True, ignored otherwise.
 
         Returns:
-            Tensor: One critic score per image, of shape (N,).
+            Tensor: One score per image, of shape (N,).
         """
         self._check_inputs(score_map, image)
         x = score_map

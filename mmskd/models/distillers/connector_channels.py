@@ -89,9 +89,10 @@ def infer_connector_channels(distiller: dict, student: nn.Module,
             name = spec.get('connector')
             if name not in connectors:
                 continue
-            others = [s for s in sides
-                      if bool(s.get('from_student')) !=
-                      bool(spec.get('from_student'))]
+            others = [
+                s for s in sides if bool(s.get('from_student')) != bool(
+                    spec.get('from_student'))
+            ]
             widths = dict(
                 in_channel=_side_width(spec, recorders, models),
                 out_channel=_side_width(others[0], recorders, models)

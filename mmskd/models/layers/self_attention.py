@@ -1,5 +1,5 @@
 # Copyright (c) mmskd contributors. All rights reserved.
-"""SAGAN self-attention for the holistic critic (Zhang et al., 2018)."""
+"""SAGAN self-attention for the holistic discriminator (Zhang et al., 2018)."""
 from typing import List, Optional, Union
 
 import torch
@@ -26,14 +26,14 @@ class SAGANSelfAttention(BaseModule):
         y = gamma * out + x
 
     ``gamma`` is a learnable scalar initialised to 0, so the block is the
-    identity at initialisation and the critic first learns from local
+    identity at initialisation and the discriminator first learns from local
     features, then gradually mixes in long-range dependencies. As in SAGAN,
     the logits are not scaled by ``1/sqrt(d)``.
 
     The attention is written with ``bmm`` + ``softmax`` on purpose rather
     than ``F.scaled_dot_product_attention``: the gradient penalty
-    differentiates the critic twice, and the fused CUDA attention kernels
-    (flash / memory-efficient) have no double backward.
+    differentiates the discriminator twice, and the fused CUDA attention
+    kernels (flash / memory-efficient) have no double backward.
 
     Args:
         in_channels (int): Channels C of the input (and output).

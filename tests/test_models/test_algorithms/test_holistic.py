@@ -54,8 +54,12 @@ def changed(before, module):
 
 def test_constructor_splits_student_and_discriminator(cfg):
     cfg.model.distiller.connectors = dict(
-        up=dict(type='mmrazor.ConvModuleConnector', in_channel=16,
-                out_channel=32, norm_cfg=None, act_cfg=None))
+        up=dict(
+            type='mmrazor.ConvModuleConnector',
+            in_channel=16,
+            out_channel=32,
+            norm_cfg=None,
+            act_cfg=None))
     algorithm, optim_wrapper = build(cfg)
     assert isinstance(optim_wrapper, OptimWrapperDict)
     student_params = {
@@ -68,13 +72,12 @@ def test_constructor_splits_student_and_discriminator(cfg):
         for g in optim_wrapper['discriminator'].optimizer.param_groups
         for p in g['params']
     }
-    assert student_params == {id(p) for p in algorithm.student.parameters()
-                              } | {id(p) for p in algorithm.distiller.
-                                   connectors.parameters()}
-    assert disc_params == {
+    assert student_params == {
         id(p)
-        for p in algorithm.discriminator.parameters()
-    }
+        for p in algorithm.student.parameters()
+    } | {id(p)
+         for p in algorithm.distiller.connectors.parameters()}
+    assert disc_params == {id(p) for p in algorithm.discriminator.parameters()}
     assert optim_wrapper['discriminator'].optimizer.defaults['lr'] == 4e-4
 
 
@@ -82,11 +85,13 @@ def test_train_step_updates_student_and_disc_not_teacher(cfg):
     algorithm, optim_wrapper = build(cfg)
     algorithm.train()
     student, disc, teacher = (snapshot(algorithm.student),
-                                snapshot(algorithm.discriminator),
-                                snapshot(algorithm.teacher))
+                              snapshot(algorithm.discriminator),
+                              snapshot(algorithm.teacher))
     log_vars = algorithm.train_step(batch(cfg), optim_wrapper)
-    assert {'distill.loss_pi', 'distill.loss_pa', 'distill.loss_ho',
-            'disc.loss_adv', 'disc.loss_gp', 'disc.wdist'} <= set(log_vars)
+    assert {
+        'distill.loss_pi', 'distill.loss_pa', 'distill.loss_ho',
+        'disc.loss_adv', 'disc.loss_gp', 'disc.wdist'
+    } <= set(log_vars)
     # disc.loss_adv is λ_d (0.1) times D(Q_s) - D(Q_t); wdist is unweighted.
     assert torch.isclose(log_vars['disc.wdist'],
                          -10 * log_vars['disc.loss_adv'])
@@ -102,8 +107,8 @@ def test_disc_is_frozen_during_the_student_update(cfg):
         n: p.detach().clone()
         for n, p in algorithm.discriminator.named_parameters()
     }
-    with mock.patch.object(type(algorithm), '_update_discriminator',
-                           return_value={}):
+    with mock.patch.object(
+            type(algorithm), '_update_discriminator', return_value={}):
         log_vars = algorithm.train_step(batch(cfg), optim_wrapper)
     assert log_vars['distill.loss_ho'] != 0
     for name, param in algorithm.discriminator.named_parameters():
@@ -133,8 +138,7 @@ def test_batched_disc_terms_equal_separate_forwards(cfg):
     assert torch.allclose(score_real, disc(real, image), atol=1e-6)
     assert torch.allclose(score_fake, disc(fake, image), atol=1e-6)
     assert torch.allclose(
-        penalty, gradient_penalty(disc, real, fake, image, eps=eps),
-        atol=1e-6)
+        penalty, gradient_penalty(disc, real, fake, image, eps=eps), atol=1e-6)
 
 
 def test_gradient_penalty_stays_float32_under_autocast(cfg):
@@ -142,8 +146,8 @@ def test_gradient_penalty_stays_float32_under_autocast(cfg):
     real, fake = torch.randn(2, 19, 8, 16), torch.randn(2, 19, 8, 16)
     image = torch.randn(2, 3, 64, 128)
     with torch.autocast('cpu', dtype=torch.bfloat16):
-        _, _, penalty = wasserstein_terms(algorithm.discriminator,
-                                                 real, fake, image)
+        _, _, penalty = wasserstein_terms(algorithm.discriminator, real, fake,
+                                          image)
     assert penalty.dtype == torch.float32
 
 
@@ -193,14 +197,13 @@ def test_non_finite_discriminator_loss_is_skipped(cfg):
 
 def test_plain_optim_wrapper_is_refused_with_the_fix(cfg):
     algorithm, _ = build(cfg)
-    plain = build_optim_wrapper(
-        algorithm, dict(optimizer=dict(type='SGD', lr=0.01)))
+    plain = build_optim_wrapper(algorithm,
+                                dict(optimizer=dict(type='SGD', lr=0.01)))
     with pytest.raises(TypeError, match='AdversarialOptimWrapperConstructor'):
         algorithm.train_step(batch(cfg), plain)
 
 
-def test_structured_distill_with_a_discriminator_names_holistic_distill(
-        cfg):
+def test_structured_distill_with_a_discriminator_names_holistic_distill(cfg):
     cfg.model.type = 'StructuredDistill'
     with pytest.raises(TypeError, match="type='HolisticDistill'"):
         build(cfg)
@@ -221,8 +224,9 @@ def test_non_finite_student_loss_is_skipped(cfg):
         algorithm.train_step(batch(cfg), optim_wrapper)
     assert 'Skipped a student update' in print_log.call_args_list[0].args[0]
     parameters = [k for k, _ in algorithm.student.named_parameters()]
-    assert not [k for k in changed(before, algorithm.student)
-                if k in parameters]
+    assert not [
+        k for k in changed(before, algorithm.student) if k in parameters
+    ]
     assert all(p.grad is None or not p.grad.any()
                for p in algorithm.student.parameters())
 
@@ -234,10 +238,11 @@ def test_stopped_distillation_trains_the_student_alone(cfg):
     algorithm.train()
     algorithm.distillation_stopped = True
     student, disc = (snapshot(algorithm.student),
-                       snapshot(algorithm.discriminator))
+                     snapshot(algorithm.discriminator))
     log_vars = algorithm.train_step(batch(cfg), optim_wrapper)
-    assert not [key for key in log_vars
-                if key.startswith(('distill.', 'disc.'))], sorted(log_vars)
+    assert not [
+        key for key in log_vars if key.startswith(('distill.', 'disc.'))
+    ], sorted(log_vars)
     assert 'student.decode.loss_ce' in log_vars
     assert changed(student, algorithm.student)
     assert not changed(disc, algorithm.discriminator)
@@ -259,8 +264,10 @@ def test_holistic_recorder_typo_fails_at_build(cfg, role, name, hint):
 def test_record_index_beyond_the_recorded_calls(cfg):
     cfg.model.record_indices = (0, 3)
     algorithm, optim_wrapper = build(cfg)
-    with pytest.raises(ValueError, match=r'call 3 of the recorder .* '
-                       r'recorded 1 call\(s\)'):
+    with pytest.raises(
+            ValueError,
+            match=r'call 3 of the recorder .* '
+            r'recorded 1 call\(s\)'):
         algorithm.train_step(batch(cfg), optim_wrapper)
 
 
@@ -269,8 +276,8 @@ def test_holistic_term_is_the_sum_over_levels(cfg):
     disc = algorithm.discriminator.eval()
     maps = [torch.randn(2, 19, 8, 16), torch.randn(2, 19, 4, 8)]
     images = [torch.randn(2, 3, 8, 16), torch.randn(2, 3, 4, 8)]
-    expected = -0.1 * (disc(maps[0], images[0]).mean() +
-                       disc(maps[1], images[1]).mean())
+    expected = -0.1 * (
+        disc(maps[0], images[0]).mean() + disc(maps[1], images[1]).mean())
     assert torch.allclose(
         algorithm._student_holistic_loss(maps, images), expected)
 

@@ -55,6 +55,7 @@ def test_a_module_without_a_width_needs_it_in_the_config():
     cfg = distiller(dict(type='X'))
     for role in ('student_recorders', 'teacher_recorders'):
         cfg[role] = dict(feat=dict(type='ModuleOutputs', source='act'))
-    with pytest.raises(ValueError, match=r'set in_channel in '
-                       r'distiller.connectors.up'):
+    with pytest.raises(
+            ValueError, match=r'set in_channel in '
+            r'distiller.connectors.up'):
         infer_connector_channels(cfg, Tiny(16), Tiny(64))

@@ -32,7 +32,8 @@ def test_temperature_scales_logits_and_multiplies_tau_squared():
     teacher = torch.tensor([[[[2.0]], [[0.6]]]])
     tau = 2.0
     expected = tau**2 * (
-        bernoulli_kl(2.0 / tau, 0.4 / tau) + bernoulli_kl(0.6 / tau, -1.0 / tau))
+        bernoulli_kl(2.0 / tau, 0.4 / tau) +
+        bernoulli_kl(0.6 / tau, -1.0 / tau))
     loss = BernoulliPixelWiseDivergence(tau=tau)(student, teacher)
     assert loss.item() == pytest.approx(expected, rel=1e-6)
 
@@ -49,5 +50,5 @@ def test_zero_for_equal_maps_and_gradient_to_the_student_only():
 
 def test_class_count_mismatch_names_the_fix():
     with pytest.raises(ValueError, match='num_classes'):
-        BernoulliPixelWiseDivergence()(
-            torch.zeros(1, 80, 2, 2), torch.zeros(1, 20, 2, 2))
+        BernoulliPixelWiseDivergence()(torch.zeros(1, 80, 2, 2),
+                                       torch.zeros(1, 20, 2, 2))
