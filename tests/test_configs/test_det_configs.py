@@ -62,7 +62,9 @@ def check_fpn_levels(runner: Runner,
     recomputed from them must equal the logged ones (in fp32 runs; under
     autocast the logged terms were computed in lower precision), and the
     student and teacher maps of each level must have that level's size. The
-    holistic critic, where there is one, scores one map per level.
+    holistic discriminator, where there is one, scores one map per level,
+    and each of those maps has its pixel-wise term ("all terms" of the
+    thesis's detection table).
     """
     distiller = runner.model.distiller
     if recompute_losses:
@@ -102,6 +104,8 @@ def check_fpn_levels(runner: Runner,
             for index in model.record_indices
         ]
         assert len(set(sizes)) == len(sizes), sizes
+        pixel_terms = [k for k in train if k.startswith('distill.loss_pi')]
+        assert len(pixel_terms) == len(model.record_indices), pixel_terms
 
 
 def precision_cases() -> List[Any]:

@@ -97,3 +97,15 @@ def test_gradients_finite(value, finite):
     assert gradients_finite(wrapper)  # no gradients yet
     model.weight.grad = torch.tensor([[1.0, value, 0.0]])
     assert gradients_finite(wrapper) is finite
+
+
+def test_the_finiteness_decision_takes_no_collective():
+    """Gradients are averaged before the check, so every rank decides alike
+    without an extra all-reduce (the old loss vote took one per backward)."""
+    model, wrapper = make()
+    with mock.patch(UPDATES + 'get_world_size', return_value=2), \
+            mock.patch(UPDATES + 'all_reduce_params') as all_reduce:
+        guarded_update(wrapper, loss_of(model))
+        all_reduce.assert_not_called()
+        guarded_update(wrapper, loss_of(model), manually_synced=model)
+        all_reduce.assert_called_once()
