@@ -210,7 +210,10 @@ class HolisticDiscriminator(BaseModule):
             raise ValueError(
                 f'{name} expects a score map with in_channels='
                 f'{self.in_channels} channels, got {score_map.size(1)} '
-                f'(shape {tuple(score_map.shape)})')
+                f'(shape {tuple(score_map.shape)}); set '
+                'model.discriminator.in_channels to the channels of the '
+                'recorded maps (the class count for score maps, 1 for a '
+                'depth map)')
         if not self.condition_on_image:
             return
         if image is None:
