@@ -138,7 +138,8 @@ def test_errors():
     score_map, image = _inputs(9, 17)
     with pytest.raises(ValueError, match='condition_on_image=True'):
         critic(score_map)
-    with pytest.raises(ValueError, match=r'in_channels=19 .*got 21.*set model.discriminator.in_channels'):
+    with pytest.raises(ValueError, match=r'in_channels=19 .*got 21.*set '
+                       r'model.discriminator.in_channels'):
         critic(torch.randn(2, 21, 9, 17), image)
     with pytest.raises(ValueError, match=r'image_channels=3 .*got 1'):
         critic(score_map, image[:, :1])
