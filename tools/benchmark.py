@@ -93,8 +93,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument(
         '--tiny',
         action='store_true',
-        help='shrink the models as the test suite does (the model.* keys '
-        'of mmskd.testing.tiny_seg_options): a fast CPU/CI run')
+        help='shrink the models to the tiny preset the test suite trains '
+        '(mmskd.benchmark.tiny): a fast CPU/CI run')
     parser.add_argument(
         '--compare-mmrazor',
         action='store_true',

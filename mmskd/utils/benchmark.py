@@ -260,10 +260,9 @@ def ratio(numerator: float, *denominators: float) -> float:
 # Config preparation
 # --------------------------------------------------------------------------
 def tiny_distill_options(cfg: Config, shape: Sequence[int]) -> Dict[str, Any]:
-    """The ``model.*`` keys of :func:`mmskd.testing.tiny_seg_options`."""
-    from mmskd.testing import tiny_seg_options
-    options = tiny_seg_options(cfg, data_root='', image_size=tuple(shape))
-    return {k: v for k, v in options.items() if k.startswith('model.')}
+    """The ``--tiny`` preset: :func:`mmskd.benchmark.tiny_seg_model_options`."""
+    from mmskd.benchmark import tiny_seg_model_options
+    return tiny_seg_model_options(cfg, shape)
 
 
 def _fix_input_size(preprocessor: Optional[dict],

@@ -6,10 +6,10 @@ import sys
 
 import pytest
 import torch
-from conftest import CWD_LOGITS, REPO, run_command
 from mmengine.config import Config, ConfigDict
 from mmengine.registry import DefaultScope
 from torch import nn
+from utils import CWD_LOGITS, REPO, run_command
 
 from mmskd.utils.benchmark import (MemoryMeter, compute_ratios,
                                    mmrazor_counterpart, pairwise_probe,

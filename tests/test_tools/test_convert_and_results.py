@@ -1,6 +1,5 @@
 # Copyright (c) mmskd contributors. All rights reserved.
 """tools/convert_to_student.py, tools/results_table.py and the metafiles."""
-import importlib.util
 import json
 import os.path as osp
 import re
@@ -9,28 +8,18 @@ import sys
 import pytest
 import torch
 import yaml
-from conftest import REPO, cli_options, run_command
 from mmengine.config import Config
 from mmengine.utils import get_installed_path
+from utils import REPO, cli_options, load_tool, run_command
 
 from mmskd.models.utils import resolve_config_path
 from mmskd.testing import tiny_seg_options
-from mmskd.testing.options import tiny_model_options
 
 CWD_FEA = osp.join(
     REPO, 'configs/cwd/'
     'cwd_fea_pspnet_r101-d8_pspnet_r18-d8_4xb2-80k_cityscapes-512x1024.py')
 STUDENT = 'mmseg::pspnet/pspnet_r18-d8_4xb2-80k_cityscapes-512x1024.py'
 METAFILES = ('configs/cwd/metafile.yml', 'configs/skd/metafile.yml')
-
-
-def load_tool(name: str):
-    """Import tools/<name>.py, which is a script, not a package module."""
-    spec = importlib.util.spec_from_file_location(
-        name, osp.join(REPO, 'tools', f'{name}.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def output_of(result) -> str:
@@ -75,7 +64,7 @@ def test_student_checkpoint_runs_in_mmseg_test_py(distill_checkpoint,
     # mmseg's own test script with the student's own model-zoo config,
     # shrunk like the distill run; run outside the repo (no mmskd needed).
     student_cfg = resolve_config_path(STUDENT)
-    options = tiny_model_options(Config.fromfile(student_cfg), cityscapes_root)
+    options = tiny_seg_options(Config.fromfile(student_cfg), cityscapes_root)
     script = osp.join(
         get_installed_path('mmsegmentation'), '.mim', 'tools', 'test.py')
     result = run_command([
@@ -92,7 +81,7 @@ def test_student_checkpoint_runs_in_mmseg_test_py(distill_checkpoint,
 
 
 def test_convert_refuses_a_plain_checkpoint(tmp_path):
-    convert = load_tool('convert_to_student')
+    convert = load_tool('convert_to_student.py')
     plain = str(tmp_path / 'plain.pth')
     torch.save(dict(state_dict={'backbone.conv1.weight': torch.zeros(1)}),
                plain)

@@ -9,12 +9,12 @@ import sys
 
 import pytest
 import torch
-from conftest import REPO, cli_options, run_command, write_teacher_checkpoint
 from mmengine.config import Config
 from mmengine.utils import get_installed_path
+from utils import REPO, cli_options, run_command, write_teacher_checkpoint
 
 from mmskd.models.utils import build_architecture, resolve_config_path
-from mmskd.testing.detection import tiny_det_options, write_coco_like
+from mmskd.testing import tiny_det_options, write_coco_like
 
 CWD_RETINANET = osp.join(
     REPO, 'configs/cwd/cwd_fpn_retinanet_r101_retinanet_r50_2x_coco.py')
