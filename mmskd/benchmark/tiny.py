@@ -61,7 +61,8 @@ def is_distill_model(model_cfg: dict) -> bool:
     return 'architecture' in model_cfg and 'teacher' in model_cfg
 
 
-def tiny_segmentor_options(prefix: str, model: dict,
+def tiny_segmentor_options(prefix: str,
+                           model: dict,
                            role: str = 'architecture') -> Dict[str, Any]:
     """Overrides turning a ResNet-D8 segmentor into a narrow ResNet-18.
 
@@ -199,7 +200,8 @@ def _tiny_backbone(prefix: str, backbone: dict,
     return options, [base * 2**i * expansion for i in out_indices]
 
 
-def tiny_detector_options(prefix: str, model: dict,
+def tiny_detector_options(prefix: str,
+                          model: dict,
                           role: str = 'architecture') -> Dict[str, Any]:
     """Overrides turning a one-stage FPN detector into a tiny one.
 

@@ -172,4 +172,3 @@ def format_cfg_options(options: Dict[str, Any]) -> List[str]:
         return 'None' if value is None else str(value)
 
     return [f'{key}={render(value)}' for key, value in options.items()]
-

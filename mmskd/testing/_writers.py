@@ -73,8 +73,7 @@ def _segmentation_sample(rng: np.random.Generator, height: int, width: int,
         background class, the rectangles' classes and ``IGNORED_FRACTION``
         of the pixels at 255.
     """
-    image, boxes = _rectangles(rng, height, width, SEG_RECTANGLES,
-                               num_classes)
+    image, boxes = _rectangles(rng, height, width, SEG_RECTANGLES, num_classes)
     labels = np.full((height, width), rng.integers(num_classes), np.uint8)
     for x0, y0, box_w, box_h, cls in boxes:
         labels[y0:y0 + box_h, x0:x0 + box_w] = cls
@@ -109,8 +108,7 @@ def write_cityscapes_like(root: str,
     rng = np.random.default_rng(seed)
     for split in splits:
         write_cityscapes_split(
-            root, split, (_segmentation_sample(rng, height, width,
-                                               num_classes)
+            root, split, (_segmentation_sample(rng, height, width, num_classes)
                           for _ in range(num_images)))
     return root
 

@@ -21,8 +21,7 @@ def test_cityscapes_paths_follow_the_cityscapes_names(tmp_path):
 def test_written_split_reads_back_in_cityscapes_dataset(tmp_path):
     rng = np.random.default_rng(0)
     samples = [(rng.integers(0, 256, (6, 8, 3), dtype=np.uint8),
-                rng.integers(0, 19, (6, 8), dtype=np.uint8))
-               for _ in range(3)]
+                rng.integers(0, 19, (6, 8), dtype=np.uint8)) for _ in range(3)]
     assert write_cityscapes_split(str(tmp_path), 'train', iter(samples)) == 3
     dataset = CityscapesDataset(
         data_root=str(tmp_path),

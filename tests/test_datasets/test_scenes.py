@@ -43,4 +43,3 @@ def test_scene_labels_need_shape_texture_and_context():
     # Every class shows up, among them both classes of each ellipse texture
     # (rider/person, motorcycle/bicycle: the same object, another region).
     assert seen == set(CLASSES_USED)
-
