@@ -1,5 +1,6 @@
 # Copyright (c) mmskd contributors. All rights reserved.
-"""tools/convert_to_student.py, tools/results_table.py and the metafiles."""
+"""tools/model_converters/convert_to_student.py,
+tools/analysis_tools/results_table.py and the metafiles."""
 import json
 import os.path as osp
 import re
@@ -20,6 +21,8 @@ CWD_FEA = osp.join(
     'cwd_fea_pspnet_r101-d8_pspnet_r18-d8_4xb2-80k_cityscapes-512x1024.py')
 STUDENT = 'mmseg::pspnet/pspnet_r18-d8_4xb2-80k_cityscapes-512x1024.py'
 METAFILES = ('configs/cwd/metafile.yml', 'configs/skd/metafile.yml')
+CONVERT = 'tools/model_converters/convert_to_student.py'
+RESULTS_TABLE = 'tools/analysis_tools/results_table.py'
 
 
 def output_of(result) -> str:
@@ -42,8 +45,7 @@ def test_student_checkpoint_runs_in_mmseg_test_py(distill_checkpoint,
                                                   cityscapes_root, tmp_path):
     student_ckpt = str(tmp_path / 'student.pth')
     result = run_command([
-        sys.executable, 'tools/convert_to_student.py', distill_checkpoint,
-        student_ckpt
+        sys.executable, CONVERT, distill_checkpoint, student_ckpt
     ])
     assert 'dropped distiller (' in result.stdout
     assert 'teacher (' in result.stdout
@@ -81,7 +83,7 @@ def test_student_checkpoint_runs_in_mmseg_test_py(distill_checkpoint,
 
 
 def test_convert_refuses_a_plain_checkpoint(tmp_path):
-    convert = load_tool('convert_to_student.py')
+    convert = load_tool('model_converters/convert_to_student.py')
     plain = str(tmp_path / 'plain.pth')
     torch.save(dict(state_dict={'backbone.conv1.weight': torch.zeros(1)}),
                plain)
@@ -126,7 +128,7 @@ def test_results_table(tmp_path):
         write_run(tmp_path / 'run3', 'my_experiment', [val(100, mIoU=12.5)]),
     ]
     result = run_command(
-        [sys.executable, 'tools/results_table.py', *runs])
+        [sys.executable, RESULTS_TABLE, *runs])
     lines = result.stdout.strip().splitlines()
     assert lines[0] == \
         '| config | teacher | student | distilled | Δ | target |'
@@ -164,7 +166,7 @@ def test_results_table_reads_detection_box_ap(tmp_path):
                     [val(12, **{'coco/bbox_mAP': 0.415, 'coco/bbox_mAP_50':
                                 0.6})])
     result = run_command([
-        sys.executable, 'tools/results_table.py', run, '--model-index',
+        sys.executable, RESULTS_TABLE, run, '--model-index',
         str(index)
     ])
     assert result.stdout.strip().splitlines()[2] == (

@@ -1,6 +1,7 @@
 # Copyright (c) mmskd contributors. All rights reserved.
 """A distilled detector goes back to mmdet: train a CWD RetinaNet with
-tools/train.py, keep its student with tools/convert_to_student.py, and
+tools/train.py, keep its student with
+tools/model_converters/convert_to_student.py, and
 evaluate that checkpoint with mmdet's own tools/test.py and the student's
 model-zoo config, all on CPU with generated COCO-layout data."""
 import os.path as osp
@@ -53,8 +54,8 @@ def test_student_checkpoint_runs_in_mmdet_test(coco_root, tmp_path):
     # 2. Keep the student: exactly the mmdet student's tensors, as trained.
     student_ckpt = str(tmp_path / 'student.pth')
     run_command([
-        sys.executable, 'tools/convert_to_student.py', distill_ckpt,
-        student_ckpt
+        sys.executable, 'tools/model_converters/convert_to_student.py',
+        distill_ckpt, student_ckpt
     ])
     student_cfg = Config.fromfile(resolve_config_path(STUDENT_CFG_PATH))
     student_options = tiny_det_options(student_cfg, coco_root)
