@@ -3,8 +3,8 @@
 
     python tools/demo.py [--seed S] [--work-dir D] [--iters N]
 
-1. writes a structured segmentation dataset (``mmskd.testing.scenes``,
-   deterministic from ``--seed``) in the Cityscapes layout;
+1. writes the scenes dataset (``mmskd.datasets.scenes``, deterministic
+   from ``--seed``) in the Cityscapes layout;
 2. trains the teacher (configs/demo/pspnet_r101-d8_w16_scenes-128x128.py),
 3. the student alone (configs/demo/pspnet_r18-d8_w8_scenes-128x128.py) and
 4. the same student distilled from that teacher with pixel-wise, pair-wise,
@@ -33,7 +33,6 @@ import warnings
 from typing import Dict, List, Optional
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-sys.path.insert(0, ROOT)
 
 CONFIG_DIR = osp.join(ROOT, 'configs', 'demo')
 TEACHER = osp.join(CONFIG_DIR, 'pspnet_r101-d8_w16_scenes-128x128.py')
@@ -134,8 +133,6 @@ class Job:
     def __init__(self, tag: str, command: List[str], log_file: str,
                  threads: Optional[int]) -> None:
         env = dict(os.environ)
-        env['PYTHONPATH'] = os.pathsep.join(
-            filter(None, [ROOT, env.get('PYTHONPATH')]))
         # Idle OpenMP threads sleep instead of spinning: on busy shared
         # cores, spinning thread pools made iterations up to 100x slower.
         env.setdefault('OMP_WAIT_POLICY', 'PASSIVE')
@@ -249,7 +246,7 @@ def main() -> None:
     start = time.time()
     from mmengine.config import Config
 
-    from mmskd.testing.scenes import write_scenes
+    from mmskd.datasets import write_scenes
 
     # Start afresh: files of an earlier run (e.g. more scenes) would mix in.
     for name in ('data', *(key for _, _, key in RUNS),

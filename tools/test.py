@@ -2,17 +2,13 @@
 """Evaluate a checkpoint (a distilled student or any OpenMMLab model)."""
 import argparse
 import os
-import os.path as osp
-import sys
 
 from mmengine.config import DictAction
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-from mmskd.utils import (allow_mmengine_checkpoints,  # noqa: E402
-                         finish_distributed, load_config,
-                         setup_cpu_distributed)
+from mmskd.utils import (allow_mmengine_checkpoints, finish_distributed,
+                         load_config, setup_cpu_distributed)
 
 
 def parse_args() -> argparse.Namespace:

@@ -3,16 +3,13 @@
 import argparse
 import logging
 import os
-import os.path as osp
-import sys
 
 from mmengine.config import DictAction
 from mmengine.logging import print_log
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-from mmskd.utils import (allow_mmengine_checkpoints, enable_amp,  # noqa: E402
+from mmskd.utils import (allow_mmengine_checkpoints, enable_amp,
                          finish_distributed, load_config,
                          setup_cpu_distributed)
 

@@ -1,6 +1,14 @@
 # Copyright (c) mmskd contributors. All rights reserved.
-"""Generated data and tiny-model overrides for tests and CPU smoke runs."""
-from .data import write_cityscapes_like
-from .options import format_cfg_options, tiny_seg_options
+"""Generated data and tiny-run overrides for tests and CPU smoke runs.
 
-__all__ = ['write_cityscapes_like', 'tiny_seg_options', 'format_cfg_options']
+Only the test suite uses this package; product code (``mmskd`` outside this
+package, ``tools/``) never imports it. The modules are private; this is the
+API.
+"""
+from ._options import format_cfg_options, tiny_det_options, tiny_seg_options
+from ._writers import write_ade20k_like, write_cityscapes_like, write_coco_like
+
+__all__ = [
+    'format_cfg_options', 'tiny_det_options', 'tiny_seg_options',
+    'write_ade20k_like', 'write_cityscapes_like', 'write_coco_like'
+]

@@ -20,7 +20,7 @@ import cv2
 import numpy as np
 import pytest
 import torch
-from conftest import CONFIG_ROOT, cli_options, run_command
+from utils import CONFIG_ROOT, cli_options, run_command
 from depth_data import write_nyu_like
 from mmengine.config import Config
 from mmengine.registry import DefaultScope

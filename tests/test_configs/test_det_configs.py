@@ -17,14 +17,14 @@ from urllib.parse import urlparse
 import pytest
 import torch
 import yaml
-from conftest import (REPO, assert_amp_wrappers, build_runner, leaf_configs,
-                      loaded_config, logged_scalars)
 from mmengine.config import Config
 from mmengine.runner import Runner
+from utils import (REPO, assert_amp_wrappers, build_runner, leaf_configs,
+                   loaded_config, logged_scalars)
 
 import mmskd  # noqa: F401  (registers modules, installs the mmrazor fix)
 from mmskd.models.utils import load_model_cfg, resolve_config_path
-from mmskd.testing.detection import tiny_det_options, write_coco_like
+from mmskd.testing import tiny_det_options, write_coco_like
 
 MODEL_ZOO_HOST = 'download.openmmlab.com'
 

@@ -15,14 +15,14 @@ from urllib.parse import urlparse
 
 import pytest
 import yaml
-from conftest import (assert_amp_wrappers, build_runner, leaf_configs,
-                      loaded_config, logged_scalars)
 from mmengine.config import Config
+from utils import (assert_amp_wrappers, build_runner, leaf_configs,
+                   loaded_config, logged_scalars)
 
 import mmskd  # noqa: F401  (registers modules, installs the mmrazor fix)
 from mmskd.models.utils import resolve_config_path
-from mmskd.testing import tiny_seg_options, write_cityscapes_like
-from mmskd.testing.ade20k import write_ade20k_like
+from mmskd.testing import (tiny_seg_options, write_ade20k_like,
+                           write_cityscapes_like)
 
 # Small enough for ~1 s per config on 2 CPU cores, large enough for every
 # head: DeepLabV3+ records at 1/4 (8x16), PSP/ASPP heads at 1/8 (4x8).

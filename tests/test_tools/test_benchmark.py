@@ -1,23 +1,30 @@
 # Copyright (c) mmskd contributors. All rights reserved.
-"""tools/benchmark.py on tiny models (no timing assertions)."""
+"""tools/analysis_tools/benchmark.py and mmskd.benchmark on tiny models (no
+timing assertions)."""
 import json
+import math
 import os.path as osp
 import sys
 
 import pytest
 import torch
-from conftest import CWD_LOGITS, REPO, run_command
 from mmengine.config import Config, ConfigDict
 from mmengine.registry import DefaultScope
 from torch import nn
+from utils import CWD_LOGITS, REPO, run_command
 
-from mmskd.utils.benchmark import (MemoryMeter, compute_ratios,
-                                   mmrazor_counterpart, pairwise_probe,
-                                   prepare_model_cfg)
+from mmskd.benchmark import (MemoryMeter, compute_ratios, mmrazor_counterpart,
+                             pairwise_probe, run_benchmark)
+from mmskd.benchmark.config import (drop_pretrained_weights,
+                                    prepare_model_cfg)
 
 SKD = osp.join(
     REPO, 'configs/skd/'
     'skd_pspnet_r101-d8_pspnet_r18-d8_4xb2-80k_cityscapes-512x1024.py')
+CWD_RETINANET = osp.join(
+    REPO, 'configs/cwd/cwd_fpn_retinanet_r101_retinanet_r50_2x_coco.py')
+SKD_FCOS = osp.join(
+    REPO, 'configs/skd/skd_fpn_fcos_r101-caffe_fcos_r50-caffe_ms-2x_coco.py')
 # One thread: on a shared CI machine two threads fighting other processes
 # for two cores are several times slower.
 FAST = [
@@ -27,11 +34,11 @@ FAST = [
 FLOOR_PHASES = ('student_step', 'teacher_forward', 'distill_step')
 
 
-def run_benchmark(config: str, tmp_path, *extra: str) -> dict:
+def run_tool(config: str, tmp_path, *extra: str) -> dict:
     out = str(tmp_path / 'bench.json')
     result = run_command([
-        sys.executable, 'tools/benchmark.py', config, *FAST, '--out', out,
-        *extra
+        sys.executable, 'tools/analysis_tools/benchmark.py', config, *FAST,
+        '--out', out, *extra
     ])
     with open(out) as f:
         report = json.load(f)
@@ -60,11 +67,12 @@ def check_phases(report: dict, phases=FLOOR_PHASES) -> None:
 
 
 def test_cwd_logits_with_mmrazor_and_probe(tmp_path):
-    report = run_benchmark(CWD_LOGITS, tmp_path, '--compare-mmrazor',
-                           '--pairwise-probe', '--probe-grid', '8', '16',
-                           '--probe-channels', '8', '16')
+    report = run_tool(CWD_LOGITS, tmp_path, '--compare-mmrazor',
+                      '--pairwise-probe', '--probe-grid', '8', '16',
+                      '--probe-channels', '8', '16')
     check_phases(report, FLOOR_PHASES + ('mmrazor_step', ))
     assert report['meta']['algorithm'] == 'StructuredDistill'
+    assert report['meta']['task'] == 'segmentation'
     assert report['meta']['mmrazor_losses'] == dict(
         loss_cwd=dict(
             type='mmrazor.ChannelWiseDivergence', tau=1, loss_weight=5))
@@ -85,7 +93,7 @@ def test_cwd_logits_with_mmrazor_and_probe(tmp_path):
 @pytest.mark.skipif(
     not osp.isfile(SKD), reason='the skd config does not exist yet')
 def test_skd_adversarial_step(tmp_path):
-    report = run_benchmark(SKD, tmp_path, '--compare-mmrazor')
+    report = run_tool(SKD, tmp_path, '--compare-mmrazor')
     check_phases(report)
     # The critic has its own optimizer: the full step got both wrappers.
     assert report['meta']['optim_wrapper'] == 'OptimWrapperDict'
@@ -94,6 +102,74 @@ def test_skd_adversarial_step(tmp_path):
     assert report['meta']['mmrazor_losses']['loss_pi']['type'] == \
         'mmrazor.KLDivergence'
     assert any('PairWiseAffinityLoss' in note for note in report['notes'])
+
+
+def tiny_detection_report(config: str, **kwargs) -> dict:
+    """One iteration of each phase on tiny detectors, in process."""
+    return run_benchmark(
+        config,
+        shape=(96, 128),
+        batch=2,
+        iters=1,
+        warmup=0,
+        tiny=True,
+        log=lambda message: None,
+        **kwargs)
+
+
+def assert_finite_logs(phase: dict, *keys: str) -> None:
+    for key in keys:
+        assert key in phase['log_vars'], sorted(phase['log_vars'])
+    for key, value in phase['log_vars'].items():
+        assert math.isfinite(value), f'{key} = {value}'
+
+
+@pytest.mark.filterwarnings('ignore::UserWarning')
+def test_detection_cwd_fpn_against_mmrazor_fpn_teacher_distill():
+    report = tiny_detection_report(CWD_RETINANET, compare_mmrazor=True)
+    meta = report['meta']
+    assert meta['task'] == 'detection'
+    assert meta['mmrazor_algorithm'] == 'mmrazor.FpnTeacherDistill'
+    assert meta['mmrazor_losses'] == {
+        f'loss_cwd_fpn{level}':
+        dict(type='mmrazor.ChannelWiseDivergence', tau=1, loss_weight=10)
+        for level in range(5)
+    }
+    phases = report['phases']
+    assert set(phases) == set(FLOOR_PHASES) | {'mmrazor_step'}
+    assert 'extract_feat' in phases['teacher_forward']['label']
+    # A real RetinaNet step: initialised as the Runner does, so the focal
+    # loss starts near its prior instead of diverging.
+    assert_finite_logs(phases['student_step'], 'loss_cls', 'loss_bbox')
+    assert phases['student_step']['log_vars']['loss_cls'] < 5
+    assert_finite_logs(phases['distill_step'], 'student.loss_cls',
+                       *(f'distill.loss_cwd_fpn{level}' for level in range(5)))
+    assert_finite_logs(phases['mmrazor_step'], 'distill.loss_cwd_fpn4')
+    assert report['ratios']['distill_over_floor'] > 0
+
+
+@pytest.mark.filterwarnings('ignore::UserWarning')
+def test_detection_adversarial_step_runs_the_algorithms_train_step():
+    report = tiny_detection_report(SKD_FCOS)
+    assert report['meta']['task'] == 'detection'
+    assert report['meta']['optim_wrapper'] == 'OptimWrapperDict'
+    assert "mode='tensor'" in report['phases']['teacher_forward']['label']
+    distill = report['phases']['distill_step']
+    assert_finite_logs(distill, 'student.loss_cls', 'distill.loss_pa_fpn0',
+                       'distill.loss_pa_fpn4')
+    assert any(key.startswith('disc.') for key in distill['log_vars'])
+
+
+def test_a_setting_mmrazor_lacks_leaves_the_loss_out():
+    cfg = _model_cfg(
+        dict(
+            loss_pi=dict(
+                type='PixelWiseDivergence', tau=2.0, resize_student=True)),
+        dict(loss_pi=_mapping('logits')))
+    razor, notes = mmrazor_counterpart(cfg, _Algorithm(3))
+    assert razor is None
+    assert any('resize_student=True' in note and 'left out' in note
+               for note in notes)
 
 
 class _Segmentor(nn.Module):
@@ -181,6 +257,21 @@ def test_no_mmrazor_counterpart_skips_the_comparison():
     assert any('comparison skipped' in note for note in notes)
 
 
+def test_pretrained_weights_are_dropped_everywhere():
+    pretrained = dict(type='Pretrained', checkpoint='torchvision://resnet50')
+    cfg = dict(
+        pretrained='open-mmlab://resnet18_v1c',
+        backbone=dict(init_cfg=pretrained),
+        neck=[dict(init_cfg=[pretrained, dict(type='Xavier')])],
+        head=dict(init_cfg=dict(type='Normal', std=0.01)))
+    assert drop_pretrained_weights(cfg) == 3
+    assert cfg == dict(
+        pretrained=None,
+        backbone=dict(init_cfg=None),
+        neck=[dict(init_cfg=[dict(type='Xavier')])],
+        head=dict(init_cfg=dict(type='Normal', std=0.01)))
+
+
 def test_ratios_from_reported_times():
     phases = dict(
         student_step=dict(median_ms=30.0, min_ms=20.0),
@@ -216,6 +307,10 @@ def test_models_take_the_synthetic_size_unpadded():
         assert 'cfg_path' not in model and model.type == 'EncoderDecoder'
         assert model.data_preprocessor.size == (96, 160)
         assert model.backbone.norm_cfg.type == 'BN'
+    # The student's ImageNet backbone is not downloaded.
+    assert cfg.model.architecture.pretrained is None
+    assert any('pretrained-weight references dropped' in note
+               for note in notes)
     cached = osp.join(torch.hub.get_dir(), 'checkpoints', osp.basename(url))
     if not osp.isfile(cached):
         assert cfg.model.teacher_ckpt is None

@@ -1,6 +1,6 @@
 # Copyright (c) mmskd contributors. All rights reserved.
-"""tools/convert_to_student.py, tools/results_table.py and the metafiles."""
-import importlib.util
+"""tools/model_converters/convert_to_student.py,
+tools/analysis_tools/results_table.py and the metafiles."""
 import json
 import os.path as osp
 import re
@@ -9,28 +9,20 @@ import sys
 import pytest
 import torch
 import yaml
-from conftest import REPO, cli_options, run_command
 from mmengine.config import Config
 from mmengine.utils import get_installed_path
+from utils import REPO, cli_options, load_tool, run_command
 
 from mmskd.models.utils import resolve_config_path
 from mmskd.testing import tiny_seg_options
-from mmskd.testing.options import tiny_model_options
 
 CWD_FEA = osp.join(
     REPO, 'configs/cwd/'
     'cwd_fea_pspnet_r101-d8_pspnet_r18-d8_4xb2-80k_cityscapes-512x1024.py')
 STUDENT = 'mmseg::pspnet/pspnet_r18-d8_4xb2-80k_cityscapes-512x1024.py'
 METAFILES = ('configs/cwd/metafile.yml', 'configs/skd/metafile.yml')
-
-
-def load_tool(name: str):
-    """Import tools/<name>.py, which is a script, not a package module."""
-    spec = importlib.util.spec_from_file_location(
-        name, osp.join(REPO, 'tools', f'{name}.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+CONVERT = 'tools/model_converters/convert_to_student.py'
+RESULTS_TABLE = 'tools/analysis_tools/results_table.py'
 
 
 def output_of(result) -> str:
@@ -53,8 +45,7 @@ def test_student_checkpoint_runs_in_mmseg_test_py(distill_checkpoint,
                                                   cityscapes_root, tmp_path):
     student_ckpt = str(tmp_path / 'student.pth')
     result = run_command([
-        sys.executable, 'tools/convert_to_student.py', distill_checkpoint,
-        student_ckpt
+        sys.executable, CONVERT, distill_checkpoint, student_ckpt
     ])
     assert 'dropped distiller (' in result.stdout
     assert 'teacher (' in result.stdout
@@ -75,7 +66,7 @@ def test_student_checkpoint_runs_in_mmseg_test_py(distill_checkpoint,
     # mmseg's own test script with the student's own model-zoo config,
     # shrunk like the distill run; run outside the repo (no mmskd needed).
     student_cfg = resolve_config_path(STUDENT)
-    options = tiny_model_options(Config.fromfile(student_cfg), cityscapes_root)
+    options = tiny_seg_options(Config.fromfile(student_cfg), cityscapes_root)
     script = osp.join(
         get_installed_path('mmsegmentation'), '.mim', 'tools', 'test.py')
     result = run_command([
@@ -92,7 +83,7 @@ def test_student_checkpoint_runs_in_mmseg_test_py(distill_checkpoint,
 
 
 def test_convert_refuses_a_plain_checkpoint(tmp_path):
-    convert = load_tool('convert_to_student')
+    convert = load_tool('model_converters/convert_to_student.py')
     plain = str(tmp_path / 'plain.pth')
     torch.save(dict(state_dict={'backbone.conv1.weight': torch.zeros(1)}),
                plain)
@@ -137,7 +128,7 @@ def test_results_table(tmp_path):
         write_run(tmp_path / 'run3', 'my_experiment', [val(100, mIoU=12.5)]),
     ]
     result = run_command(
-        [sys.executable, 'tools/results_table.py', *runs])
+        [sys.executable, RESULTS_TABLE, *runs])
     lines = result.stdout.strip().splitlines()
     assert lines[0] == \
         '| config | teacher | student | distilled | Δ | target |'
@@ -175,7 +166,7 @@ def test_results_table_reads_detection_box_ap(tmp_path):
                     [val(12, **{'coco/bbox_mAP': 0.415, 'coco/bbox_mAP_50':
                                 0.6})])
     result = run_command([
-        sys.executable, 'tools/results_table.py', run, '--model-index',
+        sys.executable, RESULTS_TABLE, run, '--model-index',
         str(index)
     ])
     assert result.stdout.strip().splitlines()[2] == (

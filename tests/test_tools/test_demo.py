@@ -1,16 +1,15 @@
 # Copyright (c) mmskd contributors. All rights reserved.
-"""tools/demo.py (``make demo``), its configs and its generated scenes."""
+"""tools/demo.py (``make demo``) and its configs (the scenes it writes are
+tested in tests/test_datasets/test_scenes.py)."""
 import json
 import os.path as osp
 import re
 import sys
 
-import numpy as np
-from conftest import REPO, run_command
 from mmengine.config import Config
+from utils import REPO, load_tool, run_command
 
 from mmskd.models.utils import load_model_cfg
-from mmskd.testing.scenes import CLASSES_USED, render_scene, write_scenes
 
 DEMO = osp.join(REPO, 'configs', 'demo')
 TEACHER = osp.join(DEMO, 'pspnet_r101-d8_w16_scenes-128x128.py')
@@ -81,52 +80,8 @@ def test_student_and_distilled_share_schedule_data_and_model():
         Config.fromfile(TEACHER).model.decode_head.channels
 
 
-def test_scenes_are_deterministic_and_cityscapes_readable(tmp_path):
-    from mmseg.datasets import CityscapesDataset
-
-    # The val scenes do not depend on the number of training scenes.
-    write_scenes(str(tmp_path / 'a'), seed=7, num_train=3, num_val=2)
-    root = write_scenes(str(tmp_path / 'b'), seed=7, num_train=5, num_val=2)
-    write_scenes(str(tmp_path / 'c'), seed=8, num_train=3, num_val=2)
-    name = 'leftImg8bit/val/city/city_000001_000019_leftImg8bit.png'
-    label = 'gtFine/train/city/city_000002_000019_gtFine_labelTrainIds.png'
-    for path in (name, label):
-        assert (tmp_path / 'a' / path).read_bytes() == \
-            (tmp_path / 'b' / path).read_bytes()
-        assert (tmp_path / 'a' / path).read_bytes() != \
-            (tmp_path / 'c' / path).read_bytes()
-    for split, count in (('train', 5), ('val', 2)):
-        dataset = CityscapesDataset(
-            data_root=root,
-            data_prefix=dict(
-                img_path=f'leftImg8bit/{split}',
-                seg_map_path=f'gtFine/{split}'),
-            pipeline=[],
-            lazy_init=False)
-        assert len(dataset) == count
-
-
-def test_scene_labels_need_shape_texture_and_context():
-    rng = np.random.default_rng(0)
-    seen = set()
-    for _ in range(40):
-        image, labels = render_scene(rng, 128, 128)
-        assert image.shape == (128, 128, 3) and image.dtype == np.uint8
-        assert labels.shape == (128, 128)
-        seen.update(np.unique(labels).tolist())
-    assert seen <= set(CLASSES_USED)
-    assert max(seen) < 19
-    # Every class shows up, among them both classes of each ellipse texture
-    # (rider/person, motorcycle/bicycle: the same object, another region).
-    assert seen == set(CLASSES_USED)
-
-
 def test_progress_lines_are_shortened():
-    sys.path.insert(0, osp.join(REPO, 'tools'))
-    try:
-        from demo import short_progress
-    finally:
-        sys.path.pop(0)
+    short_progress = load_tool('demo.py').short_progress
     train = ('11/29 10:00:00 - mmengine - INFO - Iter(train) [ 20/400]  '
              'base_lr: 1.0000e-02 lr: 1.0000e-02  eta: 0:05:10  '
              'time: 0.7071  loss: 1.2345  decode.loss_ce: 1.0000')

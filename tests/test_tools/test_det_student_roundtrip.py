@@ -1,6 +1,7 @@
 # Copyright (c) mmskd contributors. All rights reserved.
 """A distilled detector goes back to mmdet: train a CWD RetinaNet with
-tools/train.py, keep its student with tools/convert_to_student.py, and
+tools/train.py, keep its student with
+tools/model_converters/convert_to_student.py, and
 evaluate that checkpoint with mmdet's own tools/test.py and the student's
 model-zoo config, all on CPU with generated COCO-layout data."""
 import os.path as osp
@@ -9,12 +10,12 @@ import sys
 
 import pytest
 import torch
-from conftest import REPO, cli_options, run_command, write_teacher_checkpoint
 from mmengine.config import Config
 from mmengine.utils import get_installed_path
+from utils import REPO, cli_options, run_command, write_teacher_checkpoint
 
 from mmskd.models.utils import build_architecture, resolve_config_path
-from mmskd.testing.detection import tiny_det_options, write_coco_like
+from mmskd.testing import tiny_det_options, write_coco_like
 
 CWD_RETINANET = osp.join(
     REPO, 'configs/cwd/cwd_fpn_retinanet_r101_retinanet_r50_2x_coco.py')
@@ -53,8 +54,8 @@ def test_student_checkpoint_runs_in_mmdet_test(coco_root, tmp_path):
     # 2. Keep the student: exactly the mmdet student's tensors, as trained.
     student_ckpt = str(tmp_path / 'student.pth')
     run_command([
-        sys.executable, 'tools/convert_to_student.py', distill_ckpt,
-        student_ckpt
+        sys.executable, 'tools/model_converters/convert_to_student.py',
+        distill_ckpt, student_ckpt
     ])
     student_cfg = Config.fromfile(resolve_config_path(STUDENT_CFG_PATH))
     student_options = tiny_det_options(student_cfg, coco_root)

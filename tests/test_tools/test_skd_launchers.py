@@ -8,8 +8,8 @@ import sys
 
 import pytest
 import torch
-from conftest import REPO, cli_options, run_command
 from mmengine.config import Config
+from utils import REPO, cli_options, run_command
 
 from mmskd.testing import tiny_seg_options
 

@@ -7,10 +7,10 @@ import sys
 
 import pytest
 import torch
-from conftest import (CWD_LOGITS, cli_options, run_command, tiny_cfg,
-                      write_teacher_checkpoint)
 from mmengine.config import Config
 from mmengine.utils import get_installed_path
+from utils import (CWD_LOGITS, cli_options, run_command, tiny_cfg,
+                   write_teacher_checkpoint)
 
 from mmskd.testing import tiny_seg_options
 

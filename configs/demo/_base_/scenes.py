@@ -4,7 +4,7 @@
 # `train_cfg` and the like, and mmengine refuses one key in two bases, so each
 # leaf config assigns them, e.g. `train_dataloader = _base_.demo_train_loader`.
 #
-# Data: `mmskd.testing.scenes.write_scenes` (tools/demo.py writes it), in the
+# Data: `mmskd.datasets.write_scenes` (tools/demo.py writes it), in the
 # Cityscapes layout, read by mmseg's CityscapesDataset with mmseg's Cityscapes
 # pipeline at the scenes' size: 128 x 128 images instead of 2048 x 1024, the
 # same random rescale (0.5 to 2), crop, flip and photometric distortion.

@@ -8,7 +8,7 @@ from unittest import mock
 
 import pytest
 import torch
-from conftest import REPO, tiny_cfg
+from utils import REPO, tiny_cfg
 from mmengine.dataset import pseudo_collate
 from mmengine.optim import OptimWrapperDict, build_optim_wrapper
 from mmengine.registry import DATASETS, MODELS, init_default_scope

@@ -7,7 +7,7 @@ import random
 import sys
 
 import torch
-from conftest import REPO, run_command, tiny_cfg
+from utils import REPO, run_command, tiny_cfg
 from mmengine.dataset import pseudo_collate
 from mmengine.registry import DATASETS
 from mmengine.runner import Runner

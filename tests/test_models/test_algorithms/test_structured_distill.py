@@ -4,7 +4,7 @@ from unittest import mock
 
 import pytest
 import torch
-from conftest import CWD_LOGITS, tiny_cfg, write_teacher_checkpoint
+from utils import CWD_LOGITS, tiny_cfg, write_teacher_checkpoint
 from mmengine.dataset import pseudo_collate
 from mmengine.registry import MODELS, init_default_scope
 

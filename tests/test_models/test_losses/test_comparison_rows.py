@@ -11,12 +11,11 @@ import os.path as osp
 
 import pytest
 import torch
-from conftest import REPO, tiny_cfg
+from utils import REPO, tiny_cfg
 from mmengine.dataset import pseudo_collate
 from mmengine.registry import DATASETS, MODELS, init_default_scope
 
 from mmskd.models.losses import IntraClassVariationLoss
-from mmskd.testing.options import STUDENT_BASE, TEACHER_BASE
 
 SKD_PI_PA = osp.join(
     REPO, 'configs/skd/'
@@ -32,16 +31,14 @@ def feature_pair(student_key, teacher_key, **student_extra):
     }
 
 
-# Tiny models: the student's head feature is 2 * STUDENT_BASE wide, the
-# teacher's 2 * TEACHER_BASE (128 and 512 for the real PSPNets).
+# The connector's widths are read off the tiny models (StructuredDistill
+# fills them in).
 ROWS = {
     'mimic':
     dict(
         connectors=dict(
             student_feature=dict(
                 type='mmrazor.ConvModuleConnector',
-                in_channel=2 * STUDENT_BASE,
-                out_channel=2 * TEACHER_BASE,
                 kernel_size=1,
                 norm_cfg=None,
                 act_cfg=None)),

@@ -2,29 +2,32 @@
 """Time a distillation step against its floor: student step + teacher forward.
 
 Example (CONFIG e.g. configs/cwd/cwd_logits_pspnet_r101-d8_pspnet_r18-d8_
-4xb2-80k_cityscapes-512x1024.py)::
+4xb2-80k_cityscapes-512x1024.py, or a detection config such as
+configs/cwd/cwd_fpn_retinanet_r101_retinanet_r50_2x_coco.py)::
 
-    python tools/benchmark.py CONFIG --device cuda --batch 2 \\
-        --shape 512 1024 --compare-mmrazor --out speed.json
-    python tools/benchmark.py CONFIG --tiny --shape 64 128 --iters 5
+    python tools/analysis_tools/benchmark.py CONFIG --device cuda \\
+        --batch 2 --shape 512 1024 --compare-mmrazor --out speed.json
+    python tools/analysis_tools/benchmark.py CONFIG --tiny --shape 64 128 \\
+        --iters 5
+
+The measuring is :mod:`mmskd.benchmark`; this is its command line.
 """
 import argparse
 import json
-import os.path as osp
 import sys
 
 import torch
 from mmengine.config import DictAction
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-from mmskd.utils.benchmark import format_report, run_benchmark  # noqa: E402
-from mmskd.utils.launch import allow_mmengine_checkpoints  # noqa: E402
+from mmskd.benchmark import format_report, run_benchmark
+from mmskd.utils.launch import allow_mmengine_checkpoints
 
 DESCRIPTION = """\
 Build the config's distillation algorithm, feed it one synthetic batch
-(random uint8 images and label maps, through the model's data preprocessor)
-and report the median and minimum time of --iters iterations (after --warmup)
-and the peak memory of:
+(random uint8 images with label maps for segmentation, or with a few random
+boxes and labels per image for detection, through the model's data
+preprocessor) and report the median and minimum time of --iters iterations
+(after --warmup) and the peak memory of:
   (a) the student's train step alone (its own optimizer wrapper),
   (b) the teacher's forward (no_grad; mode='tensor' or extract_feat, as the
       algorithm runs it),
@@ -93,8 +96,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument(
         '--tiny',
         action='store_true',
-        help='shrink the models as the test suite does (the model.* keys '
-        'of mmskd.testing.tiny_seg_options): a fast CPU/CI run')
+        help='shrink the models to the tiny preset the test suite trains '
+        '(mmskd.benchmark.tiny): a fast CPU/CI run')
     parser.add_argument(
         '--compare-mmrazor',
         action='store_true',

@@ -8,7 +8,8 @@ checkpoint with the student's weights under the names of its own model-zoo
 config and the run's meta, which the stock ``tools/test.py`` of mmseg (or
 mmdet) loads with that config::
 
-    python tools/convert_to_student.py $WORK_DIR/iter_80000.pth student.pth
+    python tools/model_converters/convert_to_student.py \\
+        $WORK_DIR/iter_80000.pth student.pth
     MMSEG=$(python -c 'import mmseg; print(mmseg.__path__[0])')/.mim
     python $MMSEG/tools/test.py \\
         $MMSEG/configs/pspnet/pspnet_r18-d8_4xb2-80k_cityscapes-512x1024.py \\

@@ -1,7 +1,8 @@
 # Copyright (c) mmskd contributors. All rights reserved.
 """Print the Markdown results table of finished distillation runs.
 
-    python tools/results_table.py work_dirs/cwd_fea_pspnet_* work_dirs/skd_*
+    python tools/analysis_tools/results_table.py work_dirs/cwd_fea_pspnet_* \
+        work_dirs/skd_*
 
 For each work dir it takes the last validation score in the run's logs
 (``<timestamp>/vis_data/scalars.json``, or the ``<timestamp>.json`` that
@@ -26,7 +27,8 @@ from typing import Dict, Iterator, List, Optional, Tuple
 
 import yaml
 
-REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+# The repository root (tools/analysis_tools/..), where model-index.yml is.
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 # Metric name in the metafiles -> (its key in mmengine's logs, the factor
 # that brings the logged value to the metafile's unit).
 METRICS = {'mIoU': ('mIoU', 1.0), 'box AP': ('coco/bbox_mAP', 100.0)}
