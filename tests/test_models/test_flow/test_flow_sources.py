@@ -18,7 +18,8 @@ def frames(num=2, height=6, width=8, seed=0):
 
 
 def test_constant_flow_is_the_true_flow_of_a_shift():
-    source = TASK_UTILS.build(dict(type='ConstantFlow', dx=2, dy=-1))
+    source = TASK_UTILS.build(
+        dict(_scope_='mmskd', type='ConstantFlow', dx=2, dy=-1))
     img_t = frames()
     # Content moves right by 2 and up by 1 from frame t to frame t+k.
     img_tk = torch.roll(img_t, shifts=(-1, 2), dims=(-2, -1))
@@ -36,7 +37,8 @@ def test_precomputed_flow_reads_flo_and_npy(tmp_path):
     flows = rng.normal(size=(2, 6, 8, 2)).astype(np.float32)
     write_flo(str(tmp_path / 'a.flo'), flows[0])
     np.save(str(tmp_path / 'b.npy'), flows[1])
-    source = TASK_UTILS.build(dict(type='PrecomputedFlow', root=str(tmp_path)))
+    source = TASK_UTILS.build(
+        dict(_scope_='mmskd', type='PrecomputedFlow', root=str(tmp_path)))
     assert source.requires_files
     flow = source(frames(), frames(seed=1), ['a.flo', str(tmp_path / 'b.npy')])
     assert flow.shape == (2, 2, 6, 8) and flow.dtype == torch.float32
@@ -117,7 +119,7 @@ def test_raft_without_torchvision_names_the_alternatives(monkeypatch, broken):
                             [FailingImport()] + sys.meta_path)
         cause = 'RuntimeError: operator torchvision::nms does not exist'
     with pytest.raises(ImportError) as error:
-        TASK_UTILS.build(dict(type='RAFTFlow'))
+        TASK_UTILS.build(dict(_scope_='mmskd', type='RAFTFlow'))
     message = str(error.value)
     assert 'RAFTFlow needs torchvision' in message and cause in message
     assert 'PrecomputedFlow' in message and 'ConstantFlow' in message

@@ -55,7 +55,8 @@ def reference_lstm(sequence, weight, bias, hidden_channels):
 def test_matches_the_elementwise_recurrence():
     torch.manual_seed(0)
     lstm = MODELS.build(
-        dict(type='ConvLSTM', in_channels=2, hidden_channels=2)).double()
+        dict(_scope_='mmskd', type='ConvLSTM', in_channels=2,
+             hidden_channels=2)).double()
     with torch.no_grad():
         for param in lstm.parameters():
             param.normal_(0, 0.5)

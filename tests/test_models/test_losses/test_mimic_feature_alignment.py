@@ -99,7 +99,8 @@ def test_connector_defaults_are_not_a_linear_map():
     # ConvModuleConnector defaults to a ReLU after the conv, which would
     # clip the regression of signed features: act_cfg=None is needed.
     default = MODELS.build(
-        dict(type='ConvModuleConnector', in_channel=3, out_channel=4))
+        dict(_scope_='mmskd', type='ConvModuleConnector', in_channel=3,
+             out_channel=4))
     assert default.conv_module.with_activation
     linear = build_connector(3, 4)
     assert not linear.conv_module.with_activation

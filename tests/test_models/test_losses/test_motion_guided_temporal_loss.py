@@ -66,6 +66,7 @@ def test_matches_pixel_by_pixel_reference(use_logits, mask_reduction):
     case = random_case()
     loss = MODELS.build(
         dict(
+            _scope_='mmskd',
             type='MotionGuidedTemporalLoss',
             use_logits=use_logits,
             mask_reduction=mask_reduction,

@@ -104,6 +104,7 @@ def test_matches_separate_reference_passes(node_size, match_cell, reduction,
                                            enlarge_weight):
     loss = MODELS.build(
         dict(
+            _scope_='mmskd',
             type='MultiFrameDependencyLoss',
             node_size=node_size,
             match_cell=match_cell,

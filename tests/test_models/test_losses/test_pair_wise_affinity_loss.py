@@ -8,7 +8,7 @@ import torch.nn.functional as F
 
 import mmskd  # noqa: F401
 from mmskd.models.losses import PairWiseAffinityLoss
-from mmskd.utils.benchmark import MemoryMeter
+from mmskd.benchmark import MemoryMeter
 
 
 def reference_nodes(feats, node_size, pool):

@@ -6,7 +6,7 @@ import mmskd  # noqa: F401
 from mmskd.models.losses import (PairWiseAffinityLoss,
                                  PairWiseFrameAffinityLoss)
 from mmskd.registry import MODELS
-from mmskd.utils.benchmark import MemoryMeter
+from mmskd.benchmark import MemoryMeter
 
 
 def explicit_nodes(maps, softmax, node):
@@ -51,6 +51,7 @@ def test_matches_explicit_nxn_reference(softmax, node_size):
     maps = random_maps()
     loss = MODELS.build(
         dict(
+            _scope_='mmskd',
             type='PairWiseFrameAffinityLoss',
             softmax=softmax,
             node_size=node_size,
