@@ -10,6 +10,7 @@ from mmengine.registry import DefaultScope
 
 from mmskd.engine.updates import guarded_update, unwrap
 from mmskd.registry import MODELS
+from ..distillers import recorded_channels
 from ..losses import wasserstein_terms
 from ..utils import autocast_disabled, frozen
 from .structured_distill import StructuredDistill
@@ -105,6 +106,7 @@ class HolisticDistill(StructuredDistill):
         self.disc_steps = disc_steps
         self.student_first = student_first
         self._check_recorders()
+        self._check_recorded_widths(distiller)
 
     def train_step(self, data: Union[dict, tuple, list],
                    optim_wrapper: OptimWrapperDict) -> Dict[str, torch.Tensor]:
@@ -182,6 +184,33 @@ class HolisticDistill(StructuredDistill):
                 f'{role} recorder (it has {known}).{hint} Name one of '
                 f'distiller.{role}_recorders.')
 
+    def _check_recorded_widths(self, distiller: dict) -> None:
+        """Refuse a discriminator built for another channel count at build
+        time, where the recorded modules tell their output width (a conv's
+        ``out_channels``, ``ExpectedDepth``'s 1); other recorders are
+        checked on the first step's maps."""
+        for role, name, model in (('student', self.student_recorder,
+                                   self.student),
+                                  ('teacher', self.teacher_recorder,
+                                   self.teacher)):
+            recorder = distiller[f'{role}_recorders'][name]
+            self._check_map_channels(
+                recorded_channels(recorder, model),
+                f'the {role} recorder {name!r} on '
+                f'{recorder.get("source")!r}')
+
+    def _check_map_channels(self, channels: Optional[int], what: str) -> None:
+        """Raise a ValueError naming ``discriminator.in_channels`` if the
+        discriminator expects another channel count than ``channels``."""
+        expected = getattr(unwrap(self.discriminator), 'in_channels', None)
+        if channels is None or expected is None or channels == expected:
+            return
+        raise ValueError(
+            f'discriminator.in_channels is {expected}, but {what} gives maps '
+            f'of {channels} channel(s): set discriminator.in_channels='
+            f'{channels} (1 for a depth map, the class count for a score '
+            'map).')
+
     def _recorded_map(self, recorder: str, from_student: bool,
                       index: int) -> torch.Tensor:
         """One recorded call of a holistic recorder."""
@@ -213,6 +242,9 @@ class HolisticDistill(StructuredDistill):
                     f'one shape, got {tuple(real_map.shape)} (teacher) and '
                     f'{tuple(fake_map.shape)} (student); record maps of the '
                     'same size (e.g. both score maps).')
+            self._check_map_channels(
+                real_map.shape[1],
+                f'the recorder {self.teacher_recorder!r} (this step)')
         return real, fake
 
     def _conditioning_images(self, image: torch.Tensor,
