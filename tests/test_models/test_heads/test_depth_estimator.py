@@ -133,7 +133,6 @@ def test_recorded_conv_seg_is_the_bin_logits_of_the_prediction():
     assert torch.allclose(head.logits_to_depth(upsampled), whole)
 
 
-
 def recorded(model, sources: list, run) -> tuple:
     """What modules ``sources`` output, per call, while ``run()`` runs."""
     from mmrazor.models.task_modules import ModuleOutputsRecorder
