@@ -96,7 +96,8 @@ def run_options(data_root: str, max_iters: int = 2) -> Dict[str, Any]:
     return options
 
 
-def tiny_depth_options(config: str, data_root: str,
+def tiny_depth_options(config: str,
+                       data_root: str,
                        max_iters: int = 2) -> Dict[str, Any]:
     """Overrides for a short CPU run of any ``configs/depth`` leaf.
 

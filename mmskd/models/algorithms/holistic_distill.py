@@ -39,6 +39,12 @@ class HolisticDistill(StructuredDistill):
     classifier). Like every distillation term of a multi-level config, the
     holistic term is the **sum over levels**, each level weighted alike.
 
+    The maps may be score maps (``decode_head.conv_seg``) or a depth map
+    (``DepthBinHead``'s ``decode_head.expected_depth``, 1 channel). A
+    discriminator whose ``in_channels`` differs from the maps' channel count
+    is refused with the fix: at build where the recorded module tells its
+    width (``out_channels``), otherwise at the first step.
+
     The student's update also trains the distiller's connectors; an update
     whose gradients are not finite is skipped (``guarded_update``). This
     needs an ``OptimWrapperDict`` with ``architecture`` and

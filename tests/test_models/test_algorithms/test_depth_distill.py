@@ -33,8 +33,7 @@ ALGORITHM = 'mmskd.models.algorithms.holistic_distill.'
 
 @pytest.fixture(scope='module')
 def nyu_root(tmp_path_factory) -> str:
-    return write_nyu_like(
-        str(tmp_path_factory.mktemp('nyu')), num_images=4)
+    return write_nyu_like(str(tmp_path_factory.mktemp('nyu')), num_images=4)
 
 
 @pytest.fixture
@@ -87,8 +86,10 @@ def test_holistic_step_scores_the_depth_maps(cfg):
             mock.patch.object(type(algorithm.discriminator), 'forward', spy):
         log_vars = algorithm.train_step(copy.deepcopy(data), optim_wrapper)
     teacher_loss.assert_not_called()
-    assert {'student.decode.loss_depth_bin', 'distill.loss_pa',
-            'distill.loss_ho', 'disc.loss_gp', 'disc.wdist'} <= set(log_vars)
+    assert {
+        'student.decode.loss_depth_bin', 'distill.loss_pa', 'distill.loss_ho',
+        'disc.loss_gp', 'disc.wdist'
+    } <= set(log_vars)
     size = CROP // 8
     assert scored and all(m.shape[1:] == (1, size, size) for m in scored)
 
