@@ -137,13 +137,14 @@ def test_distils_one_iteration_through_train_py(name, nyu_root, teacher_ckpt,
 
 
 def test_dist_train_two_gloo_processes(nyu_root, teacher_ckpt, tmp_path):
-    result = run_command([
+    command = [
         'bash', 'tools/dist_train.sh',
         osp.join(CONFIG_ROOT, SKD_R18), '2', '--work-dir',
         str(tmp_path / 'work'),
         *distill_options(SKD_R18, nyu_root, teacher_ckpt)
-    ],
-                         env=dict(PORT=str(random.randint(20000, 40000))))
+    ]
+    port = str(random.randint(20000, 40000))
+    result = run_command(command, env=dict(PORT=port))
     log = result.stdout + result.stderr
     assert 'Distributed training: True' in log
     assert "type='MMSeparateDistributedDataParallel'" in log

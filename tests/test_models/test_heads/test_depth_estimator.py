@@ -156,10 +156,9 @@ def test_recorded_depth_map_is_the_expected_depth_of_the_logits(mode):
         model.train()  # dropout before conv_seg: both from one forward
     images = torch.rand(2, 3, HEIGHT, WIDTH) * 255
     samples = [SegDataSample(metainfo=copy.deepcopy(METAS[0]))] * 2
+    gt_depth = torch.linspace(0.6, 9.0, HEIGHT * WIDTH).view(1, HEIGHT, WIDTH)
     for sample in samples:
-        sample.gt_depth_map = PixelData(
-            data=torch.linspace(0.6, 9.0, HEIGHT *
-                                WIDTH).view(1, HEIGHT, WIDTH))
+        sample.gt_depth_map = PixelData(data=gt_depth)
     (logits_calls, depth_calls), _ = recorded(
         model, ['decode_head.conv_seg', 'decode_head.expected_depth'],
         lambda: model(images, samples, mode=mode))
@@ -181,11 +180,10 @@ def test_prediction_is_unchanged_and_recorded_once():
     images = torch.rand(1, 3, HEIGHT, WIDTH) * 255
     sample = SegDataSample(metainfo=copy.deepcopy(METAS[0]))
     with torch.no_grad():
-        ([depth_calls], [result
-                         ]) = recorded(model, ['decode_head.expected_depth'],
-                                       lambda: model.predict(images, [sample]))
+        buffers, results = recorded(model, ['decode_head.expected_depth'],
+                                    lambda: model.predict(images, [sample]))
         logits = model(images, mode='tensor')
-    [depth] = depth_calls
+    [[depth]], [result] = buffers, results
     assert depth.shape == (1, 1, HEIGHT // 8, WIDTH // 8)
     upsampled = resize(
         logits, size=(HEIGHT, WIDTH), mode='bilinear', align_corners=False)
@@ -203,9 +201,10 @@ def test_forward_and_tensor_mode_need_no_ground_truth():
     model = tiny_estimator('PatchedDepthEstimator', 'whole').train()
     images = torch.rand(2, 3, HEIGHT, WIDTH) * 255
     unlabelled = [SegDataSample(metainfo=copy.deepcopy(METAS[0]))] * 2
-    ([depth_calls],
-     logits) = recorded(model, ['decode_head.expected_depth'],
-                        lambda: model(images, unlabelled, mode='tensor'))
-    assert logits.shape[1] == 8 and depth_calls[0].shape[1] == 1
+    buffers, logits = recorded(
+        model, ['decode_head.expected_depth'],
+        lambda: model(images, unlabelled, mode='tensor'))
+    [[depth]] = buffers
+    assert logits.shape[1] == 8 and depth.shape[1] == 1
     with pytest.raises(KeyError, match='gt_depth_map'):
         model(images, unlabelled, mode='loss')
