@@ -3,10 +3,10 @@
 
 On a generated NYU-layout dataset (``depth_data.write_nyu_like``: 16-bit
 depth PNGs with invalid zero pixels): the 16-bit check of the depth loader,
-mmseg 1.2.2's ``DepthMetric`` defects and their workaround, every
-``configs/depth`` leaf building its full-size model, and two of them
-training for 2 iterations through ``tools/train.py`` and validating, then
-testing through ``tools/test.py``, with mmseg's depth metrics in the log.
+mmseg 1.2.2's ``DepthMetric`` defects and their workaround, every single-model
+``configs/depth`` leaf (``depthbin_*``) building its full-size model, and two
+of them training for 2 iterations through ``tools/train.py`` and validating,
+then testing through ``tools/test.py``, with mmseg's depth metrics in the log.
 """
 import glob
 import json
@@ -22,6 +22,7 @@ import pytest
 import torch
 from utils import CONFIG_ROOT, cli_options, run_command
 from depth_data import write_nyu_like
+from depth_options import HEIGHT, WIDTH, tiny_depth_options
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
 from mmseg.datasets.transforms import LoadDepthAnnotation
@@ -33,69 +34,21 @@ import mmskd.datasets.transforms  # noqa: F401
 import mmskd.evaluation  # noqa: F401
 from mmskd.datasets.transforms import LoadUInt16DepthAnnotation
 
+# The single-model configs; configs/depth/*_depthbin_*.py distil them
+# (test_depth_distill_configs.py).
 DEPTH_CONFIGS = sorted(
     osp.relpath(path, CONFIG_ROOT)
-    for path in glob.glob(osp.join(CONFIG_ROOT, 'depth', '*.py')))
+    for path in glob.glob(osp.join(CONFIG_ROOT, 'depth', 'depthbin_*.py')))
 R18 = 'depth/depthbin_r18-d8_4xb3-20k_nyu-480x480.py'
 MV2 = 'depth/depthbin_m-v2-d8_4xb3-20k_nyu-480x480.py'
-HEIGHT, WIDTH, CROP = 48, 64, 32
 METRIC_NAMES = ('d1', 'd2', 'd3', 'abs_rel', 'sq_rel', 'rmse', 'rmse_log',
                 'log10', 'silog')
-# Narrow heads and backbones (ResNet stem 16, base 8) for 2 CPU iterations.
-TINY_MODELS = {
-    R18: {
-        'model.backbone.stem_channels': 16,
-        'model.backbone.base_channels': 8,
-        'model.decode_head.in_channels': 64,
-        'model.decode_head.channels': 16,
-    },
-    # Also the SiLog term (and, in the test, bf16 autocast via --amp).
-    MV2: {
-        'model.decode_head.channels': 16,
-        'model.decode_head.loss_silog_weight': 1.0,
-    },
-}
 
 
 @pytest.fixture(scope='module')
 def nyu_root(tmp_path_factory) -> str:
     return write_nyu_like(
         str(tmp_path_factory.mktemp('nyu')), height=HEIGHT, width=WIDTH)
-
-
-def tiny_depth_options(config: str, data_root: str) -> dict:
-    """Overrides for 2 iterations of a depth config on generated data.
-
-    The pipelines are those of ``configs/depth/_base_/nyu-480x480.py``:
-    train [load, depth, mix, flip, crop, photometric, pack], test [load,
-    resize, depth, pack]. 'nyu_crop' evaluates a fixed window of 480x640
-    images, so the small images are evaluated whole.
-    """
-    options = {
-        'model.pretrained': None,
-        'model.data_preprocessor.size': (CROP, CROP),
-        'model.decode_head.num_bins': 16,
-        'train_dataloader.batch_size': 2,
-        'train_dataloader.dataset.pipeline.4.crop_size': (CROP, CROP),
-        'train_cfg.max_iters': 2,
-        'train_cfg.val_interval': 2,
-        'default_hooks.checkpoint.interval': 2,
-        'default_hooks.logger.interval': 1,
-        'val_evaluator.crop_type': None,
-        'test_evaluator.crop_type': None,
-        **TINY_MODELS[config],
-    }
-    loader_options = dict(num_workers=0, persistent_workers=False)
-    loader_options['dataset.data_root'] = data_root
-    options.update({
-        f'{split}_dataloader.{key}': value
-        for split in ('train', 'val', 'test')
-        for key, value in loader_options.items()
-    })
-    for split in ('val', 'test'):  # the test pipeline's Resize
-        options[f'{split}_dataloader.dataset.pipeline.1.scale'] = (WIDTH,
-                                                                   HEIGHT)
-    return options
 
 
 def written_depth(root: str, split: str) -> np.ndarray:
@@ -274,7 +227,10 @@ def assert_depth_metrics_printed(log: str) -> None:
 def test_trains_validates_and_tests_through_the_tools(name, nyu_root,
                                                       tmp_path):
     config = osp.join(CONFIG_ROOT, name)
-    options = cli_options(tiny_depth_options(name, nyu_root))
+    overrides = tiny_depth_options(config, nyu_root)
+    if name == MV2:  # also the SiLog term (and bf16 autocast via --amp)
+        overrides['model.decode_head.loss_silog_weight'] = 1.0
+    options = cli_options(overrides)
     work_dir = str(tmp_path / 'work')
     amp = ['--amp'] if name == MV2 else []
     trained = run_command([

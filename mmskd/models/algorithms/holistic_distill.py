@@ -10,6 +10,7 @@ from mmengine.registry import DefaultScope
 
 from mmskd.engine.updates import guarded_update, unwrap
 from mmskd.registry import MODELS
+from ..distillers import recorded_channels
 from ..losses import wasserstein_terms
 from ..utils import autocast_disabled, frozen
 from .structured_distill import StructuredDistill
@@ -37,6 +38,12 @@ class HolisticDistill(StructuredDistill):
     segmentor's score map, one per FPN level for a detector's shared
     classifier). Like every distillation term of a multi-level config, the
     holistic term is the **sum over levels**, each level weighted alike.
+
+    The maps may be score maps (``decode_head.conv_seg``) or a depth map
+    (``DepthBinHead``'s ``decode_head.expected_depth``, 1 channel). A
+    discriminator whose ``in_channels`` differs from the maps' channel count
+    is refused with the fix: at build where the recorded module tells its
+    width (``out_channels``), otherwise at the first step.
 
     The student's update also trains the distiller's connectors; an update
     whose gradients are not finite is skipped (``guarded_update``). This
@@ -105,6 +112,7 @@ class HolisticDistill(StructuredDistill):
         self.disc_steps = disc_steps
         self.student_first = student_first
         self._check_recorders()
+        self._check_recorded_widths(distiller)
 
     def train_step(self, data: Union[dict, tuple, list],
                    optim_wrapper: OptimWrapperDict) -> Dict[str, torch.Tensor]:
@@ -182,6 +190,33 @@ class HolisticDistill(StructuredDistill):
                 f'{role} recorder (it has {known}).{hint} Name one of '
                 f'distiller.{role}_recorders.')
 
+    def _check_recorded_widths(self, distiller: dict) -> None:
+        """Refuse a discriminator built for another channel count at build
+        time, where the recorded modules tell their output width (a conv's
+        ``out_channels``, ``ExpectedDepth``'s 1); other recorders are
+        checked on the first step's maps."""
+        for role, name, model in (('student', self.student_recorder,
+                                   self.student),
+                                  ('teacher', self.teacher_recorder,
+                                   self.teacher)):
+            recorder = distiller[f'{role}_recorders'][name]
+            self._check_map_channels(
+                recorded_channels(recorder, model),
+                f'the {role} recorder {name!r} on '
+                f'{recorder.get("source")!r}')
+
+    def _check_map_channels(self, channels: Optional[int], what: str) -> None:
+        """Raise a ValueError naming ``discriminator.in_channels`` if the
+        discriminator expects another channel count than ``channels``."""
+        expected = getattr(unwrap(self.discriminator), 'in_channels', None)
+        if channels is None or expected is None or channels == expected:
+            return
+        raise ValueError(
+            f'discriminator.in_channels is {expected}, but {what} gives maps '
+            f'of {channels} channel(s): set discriminator.in_channels='
+            f'{channels} (1 for a depth map, the class count for a score '
+            'map).')
+
     def _recorded_map(self, recorder: str, from_student: bool,
                       index: int) -> torch.Tensor:
         """One recorded call of a holistic recorder."""
@@ -213,6 +248,9 @@ class HolisticDistill(StructuredDistill):
                     f'one shape, got {tuple(real_map.shape)} (teacher) and '
                     f'{tuple(fake_map.shape)} (student); record maps of the '
                     'same size (e.g. both score maps).')
+            self._check_map_channels(
+                real_map.shape[1],
+                f'the recorder {self.teacher_recorder!r} (this step)')
         return real, fake
 
     def _conditioning_images(self, image: torch.Tensor,

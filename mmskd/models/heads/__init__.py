@@ -1,4 +1,5 @@
 # Copyright (c) mmskd contributors. All rights reserved.
 from .depth_bin_head import DepthBinHead
+from .expected_depth import ExpectedDepth
 
-__all__ = ['DepthBinHead']
+__all__ = ['DepthBinHead', 'ExpectedDepth']

@@ -13,6 +13,7 @@ from torch import Tensor
 
 from mmskd.registry import MODELS
 from .depth_bins import (depth_to_bin, gaussian_bin_targets, log_bin_centres)
+from .expected_depth import ExpectedDepth
 
 WEIGHTINGS = ('gaussian', 'none')
 # Keys of BaseDecodeHead that this head sets itself from its own arguments.
@@ -41,7 +42,15 @@ class DepthBinHead(PSPHead):
     - the prediction is the expected depth :math:`\\sum_k p_k d_k` over the
       softmax :math:`p` and the log-spaced bin centres :math:`d_k`
       (``depth_bins.py``), a 1-channel map in the units of the ground truth
-      (metres with mmseg's NYU pipeline);
+      (metres with mmseg's NYU pipeline), of the logits resized to the
+      input;
+    - ``forward`` also passes the logits through the parameter-free
+      ``expected_depth`` submodule (:class:`ExpectedDepth`), one softmax and
+      weighted sum at the logits' resolution, so that a recorder on
+      ``decode_head.expected_depth`` records the depth map in every mode
+      (the map the holistic term scores). ``forward`` still returns the
+      logits, and the prediction and the losses are computed from them as
+      without it;
     - the loss is the cross-entropy of the logits against a target
       distribution on the true bin :math:`k^*` of every valid pixel (depth >
       0), averaged over the valid pixels of the batch; depths outside the
@@ -128,13 +137,38 @@ class DepthBinHead(PSPHead):
         self.alpha = alpha
         self.loss_weight = loss_weight
         self.loss_silog_weight = loss_silog_weight
-        # Derived from the arguments, so kept out of checkpoints.
-        self.register_buffer('bin_centres', centres, persistent=False)
+        # Derived from the arguments, so kept out of checkpoints (the
+        # centres are a buffer of expected_depth).
+        self.expected_depth = ExpectedDepth(centres)
         self.register_buffer('bin_targets', targets, persistent=False)
         self._warned_empty = False
 
+    @property
+    def bin_centres(self) -> Tensor:
+        """The (num_bins,) bin centres :math:`d_k`."""
+        return self.expected_depth.bin_centres
+
+    def forward(self, inputs: List[Tensor]) -> Tensor:
+        """The bin logits; their depth map goes to ``expected_depth``.
+
+        Args:
+            inputs (list[Tensor]): Multi-level backbone features.
+
+        Returns:
+            Tensor: Bin logits of shape (N, num_bins, H', W').
+        """
+        bin_logits = super().forward(inputs)
+        # Called for its recorders only (the result is not used here): the
+        # distillers' hooks on decode_head.expected_depth see the depth map.
+        self.expected_depth(bin_logits)
+        return bin_logits
+
     def logits_to_depth(self, bin_logits: Tensor) -> Tensor:
         """The expected depth :math:`\\sum_k p_k d_k` of bin logits.
+
+        Unlike ``forward``'s call, this one is not seen by recorders on
+        ``decode_head.expected_depth`` (it calls the module's ``forward``
+        directly, without its hooks).
 
         Args:
             bin_logits (Tensor): Logits of shape (N, num_bins, H, W), e.g.
@@ -144,12 +178,7 @@ class DepthBinHead(PSPHead):
             Tensor: Float32 depth of shape (N, 1, H, W), in
             [d_0, d_{K-1}] (within ``[min_depth, max_depth]``).
         """
-        if bin_logits.dim() != 4 or bin_logits.shape[1] != self.num_bins:
-            raise ValueError(
-                f'expected bin logits of shape (N, {self.num_bins}, H, W), '
-                f'got {tuple(bin_logits.shape)}')
-        prob = F.softmax(bin_logits.float(), dim=1)
-        return torch.einsum('nkhw,k->nhw', prob, self.bin_centres).unsqueeze(1)
+        return self.expected_depth.forward(bin_logits)
 
     def predict_by_feat(self, seg_logits: Tensor,
                         batch_img_metas: List[dict]) -> Tensor:

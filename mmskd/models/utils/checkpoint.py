@@ -14,8 +14,10 @@ def _read_checkpoint(path: str) -> dict:
     if not _is_remote(path) and not osp.isfile(osp.expanduser(path)):
         raise FileNotFoundError(
             f'Teacher checkpoint {path!r} does not exist. Download the '
-            'teacher\'s model-zoo weights (the URL is in the config\'s '
-            '`teacher_ckpt`) or pass a local file with '
+            'teacher\'s model-zoo weights (a config whose `teacher_ckpt` is '
+            'a URL fetches them itself), train the teacher first where the '
+            'model zoo has none (the configs/depth distill configs name the '
+            'command in their header), or pass a local file with '
             '`--cfg-options model.teacher_ckpt=/path/to/teacher.pth`.')
     try:
         return _load_checkpoint(osp.expanduser(path), map_location='cpu')

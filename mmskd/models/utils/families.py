@@ -51,9 +51,9 @@ def check_pair_families(student: nn.Module, teacher: nn.Module) -> None:
                 f'The {role} is a {type(model).__name__}, which mmskd does '
                 'not distil: it supports ' +
                 ' and '.join(SUPPORTED_FAMILIES) +
-                ' models (e.g. an mmseg EncoderDecoder or an mmdet '
-                'RetinaNet). Point `architecture`/`teacher` at such a '
-                'config.')
+                ' models (e.g. an mmseg EncoderDecoder or DepthEstimator, or '
+                'an mmdet RetinaNet). Point `architecture`/`teacher` at such '
+                'a config.')
     if families[0] != families[1]:
         raise TypeError(
             f'The student is an {families[0]} ({type(student).__name__}) '

@@ -9,11 +9,13 @@ crop size, since ``slide_inference`` has set ``img_shape`` to it.
 runs the same check as a strict xfail: it fails while mmseg has the defect,
 and XPASS (a failure) tells that the workaround can go.
 """
+import contextlib
 import copy
 
 import pytest
 import torch
 from mmengine.config import ConfigDict
+from mmengine.structures import PixelData
 from mmseg.models.segmentors import DepthEstimator
 from mmseg.models.utils import resize
 from mmseg.registry import MODELS
@@ -129,3 +131,80 @@ def test_recorded_conv_seg_is_the_bin_logits_of_the_prediction():
     upsampled = resize(
         logits, size=(HEIGHT, WIDTH), mode='bilinear', align_corners=False)
     assert torch.allclose(head.logits_to_depth(upsampled), whole)
+
+
+def recorded(model, sources: list, run) -> tuple:
+    """What modules ``sources`` output, per call, while ``run()`` runs."""
+    from mmrazor.models.task_modules import ModuleOutputsRecorder
+    recorders = [ModuleOutputsRecorder(source) for source in sources]
+    with contextlib.ExitStack() as stack:
+        for recorder in recorders:
+            recorder.initialize(model)
+            stack.enter_context(recorder)
+        result = run()
+    return [recorder.data_buffer for recorder in recorders], result
+
+
+@pytest.mark.parametrize('mode', ['tensor', 'loss'])
+def test_recorded_depth_map_is_the_expected_depth_of_the_logits(mode):
+    """The depth map the holistic term scores (the teacher's in tensor
+    mode, the student's in loss mode): one record per forward, the expected
+    depth of conv_seg's logits of the same forward, before any resize, with
+    gradients (run_teacher adds no_grad for the teacher)."""
+    model = tiny_estimator('PatchedDepthEstimator', 'whole')
+    if mode == 'loss':
+        model.train()  # dropout before conv_seg: both from one forward
+    images = torch.rand(2, 3, HEIGHT, WIDTH) * 255
+    samples = [SegDataSample(metainfo=copy.deepcopy(METAS[0]))] * 2
+    gt_depth = torch.linspace(0.6, 9.0, HEIGHT * WIDTH).view(1, HEIGHT, WIDTH)
+    for sample in samples:
+        sample.gt_depth_map = PixelData(data=gt_depth)
+    (logits_calls, depth_calls), _ = recorded(
+        model, ['decode_head.conv_seg', 'decode_head.expected_depth'],
+        lambda: model(images, samples, mode=mode))
+    [logits], [depth] = logits_calls, depth_calls
+    assert depth.shape == (2, 1, HEIGHT // 8, WIDTH // 8)
+    # The student's holistic term trains it through this map.
+    assert depth.requires_grad
+    head = model.decode_head
+    assert torch.allclose(depth, head.logits_to_depth(logits))
+    assert depth.min() >= head.bin_centres[0]
+    assert depth.max() <= head.bin_centres[-1]
+
+
+def test_prediction_is_unchanged_and_recorded_once():
+    """predict takes the expected depth of the logits resized to the input,
+    as before; that second expected depth is not recorded, so record 0 is
+    the depth map at the logits' resolution."""
+    model = tiny_estimator('PatchedDepthEstimator', 'whole')
+    images = torch.rand(1, 3, HEIGHT, WIDTH) * 255
+    sample = SegDataSample(metainfo=copy.deepcopy(METAS[0]))
+    with torch.no_grad():
+        buffers, results = recorded(model, ['decode_head.expected_depth'],
+                                    lambda: model.predict(images, [sample]))
+        logits = model(images, mode='tensor')
+    [[depth]], [result] = buffers, results
+    assert depth.shape == (1, 1, HEIGHT // 8, WIDTH // 8)
+    upsampled = resize(
+        logits, size=(HEIGHT, WIDTH), mode='bilinear', align_corners=False)
+    head = model.decode_head
+    assert torch.allclose(result.pred_depth_map.data[None],
+                          head.logits_to_depth(upsampled))
+    assert not torch.allclose(
+        resize(depth, size=(HEIGHT, WIDTH), mode='bilinear'),
+        result.pred_depth_map.data[None])
+
+
+def test_forward_and_tensor_mode_need_no_ground_truth():
+    """Only loss_by_feat reads gt_depth_map: unlabelled frames (samples
+    without depth) pass the teacher's tensor mode and the head's forward."""
+    model = tiny_estimator('PatchedDepthEstimator', 'whole').train()
+    images = torch.rand(2, 3, HEIGHT, WIDTH) * 255
+    unlabelled = [SegDataSample(metainfo=copy.deepcopy(METAS[0]))] * 2
+    buffers, logits = recorded(
+        model, ['decode_head.expected_depth'],
+        lambda: model(images, unlabelled, mode='tensor'))
+    [[depth]] = buffers
+    assert logits.shape[1] == 8 and depth.shape[1] == 1
+    with pytest.raises(KeyError, match='gt_depth_map'):
+        model(images, unlabelled, mode='loss')

@@ -1,0 +1,15 @@
+# Ablation: the pixel-wise term alone on the depth-bin distributions (TPAMI
+# Table 3.12 "PI": it does not help depth), from the R-101-D8 depth teacher,
+# which you train first with configs/depth/depthbin_r101-d8_4xb3-20k_nyu-
+# 480x480.py (teacher_ckpt: the pair base).
+_base_ = [
+    './_base_/nyu-480x480.py',
+    './_base_/schedule_20k.py',
+    '../_base_/methods/skd_depth_pi.py',
+    '../_base_/pairs/depthbin_r101-d8_depthbin_m-v2-d8_nyu-480x480.py',
+]
+model = dict(
+    architecture=_base_.student,
+    teacher=_base_.teacher,
+    teacher_ckpt=_base_.teacher_ckpt)
+train_dataloader = dict(batch_size=3)

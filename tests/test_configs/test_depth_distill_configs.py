@@ -1,0 +1,151 @@
+# Copyright (c) mmskd contributors. All rights reserved.
+"""The depth distill configs, run as a user runs them.
+
+Every ``configs/depth/*_depthbin_*`` leaf builds its full-size pair, and
+after a teacher trained with its own config through ``tools/train.py`` (the
+first of the two commands, on generated NYU-layout data, tiny models),
+distils for one iteration through ``tools/train.py`` with that teacher's
+checkpoint and validates with the depth metrics; one is tested through
+``tools/test.py`` and one trained by ``tools/dist_train.sh`` on two gloo
+processes.
+"""
+import glob
+import os.path as osp
+import random
+import re
+import sys
+
+import pytest
+import torch
+from conftest import CONFIG_ROOT, cli_options, run_command
+from depth_data import write_nyu_like
+from depth_options import tiny_depth_options
+from mmengine.config import Config
+from mmengine.registry import DefaultScope
+from mmseg.registry import MODELS
+from test_depth_configs import assert_depth_metrics_printed
+
+import mmskd  # noqa: F401  (registers modules, installs the mmrazor fix)
+
+DISTILL_CONFIGS = sorted(
+    osp.relpath(path, CONFIG_ROOT)
+    for path in glob.glob(osp.join(CONFIG_ROOT, 'depth', '*_depthbin_*.py')))
+TEACHER = 'depth/depthbin_r101-d8_4xb3-20k_nyu-480x480.py'
+SKD_MV2 = 'depth/skd_depthbin_r101-d8_depthbin_m-v2-d8_4xb3-20k_nyu-480x480.py'
+SKD_R18 = 'depth/skd_depthbin_r101-d8_depthbin_r18-d8_4xb3-20k_nyu-480x480.py'
+PI_MV2 = ('depth/skd_pi_depthbin_r101-d8_depthbin_m-v2-d8_4xb3-20k_'
+          'nyu-480x480.py')
+# The terms each config logs at its training iteration.
+TERMS = {
+    SKD_MV2: ('distill.loss_pa', 'distill.loss_ho', 'disc.loss_adv',
+              'disc.loss_gp', 'disc.wdist'),
+    SKD_R18: ('distill.loss_pa', 'distill.loss_ho', 'disc.loss_gp'),
+    PI_MV2: ('distill.loss_pi', ),
+}
+
+
+def test_discovers_the_distill_configs():
+    assert set(DISTILL_CONFIGS) == set(TERMS)
+
+
+@pytest.mark.parametrize('name', DISTILL_CONFIGS)
+def test_config_builds_its_full_size_pair(name):
+    cfg = Config.fromfile(osp.join(CONFIG_ROOT, name))
+    # The checkpoint tools/train.py leaves in the teacher's default work dir.
+    teacher_run = osp.splitext(osp.basename(TEACHER))[0]
+    assert cfg.model.teacher_ckpt == \
+        f'work_dirs/{teacher_run}/iter_20000.pth'
+    assert cfg.model.teacher.cfg_path.endswith(TEACHER)
+    cfg.model.teacher_ckpt = None
+    cfg.model.architecture.pretrained = None
+    with DefaultScope.overwrite_default_scope('mmseg'):
+        algorithm = MODELS.build(cfg.model)
+    for model in (algorithm.student, algorithm.teacher):
+        assert type(model).__name__ == 'PatchedDepthEstimator'
+        assert model.decode_head.conv_seg.out_channels == 150
+    assert algorithm.teacher.backbone.depth == 101
+    holistic = 'distill.loss_ho' in TERMS[name]
+    assert type(algorithm).__name__ == \
+        ('HolisticDistill' if holistic else 'StructuredDistill')
+    if holistic:
+        assert algorithm.discriminator.in_channels == 1
+        assert algorithm.discriminator.condition_on_image
+        assert cfg.optim_wrapper.constructor == \
+            'mmskd.AdversarialOptimWrapperConstructor'
+
+
+@pytest.fixture(scope='module')
+def nyu_root(tmp_path_factory) -> str:
+    return write_nyu_like(str(tmp_path_factory.mktemp('nyu')))
+
+
+@pytest.fixture(scope='module')
+def teacher_ckpt(nyu_root, tmp_path_factory) -> str:
+    """The first command: the (tiny) teacher trained with its own config."""
+    config = osp.join(CONFIG_ROOT, TEACHER)
+    work_dir = str(tmp_path_factory.mktemp('teacher'))
+    run_command([
+        sys.executable, 'tools/train.py', config, '--work-dir', work_dir,
+        *cli_options(tiny_depth_options(config, nyu_root, max_iters=1))
+    ])
+    return osp.join(work_dir, 'iter_1.pth')
+
+
+def distill_options(name: str, nyu_root: str, teacher_ckpt: str) -> list:
+    """One iteration of a tiny distill config from the trained teacher."""
+    options = tiny_depth_options(osp.join(CONFIG_ROOT, name), nyu_root, 1)
+    options['model.teacher_ckpt'] = teacher_ckpt
+    return cli_options(options)
+
+
+def assert_distilled(log: str, name: str) -> None:
+    """The terms were trained and the student validated."""
+    line = re.findall(r'Iter\(train\) \[1/1\].*', log)
+    assert line, log[-3000:]
+    for key in ('student.decode.loss_depth_bin', ) + TERMS[name]:
+        assert re.search(rf'{re.escape(key)}: -?\d', line[-1]), key
+    assert_depth_metrics_printed(log)
+
+
+@pytest.mark.parametrize('name', DISTILL_CONFIGS)
+def test_distils_one_iteration_through_train_py(name, nyu_root, teacher_ckpt,
+                                                tmp_path):
+    config = osp.join(CONFIG_ROOT, name)
+    work_dir = str(tmp_path / 'work')
+    options = distill_options(name, nyu_root, teacher_ckpt)
+    trained = run_command([
+        sys.executable, 'tools/train.py', config, '--work-dir', work_dir,
+        *options
+    ])
+    assert_distilled(trained.stdout + trained.stderr, name)
+    checkpoint = torch.load(
+        osp.join(work_dir, 'iter_1.pth'), weights_only=False)
+    teacher = torch.load(teacher_ckpt, weights_only=False)['state_dict']
+    for key, value in teacher.items():  # the trained teacher, kept as is
+        assert torch.equal(checkpoint['state_dict'][f'teacher.{key}'], value)
+    if name != SKD_MV2:
+        return
+    # The second command's result evaluates with tools/test.py.
+    tested = run_command([
+        sys.executable, 'tools/test.py', config,
+        osp.join(work_dir, 'iter_1.pth'), '--work-dir',
+        osp.join(work_dir, 'test'), *options
+    ])
+    log = tested.stdout + tested.stderr
+    assert_depth_metrics_printed(log)
+    assert re.search(r'Iter\(test\) .*rmse: \d', log), log[-3000:]
+
+
+def test_dist_train_two_gloo_processes(nyu_root, teacher_ckpt, tmp_path):
+    command = [
+        'bash', 'tools/dist_train.sh',
+        osp.join(CONFIG_ROOT, SKD_R18), '2', '--work-dir',
+        str(tmp_path / 'work'),
+        *distill_options(SKD_R18, nyu_root, teacher_ckpt)
+    ]
+    port = str(random.randint(20000, 40000))
+    result = run_command(command, env=dict(PORT=port))
+    log = result.stdout + result.stderr
+    assert 'Distributed training: True' in log
+    assert "type='MMSeparateDistributedDataParallel'" in log
+    assert_distilled(log, SKD_R18)
