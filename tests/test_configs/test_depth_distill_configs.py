@@ -17,7 +17,7 @@ import sys
 
 import pytest
 import torch
-from conftest import CONFIG_ROOT, cli_options, run_command
+from utils import CONFIG_ROOT, cli_options, run_command
 from depth_data import write_nyu_like
 from depth_options import tiny_depth_options
 from mmengine.config import Config

@@ -9,7 +9,7 @@ from unittest import mock
 
 import pytest
 import torch
-from conftest import CONFIG_ROOT
+from utils import CONFIG_ROOT
 from depth_data import write_nyu_like
 from depth_options import CROP, tiny_depth_options
 from mmengine.config import Config
