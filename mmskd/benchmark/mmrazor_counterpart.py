@@ -164,7 +164,8 @@ def map_mmskd_loss(name: str, loss: dict, mapping: dict, algorithm: nn.Module,
                       'has no such setting; left out.')
     razor_loss = dict(type=row.mmrazor_type, **row.fixed)
     for ours, theirs in row.arguments.items():
-        razor_loss[theirs] = loss.get(ours, defaults[ours])
+        if ours in loss or ours in defaults:
+            razor_loss[theirs] = loss.get(ours, defaults.get(ours))
     channels = _recorded_channels(algorithm, mapping, distiller)
     if row.weight_per_class:
         if not channels:
