@@ -108,3 +108,40 @@ def write_cityscapes_sequences(root: str,
                 osp.join(dirs['gtFine'], f'{stem}_gtFine_labelTrainIds.png'),
                 frame_window(labels, LABELLED, height, width))
     return root
+
+
+def tiny_video_options(cfg, data_root: str, **kwargs) -> dict:
+    """``tiny_seg_options`` for a video config, with the true flow.
+
+    A video distill config shrinks like any distill config; a
+    ``TemporalTraining`` config has one network, which gets the student's
+    tiny width. The flow source becomes the generated data's true flow and
+    MF's nodes fit the tiny feature maps.
+
+    Args:
+        cfg (Config): The loaded video config.
+        data_root (str): Written by :func:`write_cityscapes_sequences`.
+        **kwargs: ``max_iters``, ``val_interval``.
+
+    Returns:
+        dict: Dotted overrides.
+    """
+    from mmskd.testing import tiny_seg_options
+    from mmskd.testing.options import (TINY_WIDTH, _data_options,
+                                       _resolved_model, _tiny_segmentor)
+    if 'teacher' in cfg.model:
+        options = tiny_seg_options(cfg, data_root, **kwargs)
+    else:
+        options = _data_options(data_root, kwargs.get('max_iters', 2),
+                                kwargs.get('val_interval', 2), (64, 128))
+        options['model.architecture.init_cfg'] = None
+        options['model.architecture.data_preprocessor.size'] = (64, 128)
+        options.update(
+            _tiny_segmentor('model.architecture',
+                            _resolved_model(cfg.model.architecture),
+                            *TINY_WIDTH['architecture']))
+    options['model.flow_source'] = dict(
+        _delete_=True, type='ConstantFlow', dx=DX, dy=DY, per_frame=True)
+    if cfg.model.get('multi_frame_loss'):
+        options['model.multi_frame_loss.node_size'] = 4
+    return options
