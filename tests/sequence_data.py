@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 
 DX, DY = 2, 1
-LABELLED = 19          # Cityscapes: the 20th frame of a snippet
+LABELLED = 19  # Cityscapes: the 20th frame of a snippet
 FRAMES = range(16, 23)  # the sequence frames written around it
 MARGIN = 16
 
@@ -31,8 +31,7 @@ def _scene(rng: np.random.Generator, height: int, width: int,
             8, width // 2)
         cls = int(rng.integers(num_classes))
         labels[y0:y1, x0:x1] = cls
-        image[y0:y1, x0:x1] = (37 * cls % 255, 91 * cls % 255,
-                               53 * cls % 255)
+        image[y0:y1, x0:x1] = (37 * cls % 255, 91 * cls % 255, 53 * cls % 255)
     noise = rng.integers(-20, 20, image.shape)
     return np.clip(image + noise, 0, 255).astype(np.uint8), labels
 
@@ -87,15 +86,15 @@ def write_cityscapes_sequences(root: str,
             for frame in FRAMES:
                 name = f'{prefix}_{frame:06d}_leftImg8bit.png'
                 window = frame_window(image, frame, height, width)
-                cv2.imwrite(osp.join(dirs['leftImg8bit_sequence'], name),
-                            window)
+                cv2.imwrite(
+                    osp.join(dirs['leftImg8bit_sequence'], name), window)
                 for other in FRAMES if flow_ext else ():
                     flow = np.zeros((height, width, 2), np.float32)
                     flow[..., 0], flow[..., 1] = ((other - frame) * DX,
                                                   (other - frame) * DY)
-                    path = osp.join(dirs['flow'],
-                                    f'{prefix}_{frame:06d}_{other:06d}'
-                                    f'{flow_ext}')
+                    path = osp.join(
+                        dirs['flow'], f'{prefix}_{frame:06d}_{other:06d}'
+                        f'{flow_ext}')
                     if flow_ext == '.npy':
                         np.save(path, flow)
                     else:

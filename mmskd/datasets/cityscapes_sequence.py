@@ -151,8 +151,9 @@ class CityscapesSequenceDataset(CityscapesDataset):
             if frame.isdigit():
                 frames.setdefault(prefix, []).append(int(frame))
         for prefix, numbers in frames.items():
-            missing = sorted(set(range(min(numbers), max(numbers) + 1)) -
-                             set(numbers))
+            missing = sorted(
+                set(range(min(numbers),
+                          max(numbers) + 1)) - set(numbers))
             if missing:
                 path = osp.join(
                     seq_dir, _frame_name(prefix, missing[0], self.img_suffix))
@@ -187,9 +188,8 @@ class CityscapesSequenceDataset(CityscapesDataset):
 
     def _check_files(self, info: dict) -> None:
         """Every frame and flow file that one labelled frame may need."""
-        choices = [self.eval_offsets] if self.eval_offsets else [
-            (-g, 0, g) for g in self.gaps
-        ]
+        choices = [self.eval_offsets
+                   ] if self.eval_offsets else [(-g, 0, g) for g in self.gaps]
         for offsets in choices:
             paths = self._frames(info, offsets)
             paths += self._flows(info, offsets, self._pairs(offsets))

@@ -51,12 +51,15 @@ def test_frames_share_gap_crop_flip_and_photometric_draw(seq_root):
         for offset, frame in zip((-gap, gap), frames[[0, 2]]):
             sx, sy = offset * dx, offset * DY
             h, w = 48 - abs(sy), 96 - abs(sx)
-            ys, xs = slice(max(0, -sy), max(0, -sy) + h), slice(
-                max(0, -sx), max(0, -sx) + w)
-            yt, xt = slice(max(0, sy), max(0, sy) + h), slice(
-                max(0, sx), max(0, sx) + w)
-            np.testing.assert_array_equal(frames[1][:, ys, xs],
-                                          frame[:, yt, xt])
+            ys, xs = slice(max(0, -sy),
+                           max(0, -sy) + h), slice(
+                               max(0, -sx),
+                               max(0, -sx) + w)
+            yt, xt = slice(max(0, sy),
+                           max(0, sy) + h), slice(max(0, sx),
+                                                  max(0, sx) + w)
+            np.testing.assert_array_equal(frames[1][:, ys, xs], frame[:, yt,
+                                                                      xt])
         seen.add((gap, meta['flip']))
     assert {g for g, _ in seen} == {1, 2}
     assert {f for _, f in seen} == {True, False}

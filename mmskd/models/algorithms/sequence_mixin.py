@@ -37,9 +37,8 @@ class FrameBatch(NamedTuple):
     @property
     def order(self) -> List[int]:
         """Frames in the order the networks see them: labelled first."""
-        return [self.labelled] + [
-            j for j in range(len(self.frames)) if j != self.labelled
-        ]
+        return [self.labelled
+                ] + [j for j in range(len(self.frames)) if j != self.labelled]
 
 
 def resize_flow(flow: Tensor, size: Sequence[int]) -> Tensor:
@@ -169,8 +168,9 @@ class SequenceMixin:
                         f"but {sample.metainfo.get('img_path')} was flipped; "
                         'drop RandomFlip (and resizing, cropping) from the '
                         'pipeline or use a flow network (RAFTFlow).')
-            paths = [sample.metainfo.get('flow_paths') for sample in
-                     data_samples]
+            paths = [
+                sample.metainfo.get('flow_paths') for sample in data_samples
+            ]
             if not all(paths):
                 raise ValueError(
                     'PrecomputedFlow needs flow_paths in every sample: set '
@@ -243,9 +243,9 @@ class SequenceMixin:
         model(others, None, mode='tensor')
         return losses
 
-    def predict_sequences(self, model: nn.Module, inputs: Tensor,
-                          data_samples: List[SegDataSample]
-                          ) -> List[SegDataSample]:
+    def predict_sequences(
+            self, model: nn.Module, inputs: Tensor,
+            data_samples: List[SegDataSample]) -> List[SegDataSample]:
         """Predict every frame; fill the temporal-consistency fields.
 
         The labelled frame's samples get ``pred_sem_seg`` as usual, plus

@@ -84,8 +84,9 @@ class TemporalTraining(SequenceMixin, BaseAlgorithm):
         losses = dict(losses)
         losses.update(
             add_prefix(
-                dict(loss_tl=self.temporal_loss(self.temporal_term, logits,
-                                                batch, flows)), 'temporal'))
+                dict(
+                    loss_tl=self.temporal_loss(self.temporal_term, logits,
+                                               batch, flows)), 'temporal'))
         return losses
 
     def train_step(self, data: Union[dict, tuple, list],

@@ -87,8 +87,11 @@ class VideoDistill(SequenceMixin, StructuredDistill):
         self.logits_recorder = logits_recorder
         self.feature_recorder = feature_recorder
         distiller = unwrap(self.distiller)
-        needed = {'loss_tl': logits_recorder, 'loss_pf': logits_recorder,
-                  'loss_mf': feature_recorder}
+        needed = {
+            'loss_tl': logits_recorder,
+            'loss_pf': logits_recorder,
+            'loss_mf': feature_recorder
+        }
         for name in self.video_losses:
             for manager in (distiller.student_recorders,
                             distiller.teacher_recorders):
@@ -128,10 +131,10 @@ class VideoDistill(SequenceMixin, StructuredDistill):
             if self.calculate_student_loss else dict()
         if self.distillation_stopped:
             return losses
-        losses.update(add_prefix(distiller.compute_distill_losses(),
-                                 'distill'))
-        losses.update(add_prefix(self._video_terms(batch, data_samples),
-                                 'distill'))
+        losses.update(
+            add_prefix(distiller.compute_distill_losses(), 'distill'))
+        losses.update(
+            add_prefix(self._video_terms(batch, data_samples), 'distill'))
         return losses
 
     def _video_terms(self, batch: FrameBatch,
@@ -148,19 +151,18 @@ class VideoDistill(SequenceMixin, StructuredDistill):
         if 'loss_tl' in video_losses:
             flows = self.pair_flows(batch, data_samples)
             terms['loss_tl'] = self.temporal_loss(
-                video_losses['loss_tl'],
-                maps(self.logits_recorder, True), batch, flows)
+                video_losses['loss_tl'], maps(self.logits_recorder, True),
+                batch, flows)
         if 'loss_pf' in video_losses:
             logits_S = maps(self.logits_recorder, True)
             logits_T = maps(self.logits_recorder, False)
-            terms['loss_pf'] = sum(
-                video_losses['loss_pf'](logits_S[i], logits_S[j],
-                                             logits_T[i], logits_T[j])
-                for i, j in batch.pairs)
+            terms['loss_pf'] = sum(video_losses['loss_pf'](
+                logits_S[i], logits_S[j], logits_T[i], logits_T[j])
+                                   for i, j in batch.pairs)
         if 'loss_mf' in video_losses:
-            terms['loss_mf'] = video_losses['loss_mf'](
-                maps(self.feature_recorder, True),
-                maps(self.feature_recorder, False))
+            terms['loss_mf'] = video_losses['loss_mf'](maps(
+                self.feature_recorder, True), maps(self.feature_recorder,
+                                                   False))
         return terms
 
     def train_step(self, data: Union[dict, tuple, list],
@@ -185,8 +187,7 @@ class VideoDistill(SequenceMixin, StructuredDistill):
             unwrap(self.video_losses)
         ])
         return self.guarded_train_step(data, optim_wrapper,
-                                       unwrap(self.student), synced,
-                                       'student')
+                                       unwrap(self.student), synced, 'student')
 
     def predict(self, inputs: Tensor, data_samples: list) -> list:
         """The student's predictions, with the TC fields for sequences.
