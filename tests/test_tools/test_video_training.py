@@ -2,6 +2,7 @@
 """The video configs in real training: one iteration each with mIoU and TC,
 two gloo processes, exact resume, the student exported alone."""
 import glob
+import json
 import os.path as osp
 import random
 import re
@@ -157,3 +158,17 @@ def test_resume_continues_exactly_and_exports_the_student(
         k[len('architecture.'):]
         for k in state['state_dict'] if k.startswith('architecture.')
     }
+
+
+def test_ddp_keeps_student_and_conv_lstm_in_sync(root, tmp_path):
+    out = str(tmp_path / 'result.json')
+    run_command([
+        sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node=2',
+        f'--master_port={random.randint(20000, 40000)}',
+        'tests/scripts/video_ddp_worker.py', FULL, root, out
+    ],
+                timeout=600)
+    with open(out) as file:
+        result = json.load(file)
+    assert result == dict(
+        same=dict(student=True, conv_lstm=True), lstm_changed=True)

@@ -5,6 +5,7 @@ pairs, and predictions that carry the temporal-consistency fields."""
 import copy
 from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple, Union
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from mmengine.registry import DefaultScope
@@ -82,6 +83,30 @@ def merge_records(manager, what: str) -> None:
                 'the video algorithms record tensors (e.g. ModuleOutputs of '
                 'decode_head.conv_seg).')
         recorder._data_buffer = [torch.cat(buffer)]
+
+
+def _check_unaugmented(meta: dict) -> None:
+    """Refuse precomputed flow for a flipped or rescaled sample.
+
+    The flow files describe the frames as stored. A crop to a smaller size
+    fails the flow source's size check (naming the file); a flip or a
+    rescale that a crop brings back to the stored size would not.
+
+    Args:
+        meta (dict): A data sample's metainfo.
+
+    Raises:
+        ValueError: If the sample was flipped or rescaled.
+    """
+    scale = np.asarray(meta.get('scale_factor', 1.0), dtype=float)
+    change = 'flipped' if meta.get('flip') else \
+        'rescaled' if not np.allclose(scale, 1.0) else None
+    if change:
+        raise ValueError(
+            'Precomputed flow describes the unaugmented frames, but '
+            f"{meta.get('img_path')} was {change}; drop RandomFlip, "
+            'RandomResize and RandomCrop from the pipeline, or use a flow '
+            'network (RAFTFlow).')
 
 
 class SequenceMixin:
@@ -162,12 +187,7 @@ class SequenceMixin:
         paths = None
         if self.flow_source.requires_files:
             for sample in data_samples:
-                if sample.metainfo.get('flip'):
-                    raise ValueError(
-                        'Precomputed flow describes the unaugmented frames, '
-                        f"but {sample.metainfo.get('img_path')} was flipped; "
-                        'drop RandomFlip (and resizing, cropping) from the '
-                        'pipeline or use a flow network (RAFTFlow).')
+                _check_unaugmented(sample.metainfo)
             paths = [
                 sample.metainfo.get('flow_paths') for sample in data_samples
             ]

@@ -147,8 +147,14 @@ def test_precomputed_flow_trains_and_refuses_wrong_shapes(root, tmp_path):
         np.save(path, good)
 
 
-def test_precomputed_flow_refuses_flipped_frames(root):
-    model, train_set, _ = build(flow_cfg(root, flip=1.0))
+@pytest.mark.parametrize('change', ['flipped', 'rescaled'])
+def test_precomputed_flow_refuses_augmented_frames(root, change):
+    cfg = flow_cfg(root, flip=float(change == 'flipped'))
+    if change == 'rescaled':
+        # Scaled up, then cropped back to the stored size: no size check
+        # could tell.
+        cfg.train_dataloader.dataset.pipeline[2].ratio_range = (2.0, 2.0)
+    model, train_set, _ = build(cfg)
     data = batch(train_set, model)
-    with pytest.raises(ValueError, match='flipped'):
+    with pytest.raises(ValueError, match=change):
         model.loss(data['inputs'], data['data_samples'])
