@@ -7,7 +7,7 @@ import shutil
 import numpy as np
 import pytest
 from mmengine.config import Config
-from mmengine.registry import init_default_scope
+from mmengine.registry import DefaultScope
 from sequence_data import DX, DY, LABELLED, write_cityscapes_sequences
 
 import mmskd.datasets  # noqa: F401
@@ -24,14 +24,15 @@ def seq_root(tmp_path_factory) -> str:
 
 def build(root: str, crop=(48, 96), **overrides):
     from mmseg.registry import DATASETS
-    init_default_scope('mmseg')
     cfg = Config.fromfile(SEQ_BASE).train_dataloader.dataset
     cfg.data_root = root
     cfg.pipeline[2].scale = (128, 64)
     cfg.pipeline[2].ratio_range = (1.0, 1.0)  # integer shifts stay exact
     cfg.pipeline[3].crop_size = crop
     cfg.update(overrides)
-    return DATASETS.build(cfg)
+    # A scoped build: a global default scope would leak into later tests.
+    with DefaultScope.overwrite_default_scope('mmseg'):
+        return DATASETS.build(cfg)
 
 
 def test_frames_share_gap_crop_flip_and_photometric_draw(seq_root):

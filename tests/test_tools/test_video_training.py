@@ -71,7 +71,7 @@ def test_one_iteration_then_miou_and_tc(config, root, tmp_path, fast_runner):
     assert 0 <= val['TC'] <= 100 and 0 <= val['mIoU'] <= 100, val
 
 
-def test_dist_train_two_gloo_processes(root, tmp_path):
+def test_dist_train_two_gloo_processes_then_test_py(root, tmp_path):
     options = tiny_video_options(Config.fromfile(FULL), root)
     # A dict with _delete_ does not fit on the command line: a one-line
     # config replaces the flow source instead.
@@ -89,6 +89,15 @@ def test_dist_train_two_gloo_processes(root, tmp_path):
     assert 'Distributed training: True' in log
     assert 'Iter(train) [2/2]' in log and 'distill.loss_mf' in log
     assert re.search(r'Iter\(val\) .*mIoU: \d.*TC: \d', log), log[-2000:]
+    # The stock test script reports mIoU and TC of the trained student.
+    tested = run_command([
+        sys.executable, 'tools/test.py',
+        str(config),
+        str(tmp_path / 'work' / 'iter_2.pth'), '--work-dir',
+        str(tmp_path / 'test'), *cli_options(options)
+    ])
+    assert re.search(r'Iter\(test\) .*mIoU: \d.*TC: \d',
+                     tested.stdout + tested.stderr)
 
 
 def _tensors(value) -> list:

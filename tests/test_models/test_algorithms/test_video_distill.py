@@ -9,7 +9,7 @@ import torch
 from conftest import REPO
 from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
-from mmengine.registry import init_default_scope
+from mmengine.registry import DefaultScope
 from sequence_data import (DX, DY, tiny_video_options,
                            write_cityscapes_sequences)
 
@@ -40,11 +40,12 @@ def video_cfg(root: str, **extra) -> Config:
 
 def build(cfg: Config):
     from mmseg.registry import DATASETS
-    init_default_scope('mmseg')
     torch.manual_seed(0)
-    model = MODELS.build(cfg.model)
-    return model, DATASETS.build(cfg.train_dataloader.dataset), \
-        DATASETS.build(cfg.val_dataloader.dataset)
+    # A scoped build: a global default scope would leak into later tests.
+    with DefaultScope.overwrite_default_scope('mmseg'):
+        return MODELS.build(cfg.model), \
+            DATASETS.build(cfg.train_dataloader.dataset), \
+            DATASETS.build(cfg.val_dataloader.dataset)
 
 
 @pytest.fixture(scope='module')
