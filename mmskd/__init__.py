@@ -8,7 +8,7 @@ from .utils.mmrazor_compat import patch_mmrazor_quantization_import
 
 patch_mmrazor_quantization_import()
 
-from . import engine, evaluation, models  # noqa: E402,F401
+from . import datasets, engine, evaluation, models  # noqa: E402,F401
 from .version import __version__, version_info  # noqa: E402
 
 __all__ = ['__version__', 'version_info']

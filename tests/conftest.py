@@ -3,6 +3,7 @@
 import mmengine.config.config as mmengine_config
 import mmengine.runner.runner as mmengine_runner
 import pytest
+from mmengine.registry import DefaultScope
 
 import mmskd  # noqa: F401  (registers modules, installs the mmrazor fix)
 from mmskd.testing import write_cityscapes_like
@@ -24,3 +25,17 @@ def fast_runner():
                       lambda text, **kwargs: (text, True))
         patch.setattr(mmengine_runner, 'collect_env', lambda: {})
         yield
+
+
+@pytest.fixture(autouse=True)
+def restore_default_scope():
+    """Leave mmengine's default scope as each test found it.
+
+    ``init_default_scope`` and the Runner set a global default scope (e.g.
+    'mmseg') that would otherwise decide how later tests' unscoped
+    ``MODELS.build`` calls resolve, making results depend on test order.
+    """
+    instances = dict(DefaultScope._instance_dict)
+    yield
+    DefaultScope._instance_dict.clear()
+    DefaultScope._instance_dict.update(instances)

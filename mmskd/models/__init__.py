@@ -1,5 +1,6 @@
 # Copyright (c) mmskd contributors. All rights reserved.
 from .algorithms import *  # noqa: F401,F403
+from .data_preprocessors import *  # noqa: F401,F403
 from .discriminators import *  # noqa: F401,F403
 from .distillers import *  # noqa: F401,F403
 from .flow import *  # noqa: F401,F403

@@ -2,5 +2,9 @@
 """Data transforms, registered in mmseg's ``TRANSFORMS`` (the scope that
 builds a segmentation or depth config's pipelines)."""
 from .depth import LoadUInt16DepthAnnotation
+from .sequence import LoadSequenceFrames, SequencePhotoMetricDistortion
 
-__all__ = ['LoadUInt16DepthAnnotation']
+__all__ = [
+    'LoadUInt16DepthAnnotation', 'LoadSequenceFrames',
+    'SequencePhotoMetricDistortion'
+]

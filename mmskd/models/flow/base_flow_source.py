@@ -35,7 +35,8 @@ class BaseFlowSource:
     def __call__(self,
                  img_t: Tensor,
                  img_tk: Tensor,
-                 flow_paths: Optional[Sequence[str]] = None) -> Tensor:
+                 flow_paths: Optional[Sequence[str]] = None,
+                 frame_gaps: Optional[Sequence[int]] = None) -> Tensor:
         """The flow from frame t to frame t+k for a batch of frame pairs.
 
         Args:
@@ -43,6 +44,9 @@ class BaseFlowSource:
             img_tk (Tensor): Frames t+k, shape (N, 3, H, W).
             flow_paths (Sequence[str], optional): One flow file per pair,
                 for sources that read precomputed flow. Defaults to None.
+            frame_gaps (Sequence[int], optional): The signed frame gap k of
+                each pair, for synthetic sources whose motion is per frame.
+                Defaults to None.
 
         Returns:
             Tensor: The flow of shape (N, 2, H, W), float32, on ``img_t``'s
@@ -59,19 +63,27 @@ class BaseFlowSource:
                 f'same shape (N, 3, H, W), but got {tuple(img_t.shape)} and '
                 f'{tuple(img_tk.shape)}.')
         with torch.no_grad():
-            flow = self.compute(img_t, img_tk, flow_paths)
+            # Sources written before ``frame_gaps`` existed take 3 arguments.
+            flow = self.compute(img_t, img_tk, flow_paths) \
+                if frame_gaps is None else self.compute(
+                    img_t, img_tk, flow_paths, frame_gaps)
         check_flow(flow, img_t.shape[-2:], img_t.shape[0],
                    f'the flow of {type(self).__name__}')
         return flow.detach().float().to(img_t.device)
 
-    def compute(self, img_t: Tensor, img_tk: Tensor,
-                flow_paths: Optional[Sequence[str]]) -> Tensor:
+    def compute(self,
+                img_t: Tensor,
+                img_tk: Tensor,
+                flow_paths: Optional[Sequence[str]],
+                frame_gaps: Optional[Sequence[int]] = None) -> Tensor:
         """Compute the flow; see :meth:`__call__` for the arguments.
 
         Args:
             img_t (Tensor): Frames t, shape (N, 3, H, W).
             img_tk (Tensor): Frames t+k, shape (N, 3, H, W).
             flow_paths (Sequence[str], optional): One flow file per pair.
+            frame_gaps (Sequence[int], optional): The signed gap k of each
+                pair.
 
         Returns:
             Tensor: The flow of shape (N, 2, H, W).

@@ -79,8 +79,11 @@ class PrecomputedFlow(BaseFlowSource):
             flows.append(flow)
         return torch.from_numpy(np.stack(flows)).permute(0, 3, 1, 2)
 
-    def compute(self, img_t: Tensor, img_tk: Tensor,
-                flow_paths: Optional[Sequence[str]]) -> Tensor:
+    def compute(self,
+                img_t: Tensor,
+                img_tk: Tensor,
+                flow_paths: Optional[Sequence[str]],
+                frame_gaps: Optional[Sequence[int]] = None) -> Tensor:
         """Read the flow of each pair of the batch.
 
         Args:
@@ -88,6 +91,7 @@ class PrecomputedFlow(BaseFlowSource):
                 used, to check the files.
             img_tk (Tensor): Frames t+k (unused).
             flow_paths (Sequence[str]): N flow files, one per pair.
+            frame_gaps (Sequence[int], optional): Unused.
 
         Returns:
             Tensor: The flow of shape (N, 2, H, W).

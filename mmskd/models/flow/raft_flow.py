@@ -115,14 +115,18 @@ class RAFTFlow(BaseFlowSource):
         unit = (img.float() * std + mean) / 255.0
         return unit.clamp(0, 1) * 2 - 1
 
-    def compute(self, img_t: Tensor, img_tk: Tensor,
-                flow_paths: Optional[Sequence[str]]) -> Tensor:
+    def compute(self,
+                img_t: Tensor,
+                img_tk: Tensor,
+                flow_paths: Optional[Sequence[str]],
+                frame_gaps: Optional[Sequence[int]] = None) -> Tensor:
         """Run RAFT on each pair of the batch.
 
         Args:
             img_t (Tensor): Frames t, shape (N, 3, H, W).
             img_tk (Tensor): Frames t+k, shape (N, 3, H, W).
             flow_paths (Sequence[str], optional): Unused.
+            frame_gaps (Sequence[int], optional): Unused.
 
         Returns:
             Tensor: The flow of shape (N, 2, H, W).
