@@ -160,7 +160,10 @@ def test_resume_continues_exactly_and_exports_the_student(
     assert first.optim_wrapper.optimizer.state[lstm_param], \
         'the ConvLSTM took no optimizer step'
     out = str(tmp_path / 'student.pth')
-    run_command([sys.executable, 'tools/model_converters/convert_to_student.py', ckpt, out])
+    run_command([
+        sys.executable, 'tools/model_converters/convert_to_student.py', ckpt,
+        out
+    ])
     student = torch.load(out, weights_only=True)['state_dict']
     assert not [k for k in student if 'conv_lstm' in k or 'teacher' in k]
     assert student.keys() == {

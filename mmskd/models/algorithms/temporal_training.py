@@ -27,8 +27,9 @@ class TemporalTraining(SequenceMixin, BaseAlgorithm):
     mode, the flow of each (labelled, other) pair is computed once, and
     ``temporal_loss`` (TL on the recorded score maps) is summed over the
     pairs. The checkpoint holds the network under ``architecture.``:
-    ``tools/model_converters/convert_to_student.py`` turns it into a model-zoo style
-    checkpoint for :class:`VideoDistill`'s ``teacher_ckpt``. Validation
+    ``tools/model_converters/convert_to_student.py`` turns it into a
+    model-zoo style checkpoint for :class:`VideoDistill`'s
+    ``teacher_ckpt``. Validation
     predicts every frame and fills the fields of the TC metric.
 
     Args:

@@ -41,8 +41,8 @@ class VideoDistill(SequenceMixin, StructuredDistill):
     losses average over the frames that eq. (5.3) sums). A term set to None
     is left out, which gives the ablation rows of the thesis's Table 5.1.
     The MF ConvLSTM is a submodule of this algorithm (in its checkpoints and
-    its one optimizer); ``tools/model_converters/convert_to_student.py`` keeps only the
-    student. Validation predicts every frame of an evaluation sequence and
+    its one optimizer); ``tools/model_converters/convert_to_student.py``
+    keeps only the student. Validation predicts every frame of an evaluation sequence and
     fills the fields of ``TemporalConsistencyMetric``; plain images are
     predicted as by the student.
 
