@@ -42,9 +42,10 @@ class VideoDistill(SequenceMixin, StructuredDistill):
     is left out, which gives the ablation rows of the thesis's Table 5.1.
     The MF ConvLSTM is a submodule of this algorithm (in its checkpoints and
     its one optimizer); ``tools/model_converters/convert_to_student.py``
-    keeps only the student. Validation predicts every frame of an evaluation sequence and
-    fills the fields of ``TemporalConsistencyMetric``; plain images are
-    predicted as by the student.
+    keeps only the student. Validation predicts every frame of an
+    evaluation sequence and fills the fields of
+    ``TemporalConsistencyMetric``; plain images are predicted as by the
+    student.
 
     Args:
         architecture (dict | BaseModel): The student.
