@@ -809,7 +809,9 @@ def run_benchmark(config: Optional[str],
         raise ValueError('--iters and --batch must be >= 1, --warmup >= 0.')
     torch_device = torch.device(device)
     if torch_device.type == 'cuda' and not torch.cuda.is_available():
-        raise RuntimeError('--device cuda, but torch sees no CUDA device.')
+        raise RuntimeError(
+            '--device cuda, but torch sees no CUDA device: use --device cpu, '
+            'or install a CUDA build of torch on a machine with a GPU.')
     meter = MemoryMeter(torch_device)
     report: Dict[str, Any] = dict(notes=[])
     report['meta'] = dict(

@@ -185,7 +185,8 @@ def test_teacher_from_another_task_is_refused(cfg):
     cfg.model.teacher = dict(
         cfg_path='mmdet::retinanet/retinanet_r18_fpn_1x_coco.py',
         backbone=dict(init_cfg=None))
-    with pytest.raises(TypeError, match='same task'):
+    with pytest.raises(TypeError, match='same task. Point `architecture` '
+                       'and `teacher` at configs of one task'):
         build(cfg)
 
 
