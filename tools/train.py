@@ -10,7 +10,7 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 from mmskd.utils import (allow_mmengine_checkpoints, enable_amp,
-                         finish_distributed, load_config,
+                         finish_distributed, load_config, prepare_resume,
                          setup_cpu_distributed)
 
 
@@ -22,7 +22,8 @@ def parse_args() -> argparse.Namespace:
         '--resume',
         action='store_true',
         default=False,
-        help='resume from the latest checkpoint in the work_dir')
+        help='resume from the latest checkpoint in the work_dir (the '
+        'previous one, with a warning, if the latest cannot be read)')
     parser.add_argument(
         '--amp',
         action='store_true',
@@ -54,6 +55,9 @@ def main() -> None:
     if args.amp:
         enable_amp(cfg)
     cfg.resume = args.resume
+    # The latest readable checkpoint (a truncated one is passed over with a
+    # warning) and, for a run without a fixed seed, the checkpoint's seed.
+    prepare_resume(cfg)
     if setup_cpu_distributed(cfg, args.launcher):
         print_log('No CUDA device: training on CPU.', logger='current',
                   level=logging.WARNING)

@@ -32,7 +32,9 @@ def checked_device(device: str) -> torch.device:
     """
     torch_device = torch.device(device)
     if torch_device.type == 'cuda' and not torch.cuda.is_available():
-        raise RuntimeError('--device cuda, but torch sees no CUDA device.')
+        raise RuntimeError(
+            '--device cuda, but torch sees no CUDA device: use --device cpu, '
+            'or install a CUDA build of torch on a machine with a GPU.')
     return torch_device
 
 

@@ -1,4 +1,5 @@
 # Copyright (c) mmskd contributors. All rights reserved.
+from .hooks import *  # noqa: F401,F403
 from .optimizers import *  # noqa: F401,F403
 from .updates import (average_gradients, gradients_finite, guarded_update,
                       unwrap)

@@ -70,7 +70,11 @@ class PatchedDepthMetric(DepthMetric):
             raise ValueError(
                 f'none of the {len(results)} images has a pixel to evaluate: '
                 f'no ground-truth depth in ({self.min_depth_eval}, '
-                f'{self.max_depth_eval}) within crop_type={self.crop_type!r}')
+                f'{self.max_depth_eval}) within crop_type={self.crop_type!r}. '
+                'Check that the depth maps load in metres '
+                '(depth_rescale_factor of the depth loader) and that '
+                'min_depth_eval, max_depth_eval and crop_type fit the '
+                'dataset.')
         if len(evaluable) < len(results):
             print_log(
                 f'DepthMetric: {len(results) - len(evaluable)} of '

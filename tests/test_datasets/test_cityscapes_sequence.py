@@ -11,7 +11,7 @@ from mmengine.registry import DefaultScope
 from sequence_data import DX, DY, LABELLED, write_cityscapes_sequences
 
 import mmskd.datasets  # noqa: F401
-from conftest import REPO
+from utils import REPO
 
 SEQ_BASE = osp.join(REPO, 'configs/_base_/datasets/cityscapes-seq-512x1024.py')
 

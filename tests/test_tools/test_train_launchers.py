@@ -1,15 +1,19 @@
 # Copyright (c) mmskd contributors. All rights reserved.
 """The launch paths of README.md, run as a user runs them, on CPU."""
+import os
 import os.path as osp
 import random
 import re
+import signal
+import subprocess
 import sys
+import time
 
 import pytest
 import torch
 from mmengine.config import Config
 from mmengine.utils import get_installed_path
-from utils import (CWD_LOGITS, cli_options, run_command, tiny_cfg,
+from utils import (CWD_LOGITS, REPO, cli_options, run_command, tiny_cfg,
                    write_teacher_checkpoint)
 
 from mmskd.testing import tiny_seg_options
@@ -101,3 +105,71 @@ def test_test_py_evaluates_the_student(options, tmp_path):
         *cli_options(options)
     ])
     assert re.search(r'Iter\(test\) .*mIoU: \d', output_of(result))
+
+
+def _latest_checkpoint(work_dir: str) -> str:
+    """What ``work_dir/last_checkpoint`` names ('' until it exists)."""
+    try:
+        with open(osp.join(work_dir, 'last_checkpoint')) as file:
+            return file.read().strip()
+    except FileNotFoundError:
+        return ''
+
+
+def _train_until_checkpoint(args: list, work_dir: str, name: str,
+                            log: str) -> int:
+    """Start ``tools/train.py``, SIGKILL it once ``name`` is the latest
+    checkpoint (mmengine writes last_checkpoint after the file itself, so
+    the kill falls between two checkpoints), and return its exit code."""
+    env = dict(os.environ, PYTHONPATH=REPO)
+    with open(log, 'w') as out:
+        process = subprocess.Popen(
+            args, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 300
+        while process.poll() is None and time.monotonic() < deadline and \
+                osp.basename(_latest_checkpoint(work_dir)) != name:
+            time.sleep(0.02)
+        process.send_signal(signal.SIGKILL)
+        return process.wait()
+
+
+def test_killed_run_resumes_past_a_truncated_checkpoint(options, tmp_path):
+    """The faults a user meets: the run is SIGKILLed between checkpoints,
+    and the latest checkpoint has lost its tail. ``--resume`` warns, goes
+    back to the previous good checkpoint, keeps the run's seed and trains
+    to the end."""
+    work_dir = str(tmp_path / 'work')
+    run_options = dict(
+        options, **{
+            'train_cfg.max_iters': 4,
+            'train_cfg.val_interval': 100,  # validate at the end only
+            'default_hooks.checkpoint.interval': 1,
+        })
+    args = [
+        sys.executable, 'tools/train.py', CWD_LOGITS, '--work-dir', work_dir
+    ]
+    first_log = str(tmp_path / 'first.log')
+    code = _train_until_checkpoint([*args, *cli_options(run_options)],
+                                   work_dir, 'iter_2.pth', first_log)
+    with open(first_log) as file:
+        assert code == -signal.SIGKILL, file.read()[-3000:]
+    latest = _latest_checkpoint(work_dir)
+    number = int(re.match(r'iter_(\d+)\.pth', osp.basename(latest)).group(1))
+    assert 2 <= number < 4
+    with open(latest, 'r+b') as file:  # the tail of the file is lost
+        file.truncate(osp.getsize(latest) // 2)
+    previous = osp.join(work_dir, f'iter_{number - 1}.pth')
+    seed = torch.load(previous, weights_only=False)['meta']['seed']
+
+    # Each checkpoint costs seconds of config formatting: the resumed run
+    # saves only its last one.
+    run_options['default_hooks.checkpoint.interval'] = 100
+    log = output_of(
+        run_command([*args, '--resume', *cli_options(run_options)]))
+    assert f'The latest checkpoint {latest} cannot be read' in log
+    assert f'the previous good checkpoint {previous}' in log
+    assert f'resumed epoch: 0, iter: {number - 1}' in log
+    assert f'seed: {seed}' in log  # the same data order as before the kill
+    assert 'Iter(train) [4/4]' in log
+    final = torch.load(osp.join(work_dir, 'iter_4.pth'), weights_only=False)
+    assert final['meta']['iter'] == 4 and 'random_states' in final

@@ -11,7 +11,7 @@ import sys
 import numpy as np
 import pytest
 import torch
-from conftest import (REPO, build_runner, cli_options, logged_scalars,
+from utils import (REPO, build_runner, cli_options, logged_scalars,
                       run_command)
 from mmengine.config import Config
 from mmengine.dataset import pseudo_collate

@@ -10,6 +10,11 @@ _base_ = [
 custom_imports = dict(
     imports=['mmskd', 'mmskd.datasets.transforms', 'mmskd.evaluation'],
     allow_failed_imports=False)
+# Saves the random number generators' states with every checkpoint and puts
+# them back on --resume, so that a resumed run continues as the
+# uninterrupted one would (see mmskd.engine.RandomStateHook). A config that
+# sets its own custom_hooks replaces this list: keep the hook in it.
+custom_hooks = [dict(type='mmskd.RandomStateHook')]
 load_depth = dict(type='LoadUInt16DepthAnnotation', depth_rescale_factor=1e-3)
 pack = dict(
     type='PackSegInputs',

@@ -1,9 +1,11 @@
 # Copyright (c) mmskd contributors. All rights reserved.
 """The shared core of mmskd's algorithms: a frozen teacher, recorders and
 distillation losses."""
+import logging
 from typing import Dict, List, Optional, Union
 
 import torch
+from mmengine.logging import print_log
 from mmengine.model import BaseModel
 from mmengine.registry import DefaultScope
 from mmengine.structures import BaseDataElement
@@ -52,7 +54,8 @@ class StructuredDistill(SingleTeacherDistill):
         distiller (dict): The distiller config; ``type`` defaults to
             ``'StructuredDistiller'``.
         teacher_ckpt (str, optional): Path or URL of the teacher's weights.
-            Defaults to None.
+            None leaves a teacher built from a config with its initial
+            weights, and warns that it is untrained. Defaults to None.
         teacher_forward (str): ``'tensor'`` runs ``teacher(mode='tensor')``;
             ``'extract_feat'`` runs only ``teacher.extract_feat`` (backbone
             and neck). Defaults to ``'tensor'``.
@@ -88,7 +91,11 @@ class StructuredDistill(SingleTeacherDistill):
                 f'teacher_forward must be one of {TEACHER_FORWARDS}, but got '
                 f'{teacher_forward!r}')
         student = build_architecture(architecture)
+        teacher_is_config = isinstance(teacher, dict)
         teacher = build_architecture(teacher)
+        if not teacher_ckpt and teacher_is_config and \
+                not _loads_its_own_weights(teacher):
+            _warn_untrained_teacher()
         check_pair_families(student, teacher)
         distiller = infer_connector_channels(distiller, student, teacher)
         distiller.setdefault('type', 'StructuredDistiller')
@@ -184,6 +191,29 @@ class StructuredDistill(SingleTeacherDistill):
             distill_losses = unwrap(self.distiller).compute_distill_losses()
             losses.update(add_prefix(distill_losses, 'distill'))
         return losses
+
+
+def _loads_its_own_weights(model: BaseModel) -> bool:
+    """Whether ``model``'s own init_cfg loads a whole trained model."""
+    init_cfg = getattr(model, 'init_cfg', None)
+    return isinstance(init_cfg, dict) and init_cfg.get('type') == 'Pretrained'
+
+
+def _warn_untrained_teacher() -> None:
+    """One line: distilling from a teacher without weights teaches noise.
+
+    Without ``teacher_ckpt`` a teacher built from a config keeps what its
+    initialisation gives: random weights, or an ImageNet backbone under an
+    untrained head (a model-zoo config's ``pretrained``). Tests and
+    benchmarks do that on purpose; a training run almost never means to.
+    """
+    print_log(
+        'model.teacher_ckpt is not set: the teacher keeps its initial, '
+        'untrained weights and the student learns to imitate them; set '
+        'model.teacher_ckpt to the trained teacher\'s checkpoint (e.g. '
+        '--cfg-options model.teacher_ckpt=/path/to/teacher.pth).',
+        logger='current',
+        level=logging.WARNING)
 
 
 def _refuse_unknown_arguments(algorithm: str, unknown: dict) -> None:

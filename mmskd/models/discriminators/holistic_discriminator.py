@@ -204,16 +204,18 @@ class HolisticDiscriminator(BaseModule):
         """Raise a ValueError naming the mismatch for malformed inputs."""
         name = type(self).__name__
         if score_map.dim() != 4:
-            raise ValueError(f'{name} expects a score map of shape '
-                             f'(N, C, H, W), got {tuple(score_map.shape)}')
+            raise ValueError(
+                f'{name} expects a score map of shape (N, C, H, W), got '
+                f'{tuple(score_map.shape)}; record a 4-D map for it (e.g. '
+                "the output of 'decode_head.conv_seg').")
         if score_map.size(1) != self.in_channels:
             raise ValueError(
                 f'{name} expects a score map with in_channels='
                 f'{self.in_channels} channels, got {score_map.size(1)} '
                 f'(shape {tuple(score_map.shape)}); set '
-                'model.discriminator.in_channels to the channels of the '
-                'recorded maps (the class count for score maps, 1 for a '
-                'depth map)')
+                f'model.discriminator.in_channels={score_map.size(1)}, the '
+                'channels of the recorded maps (the class count of a score '
+                'map, 1 for a depth map).')
         if not self.condition_on_image:
             return
         if image is None:
@@ -225,16 +227,19 @@ class HolisticDiscriminator(BaseModule):
         if image.dim() != 4:
             raise ValueError(f'{name} expects an image of shape '
                              f'(N, {self.image_channels}, H, W), got '
-                             f'{tuple(image.shape)}')
+                             f'{tuple(image.shape)}; pass the batch of '
+                             'input images.')
         if image.size(1) != self.image_channels:
             raise ValueError(
                 f'{name} expects an image with image_channels='
                 f'{self.image_channels} channels, got {image.size(1)} '
-                f'(shape {tuple(image.shape)})')
+                f'(shape {tuple(image.shape)}); set '
+                f'discriminator.image_channels={image.size(1)}.')
         if image.size(0) != score_map.size(0):
             raise ValueError(
                 f'{name}: the image batch ({image.size(0)}) does not match '
-                f'the score map batch ({score_map.size(0)})')
+                f'the score map batch ({score_map.size(0)}); pass one image '
+                'per score map, in the same order.')
 
     @staticmethod
     def resize_image(image: Tensor, size: Sequence[int]) -> Tensor:

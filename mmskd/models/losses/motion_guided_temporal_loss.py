@@ -176,6 +176,7 @@ class MotionGuidedTemporalLoss(nn.Module):
         if preds_t.shape[0] != img_t.shape[0]:
             raise ValueError(
                 f'MotionGuidedTemporalLoss: {preds_t.shape[0]} predictions '
-                f'but {img_t.shape[0]} frames.')
+                f'but {img_t.shape[0]} frames. Pass the frames the '
+                'predictions were made on, one per prediction.')
         check_flow(flow, img_t.shape[-2:], img_t.shape[0],
                    'MotionGuidedTemporalLoss: the flow')

@@ -147,7 +147,8 @@ class MultiFrameDependencyLoss(nn.Module):
             raise ValueError(
                 f'{name} needs the student and teacher features of the same '
                 f'T >= 1 frames, but got {len(feats_S)} student and '
-                f'{len(feats_T)} teacher maps.')
+                f'{len(feats_T)} teacher maps. Record the student and the '
+                'teacher on the same clip of frames.')
         if self.training:
             self.clip_weights()
         device = feats_S[0].device

@@ -31,12 +31,17 @@ def check_pair(preds_S: Tensor,
         if preds.dim() != 4:
             raise ValueError(
                 f'{loss_name} expects (N, C, H, W) maps, but the {role} map '
-                f'has shape {tuple(preds.shape)}.')
+                f'has shape {tuple(preds.shape)}. Point distiller.{role}_'
+                'recorders at a module that outputs such a map (e.g. '
+                "'decode_head.conv_seg' or a neck level).")
     if preds_S.shape[0] != preds_T.shape[0]:
         raise ValueError(
             f'{loss_name}: the student batch size {preds_S.shape[0]} '
             f'(shape {tuple(preds_S.shape)}) differs from the teacher batch '
-            f'size {preds_T.shape[0]} (shape {tuple(preds_T.shape)}).')
+            f'size {preds_T.shape[0]} (shape {tuple(preds_T.shape)}). The '
+            'two maps must come from the same images: record, in both '
+            'recorders, a module that sees the whole batch (and, with '
+            '`record_idx`, the same call of it).')
 
 
 def validate_tau(tau: float) -> float:

@@ -22,8 +22,11 @@ Discriminator = Callable[[Tensor, Optional[Tensor]], Tensor]
 def _check_pair(real: Tensor, fake: Tensor) -> None:
     """Raise a ValueError unless real/fake are same-shaped batches."""
     if real.shape != fake.shape:
-        raise ValueError('real and fake must have the same shape, got '
-                         f'{tuple(real.shape)} and {tuple(fake.shape)}')
+        raise ValueError(
+            'real and fake must have the same shape, got '
+            f'{tuple(real.shape)} and {tuple(fake.shape)}: score teacher and '
+            'student maps of the same images and size (resize one of them '
+            'first).')
     if real.dim() < 1 or real.size(0) == 0:
         raise ValueError('real and fake need a non-empty batch dim, got '
                          f'shape {tuple(real.shape)}')

@@ -58,4 +58,6 @@ def check_pair_families(student: nn.Module, teacher: nn.Module) -> None:
         raise TypeError(
             f'The student is an {families[0]} ({type(student).__name__}) '
             f'but the teacher an {families[1]} ({type(teacher).__name__}); '
-            'distillation needs both from the same task.')
+            'distillation needs both from the same task. Point '
+            '`architecture` and `teacher` at configs of one task (both '
+            'mmseg segmentors or both mmdet detectors).')

@@ -185,5 +185,31 @@ def test_teacher_from_another_task_is_refused(cfg):
     cfg.model.teacher = dict(
         cfg_path='mmdet::retinanet/retinanet_r18_fpn_1x_coco.py',
         backbone=dict(init_cfg=None))
-    with pytest.raises(TypeError, match='same task'):
+    with pytest.raises(TypeError, match='same task. Point `architecture` '
+                       'and `teacher` at configs of one task'):
         build(cfg)
+
+
+def untrained_teacher_warnings(cfg) -> list:
+    """The warnings of building ``cfg.model`` about an untrained teacher."""
+    with mock.patch('mmskd.models.algorithms.structured_distill.print_log'
+                    ) as print_log:
+        build(cfg)
+    return [call.args[0] for call in print_log.call_args_list
+            if 'untrained' in call.args[0]]
+
+
+def test_a_teacher_without_weights_is_warned_about_in_one_line(
+        cfg, tmp_path):
+    assert cfg.model.teacher_ckpt is None  # as the tiny test configs have it
+    warning, = untrained_teacher_warnings(cfg)
+    assert '\n' not in warning
+    assert warning.startswith('model.teacher_ckpt is not set')
+    assert '--cfg-options model.teacher_ckpt=' in warning
+    path = write_teacher_checkpoint(cfg, str(tmp_path / 'teacher.pth'))
+    # A checkpoint, or a teacher config that loads the whole model itself.
+    cfg.model.teacher_ckpt = path
+    assert untrained_teacher_warnings(cfg) == []
+    cfg.model.teacher_ckpt = None
+    cfg.model.teacher.init_cfg = dict(type='Pretrained', checkpoint=path)
+    assert untrained_teacher_warnings(cfg) == []

@@ -138,14 +138,16 @@ def test_errors():
     score_map, image = _inputs(9, 17)
     with pytest.raises(ValueError, match='condition_on_image=True'):
         critic(score_map)
+    # Each message names its fix too.
     with pytest.raises(ValueError, match=r'in_channels=19 .*got 21.*set '
-                       r'model.discriminator.in_channels'):
+                       r'discriminator\.in_channels=21'):
         critic(torch.randn(2, 21, 9, 17), image)
-    with pytest.raises(ValueError, match=r'image_channels=3 .*got 1'):
+    with pytest.raises(ValueError, match=r'image_channels=3 .*got 1.*set '
+                       r'discriminator\.image_channels=1'):
         critic(score_map, image[:, :1])
-    with pytest.raises(ValueError, match='batch'):
+    with pytest.raises(ValueError, match='batch.*one image per score map'):
         critic(score_map, image[:1])
-    with pytest.raises(ValueError, match='shape'):
+    with pytest.raises(ValueError, match='shape.*record a 4-D map'):
         critic(score_map[0], image)
     uncond = HolisticDiscriminator(NUM_CLASSES, condition_on_image=False)
     with pytest.raises(ValueError, match=r'in_channels=19 .*got 18'):
