@@ -125,20 +125,19 @@ def tiny_video_options(cfg, data_root: str, **kwargs) -> dict:
     Returns:
         dict: Dotted overrides.
     """
+    from mmskd.benchmark.tiny import resolved_model, tiny_segmentor_options
     from mmskd.testing import tiny_seg_options
-    from mmskd.testing.options import (TINY_WIDTH, _data_options,
-                                       _resolved_model, _tiny_segmentor)
+    from mmskd.testing._options import _run_options
     if 'teacher' in cfg.model:
         options = tiny_seg_options(cfg, data_root, **kwargs)
     else:
-        options = _data_options(data_root, kwargs.get('max_iters', 2),
-                                kwargs.get('val_interval', 2), (64, 128))
+        options = _run_options(data_root, kwargs.get('val_interval', 2))
+        options['train_cfg.max_iters'] = kwargs.get('max_iters', 2)
         options['model.architecture.init_cfg'] = None
         options['model.architecture.data_preprocessor.size'] = (64, 128)
         options.update(
-            _tiny_segmentor('model.architecture',
-                            _resolved_model(cfg.model.architecture),
-                            *TINY_WIDTH['architecture']))
+            tiny_segmentor_options('model.architecture',
+                                   resolved_model(cfg.model.architecture)))
     options['model.flow_source'] = dict(
         _delete_=True, type='ConstantFlow', dx=DX, dy=DY, per_frame=True)
     if cfg.model.get('multi_frame_loss'):

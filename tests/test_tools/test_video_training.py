@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import torch
 from utils import (REPO, build_runner, cli_options, logged_scalars,
-                      run_command)
+                   run_command)
 from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
 from mmengine.registry import DATASETS
