@@ -126,13 +126,11 @@ def tiny_video_options(cfg, data_root: str, **kwargs) -> dict:
         dict: Dotted overrides.
     """
     from mmskd.benchmark.tiny import resolved_model, tiny_segmentor_options
-    from mmskd.testing import tiny_seg_options
-    from mmskd.testing._options import _run_options
+    from mmskd.testing import tiny_seg_data_options, tiny_seg_options
     if 'teacher' in cfg.model:
         options = tiny_seg_options(cfg, data_root, **kwargs)
     else:
-        options = _run_options(data_root, kwargs.get('val_interval', 2))
-        options['train_cfg.max_iters'] = kwargs.get('max_iters', 2)
+        options = tiny_seg_data_options(data_root, **kwargs)
         options['model.architecture.init_cfg'] = None
         options['model.architecture.data_preprocessor.size'] = (64, 128)
         options.update(

@@ -5,10 +5,12 @@ Only the test suite uses this package; product code (``mmskd`` outside this
 package, ``tools/``) never imports it. The modules are private; this is the
 API.
 """
-from ._options import format_cfg_options, tiny_det_options, tiny_seg_options
+from ._options import (format_cfg_options, tiny_det_options,
+                       tiny_seg_data_options, tiny_seg_options)
 from ._writers import write_ade20k_like, write_cityscapes_like, write_coco_like
 
 __all__ = [
-    'format_cfg_options', 'tiny_det_options', 'tiny_seg_options',
+    'format_cfg_options', 'tiny_det_options', 'tiny_seg_data_options',
+    'tiny_seg_options',
     'write_ade20k_like', 'write_cityscapes_like', 'write_coco_like'
 ]

@@ -49,6 +49,36 @@ def _run_options(data_root: str, val_interval: int) -> Dict[str, Any]:
     return options
 
 
+def tiny_seg_data_options(data_root: str,
+                          max_iters: int = 2,
+                          val_interval: int = 2,
+                          image_size: Tuple[int, int] = (64, 128)
+                          ) -> Dict[str, Any]:
+    """The data and schedule part of :func:`tiny_seg_options`: generated
+    data, few iterations, every pipeline resized and cropped to
+    ``image_size``; the models are left alone.
+
+    Args:
+        data_root (str): A dataset in the layout of the config's dataset.
+        max_iters (int): Training iterations.
+        val_interval (int): Validate and checkpoint every this many iters.
+        image_size (tuple): (height, width) of the generated images.
+
+    Returns:
+        dict: Dotted keys to values.
+    """
+    height, width = image_size
+    options = _run_options(data_root, val_interval)
+    options['train_cfg.max_iters'] = max_iters
+    pipeline = 'train_dataloader.dataset.pipeline'
+    options[f'{pipeline}.{TRAIN_RESIZE}.scale'] = (width, height)
+    options[f'{pipeline}.{TRAIN_CROP}.crop_size'] = (height, width)
+    for split in ('val', 'test'):
+        pipeline = f'{split}_dataloader.dataset.pipeline'
+        options[f'{pipeline}.{TEST_RESIZE}.scale'] = (width, height)
+    return options
+
+
 def tiny_seg_options(cfg: Config,
                      data_root: str,
                      max_iters: int = 2,
@@ -62,7 +92,7 @@ def tiny_seg_options(cfg: Config,
     student checkpoint loads into its own model-zoo config). The models
     become the tiny preset's (:func:`~mmskd.benchmark.tiny.
     tiny_seg_model_options`) and every pipeline resizes and crops to
-    ``image_size``.
+    ``image_size`` (:func:`tiny_seg_data_options`).
 
     Args:
         cfg (Config): The loaded config (read to know its head types).
@@ -76,15 +106,8 @@ def tiny_seg_options(cfg: Config,
         dict: Dotted keys to values, for ``Config.merge_from_dict`` or
         ``format_cfg_options``.
     """
-    height, width = image_size
-    options = _run_options(data_root, val_interval)
-    options['train_cfg.max_iters'] = max_iters
-    pipeline = 'train_dataloader.dataset.pipeline'
-    options[f'{pipeline}.{TRAIN_RESIZE}.scale'] = (width, height)
-    options[f'{pipeline}.{TRAIN_CROP}.crop_size'] = (height, width)
-    for split in ('val', 'test'):
-        pipeline = f'{split}_dataloader.dataset.pipeline'
-        options[f'{pipeline}.{TEST_RESIZE}.scale'] = (width, height)
+    options = tiny_seg_data_options(data_root, max_iters, val_interval,
+                                    image_size)
     options.update(tiny_seg_model_options(cfg, image_size))
     return options
 
