@@ -87,8 +87,10 @@ def leaf_configs(scope: str) -> Dict[str, Union[Config, Exception]]:
     """Every model-zoo config under configs/ of one default scope.
 
     Bases are left out, and so are configs/demo/ (the CPU demo's teacher,
-    student and distilled configs, trained end to end by test_demo.py) and
-    configs/depth/ (depth models, trained by test_depth_configs.py).
+    student and distilled configs, trained end to end by test_demo.py),
+    configs/depth/ (depth models, trained by test_depth_configs.py) and
+    configs/ka/ (knowledge adaptation's MobileNetV2 student, two phases and
+    VOC data, trained by test_ka_configs.py).
     Keys are paths relative to configs/. A config that does not load is kept
     as its exception (under every scope), so that its tests fail with the
     reason instead of silently dropping it.
@@ -104,7 +106,7 @@ def leaf_configs(scope: str) -> Dict[str, Union[Config, Exception]]:
             glob.glob(osp.join(CONFIG_ROOT, '**', '*.py'), recursive=True)):
         name = osp.relpath(path, CONFIG_ROOT)
         parts = name.split(osp.sep)
-        if '_base_' in parts or parts[0] in ('demo', 'depth'):
+        if '_base_' in parts or parts[0] in ('demo', 'depth', 'ka'):
             continue
         try:
             cfg = Config.fromfile(path)
