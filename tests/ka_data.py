@@ -79,8 +79,10 @@ def _for_concat_dataset(options: Dict[str, Any], cfg: Config,
     ``ConcatDataset`` (VOC trainaug), and shrink its Pad."""
     prefix = 'train_dataloader.dataset.'
     datasets = cfg.train_dataloader.dataset.datasets
-    moved = {key: value for key, value in options.items()
-             if not key.startswith(prefix)}
+    moved = {
+        key: value
+        for key, value in options.items() if not key.startswith(prefix)
+    }
     for index in range(len(datasets)):
         inner = f'{prefix}datasets.{index}.'
         for key, value in options.items():
@@ -113,13 +115,16 @@ def tiny_ka_options(cfg: Config,
         dict: Dotted keys to values.
     """
     options = tiny_seg_options(
-        cfg, data_root, max_iters=max_iters, val_interval=max_iters,
+        cfg,
+        data_root,
+        max_iters=max_iters,
+        val_interval=max_iters,
         image_size=image_size)
     options = {
         key: value
         for key, value in options.items()
-        if not key.startswith('model.architecture.') or
-        key.endswith('data_preprocessor.size')
+        if not key.startswith('model.architecture.')
+        or key.endswith('data_preprocessor.size')
     }
     options.update(TINY_STUDENT)
     options['model.teacher_ckpt'] = teacher_ckpt
@@ -128,10 +133,13 @@ def tiny_ka_options(cfg: Config,
                     'default_hooks.checkpoint.interval'):
             options.pop(key)
     if cfg.val_dataloader is None:
-        options = {key: value for key, value in options.items()
-                   if not key.startswith('val_dataloader.')}
-    if isinstance(cfg.model.distiller.get('connectors', {}).get('regressor'),
-                  list):
+        options = {
+            key: value
+            for key, value in options.items()
+            if not key.startswith('val_dataloader.')
+        }
+    if isinstance(
+            cfg.model.distiller.get('connectors', {}).get('regressor'), list):
         options['model.distiller.connectors.regressor.0.in_channel'] = \
             STUDENT_FEATURE
         options['model.distiller.connectors.regressor.0.out_channel'] = \

@@ -3,7 +3,6 @@
 teacher's last features, trained in phase 1."""
 from typing import Dict, Optional, Sequence
 
-import torch
 import torch.nn.functional as F
 from mmcv.cnn import build_norm_layer
 from mmengine.model import BaseModule

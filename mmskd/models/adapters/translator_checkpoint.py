@@ -158,10 +158,9 @@ def check_same_teacher(trained_on: Dict, this_run: Dict, path: str) -> None:
     if trained_on['architecture'] != this_run['architecture']:
         reasons.append('the teacher models differ (other layers or widths)')
     elif trained_on['weights'] != this_run['weights']:
-        reasons.append(
-            'the teacher weights differ (phase 1 loaded them from '
-            f'{trained_on["teacher_ckpt"]!r}, this run from '
-            f'{this_run["teacher_ckpt"]!r})')
+        reasons.append('the teacher weights differ (phase 1 loaded them from '
+                       f'{trained_on["teacher_ckpt"]!r}, this run from '
+                       f'{this_run["teacher_ckpt"]!r})')
     if reasons:
         raise ValueError(
             f'The translator in {path!r} was trained on another teacher: '

@@ -26,8 +26,9 @@ def _translator_recorder(distiller: dict, connector: str) -> str:
             does, or mappings feed it from different recorders.
     """
     sides = [
-        spec for mapping in (distiller.get('loss_forward_mappings') or
-                             {}).values() for spec in mapping.values()
+        spec
+        for mapping in (distiller.get('loss_forward_mappings') or {}).values()
+        for spec in mapping.values()
         if isinstance(spec, dict) and spec.get('connector') == connector
     ]
     recorders = {spec.get('recorder') for spec in sides}
@@ -83,8 +84,9 @@ class KnowledgeAdaptationDistill(StructuredDistill):
                  translator_connector: str = 'translator',
                  **kwargs) -> None:
         phase_one = read_translator_checkpoint(translator_ckpt)
-        distiller = self._with_translator_width(
-            distiller, translator_connector, phase_one.identity['channels'])
+        distiller = self._with_translator_width(distiller,
+                                                translator_connector,
+                                                phase_one.identity['channels'])
         recorder_name = _translator_recorder(distiller, translator_connector)
         super().__init__(architecture, teacher, distiller, **kwargs)
         encoder = unwrap(self.distiller).connectors[translator_connector]

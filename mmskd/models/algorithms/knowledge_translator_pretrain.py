@@ -78,10 +78,11 @@ class KnowledgeTranslatorPretrain(StructuredDistill):
         self.teacher_recorder = teacher_recorder
         self.student.requires_grad_(False)
 
-    def loss(self,
-             batch_inputs: torch.Tensor,
-             data_samples: Optional[List[BaseDataElement]] = None
-             ) -> Dict[str, torch.Tensor]:
+    def loss(
+        self,
+        batch_inputs: torch.Tensor,
+        data_samples: Optional[List[BaseDataElement]] = None
+    ) -> Dict[str, torch.Tensor]:
         """L_ae of the translator on this batch's teacher features.
 
         Args:
@@ -96,7 +97,8 @@ class KnowledgeTranslatorPretrain(StructuredDistill):
             self.teacher_recorder, from_student=False)
         return add_prefix(self.translator.loss(feats), 'translator')
 
-    def _predict(self, inputs: torch.Tensor,
+    def _predict(self,
+                 inputs: torch.Tensor,
                  data_samples: Optional[List[BaseDataElement]] = None):
         """Refuse prediction: phase 1 trains no model that predicts."""
         raise RuntimeError(

@@ -124,7 +124,8 @@ class AffinityDistillationLoss(FeaturePairLoss):
             # sqrt only where it has a finite gradient; rows this close to
             # the teacher's contribute 0 (see ROW_SQ_EPS).
             above = row_sq > ROW_SQ_EPS
-            rows = torch.where(above, row_sq.clamp(min=ROW_SQ_EPS).sqrt(),
+            rows = torch.where(above,
+                               row_sq.clamp(min=ROW_SQ_EPS).sqrt(),
                                torch.zeros_like(row_sq))
             loss = rows.mean()
             scale = num_positions

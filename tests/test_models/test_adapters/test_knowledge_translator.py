@@ -51,8 +51,8 @@ def constant_translator(code: float, output: float) -> KnowledgeTranslator:
 
 def test_loss_by_hand():
     translator = constant_translator(code=2.0, output=1.0)
-    feats = torch.arange(2 * 3 * 4 * 6, dtype=torch.float32).view(2, 3, 4,
-                                                                   6) / 100
+    feats = torch.arange(
+        2 * 3 * 4 * 6, dtype=torch.float32).view(2, 3, 4, 6) / 100
     losses = translator.loss(feats)
     assert losses['loss_rec'].item() == pytest.approx(
         ((feats - 1.0)**2).mean().item(), rel=1e-6)
@@ -69,8 +69,7 @@ def test_loss_matches_forward_and_reaches_the_translator_only():
     per_sample_l1 = out['latent'].abs().sum(dim=(1, 2, 3))
     assert torch.allclose(losses['loss_rec'],
                           F.mse_loss(out['reconstruction'], feats.detach()))
-    assert torch.allclose(losses['loss_sparsity'],
-                          1e-3 * per_sample_l1.mean())
+    assert torch.allclose(losses['loss_sparsity'], 1e-3 * per_sample_l1.mean())
     sum(losses.values()).backward()
     assert feats.grad is None
     assert all(p.grad is not None for p in translator.parameters())
@@ -102,8 +101,7 @@ def test_frozen_encoder_has_the_translators_encoder_names():
     assert set(phase_one) == set(encoder.encoder.state_dict())
     encoder.encoder.load_state_dict(phase_one)
     feats = torch.rand(2, 4, 6, 6)
-    assert torch.equal(
-        encoder(feats), translator.eval()(feats)['latent'])
+    assert torch.equal(encoder(feats), translator.eval()(feats)['latent'])
 
 
 def test_frozen_encoder_stays_frozen_in_eval():
@@ -137,8 +135,9 @@ def test_adapter_is_three_3x3_conv_bn_relu_to_the_teachers_width():
     assert [(c.in_channels, c.out_channels) for c in convs] == [(5, 12),
                                                                 (12, 12),
                                                                 (12, 12)]
-    assert all(c.kernel_size == (3, 3) and c.stride == (1, 1) and
-               c.padding == (1, 1) for c in convs)
+    assert all(
+        c.kernel_size == (3, 3) and c.stride == (1, 1) and c.padding == (1, 1)
+        for c in convs)
     assert len(conv_layers(adapter, nn.BatchNorm2d)) == 3
     assert adapter(torch.rand(2, 5, 7, 9)).shape == (2, 12, 7, 9)
     assert len(conv_layers(ConvAdapter(5, 12, num_convs=1))) == 1

@@ -64,8 +64,8 @@ def teacher_ckpt(cityscapes_root, tmp_path_factory) -> str:
 
 @pytest.fixture(scope='module')
 def phase_one(cityscapes_root, teacher_ckpt):
-    cfg = tiny(PHASE_ONE, cityscapes_root, **{'model.teacher_ckpt':
-                                              teacher_ckpt})
+    cfg = tiny(PHASE_ONE, cityscapes_root,
+               **{'model.teacher_ckpt': teacher_ckpt})
     return cfg, build(cfg)
 
 
@@ -101,8 +101,7 @@ def test_phase_one_trains_the_translator_alone(phase_one):
     assert algorithm.state_dict()['translator._extra_state'] == identity
 
 
-def test_phase_one_loss_is_the_translators_on_the_teachers_feature(
-        phase_one):
+def test_phase_one_loss_is_the_translators_on_the_teachers_feature(phase_one):
     cfg, algorithm = phase_one
     algorithm.train()
     inputs, samples = one_batch(cfg, algorithm)
@@ -136,11 +135,13 @@ def test_phase_one_has_nothing_to_predict(phase_one):
 
 def test_phase_one_refuses_a_wrong_width_or_recorder(cityscapes_root):
     with pytest.raises(ValueError, match='32 channels wide'):
-        build(tiny(PHASE_ONE, cityscapes_root,
-                   **{'model.translator.channels': 8}))
+        build(
+            tiny(PHASE_ONE, cityscapes_root,
+                 **{'model.translator.channels': 8}))
     with pytest.raises(ValueError, match="teacher_recorder is 'feat'"):
-        build(tiny(PHASE_ONE, cityscapes_root,
-                   **{'model.teacher_recorder': 'feat'}))
+        build(
+            tiny(PHASE_ONE, cityscapes_root,
+                 **{'model.teacher_recorder': 'feat'}))
 
 
 @pytest.fixture(scope='module')
@@ -149,8 +150,7 @@ def phase_two(cityscapes_root, teacher_ckpt, translator_ckpt):
     return cfg, build(cfg)
 
 
-def test_phase_two_loads_the_frozen_encoder_of_phase_one(phase_one,
-                                                         phase_two):
+def test_phase_two_loads_the_frozen_encoder_of_phase_one(phase_one, phase_two):
     _, translator_run = phase_one
     _, algorithm = phase_two
     assert isinstance(algorithm, KnowledgeAdaptationDistill)
@@ -161,8 +161,10 @@ def test_phase_two_loads_the_frozen_encoder_of_phase_one(phase_one,
     assert not any(m.training for m in encoder.modules())
     assert not any(p.requires_grad for p in encoder.parameters())
     assert encoder.is_init  # init_weights leaves it alone
-    adapters = [algorithm.distiller.connectors[name]
-                for name in ('feature_adapter', 'affinity_adapter')]
+    adapters = [
+        algorithm.distiller.connectors[name]
+        for name in ('feature_adapter', 'affinity_adapter')
+    ]
     first = [adapter.convs[0].conv for adapter in adapters]
     last = [adapter.convs[-1].conv for adapter in adapters]
     assert [conv.in_channels for conv in first] == [16, 16]
@@ -179,8 +181,9 @@ def test_phase_two_losses_are_their_formulas_on_one_encoding(phase_two):
     losses = algorithm(inputs, samples, mode='loss')
     hook.remove()
     assert len(calls) == 1  # both losses read one encoding
-    assert {'student.decode.loss_ce', 'distill.loss_adapt',
-            'distill.loss_aff'} <= set(losses)
+    assert {
+        'student.decode.loss_ce', 'distill.loss_adapt', 'distill.loss_aff'
+    } <= set(losses)
     connectors = algorithm.distiller.connectors
     feat_S = algorithm.distiller.student_recorders.get_recorder(
         'feature').get_record_data()
@@ -189,7 +192,7 @@ def test_phase_two_losses_are_their_formulas_on_one_encoding(phase_two):
     code = connectors['translator'](feat_T)
     # The teacher's stride-8 feature becomes a code on the student's grid.
     assert code.shape[-2:] == feat_S.shape[-2:] == (IMAGE_SIZE[0] // 16,
-                                                     IMAGE_SIZE[1] // 16)
+                                                    IMAGE_SIZE[1] // 16)
     adapt = KnowledgeAdaptationLoss(loss_weight=50)(
         connectors['feature_adapter'](feat_S), code)
     aff = AffinityDistillationLoss()(connectors['affinity_adapter'](feat_S),
@@ -204,12 +207,14 @@ def test_phase_two_trains_student_and_adapters_not_teacher_or_encoder(
     cfg, algorithm = phase_two
     algorithm.train()
     wrapper = build_optim_wrapper(algorithm, cfg.optim_wrapper)
-    optimised = {id(p) for group in wrapper.optimizer.param_groups
-                 for p in group['params']}
+    optimised = {
+        id(p)
+        for group in wrapper.optimizer.param_groups
+        for p in group['params']
+    }
     connectors = algorithm.distiller.connectors
     for name in ('feature_adapter', 'affinity_adapter'):
-        assert all(id(p) in optimised
-                   for p in connectors[name].parameters())
+        assert all(id(p) in optimised for p in connectors[name].parameters())
     inputs, samples = one_batch(cfg, algorithm)
     wrapper.zero_grad()
     losses = algorithm(inputs, samples, mode='loss')
@@ -217,8 +222,7 @@ def test_phase_two_trains_student_and_adapters_not_teacher_or_encoder(
     loss.backward()
     for name in ('feature_adapter', 'affinity_adapter'):
         assert all(p.grad is not None and p.grad.abs().sum() > 0
-                   for p in connectors[name].parameters()
-                   if p.dim() > 1), name
+                   for p in connectors[name].parameters() if p.dim() > 1), name
     assert all(p.grad is None for p in connectors['translator'].parameters())
     assert all(p.grad is None for p in algorithm.teacher.parameters())
     assert algorithm.student.backbone.conv1.conv.weight.grad is not None
@@ -262,9 +266,8 @@ def test_another_teacher_model_is_refused(cityscapes_root, teacher_ckpt,
                                           translator_ckpt):
     # A wider teacher head: the checkpoint does not fit it, so load it
     # without a checkpoint; the architecture digest differs first.
-    cfg = phase_two_cfg(
-        cityscapes_root, None, translator_ckpt,
-        **{'model.teacher.decode_head.c1_channels': 8})
+    cfg = phase_two_cfg(cityscapes_root, None, translator_ckpt,
+                        **{'model.teacher.decode_head.c1_channels': 8})
     with pytest.raises(ValueError, match='teacher models differ'):
         build(cfg)
 
@@ -276,8 +279,9 @@ def test_another_teacher_feature_is_refused(cityscapes_root, teacher_ckpt,
             'model.distiller.teacher_recorders.feature.source':
             'decode_head.c1_bottleneck'
         })
-    with pytest.raises(ValueError, match="encoded the teacher's "
-                       "'decode_head.bottleneck'"):
+    with pytest.raises(
+            ValueError, match="encoded the teacher's "
+            "'decode_head.bottleneck'"):
         build(cfg)
 
 
@@ -290,7 +294,8 @@ def test_the_translator_connector_must_be_named_and_on_the_teacher_side(
     cfg = phase_two_cfg(
         cityscapes_root, teacher_ckpt, translator_ckpt, **{
             'model.distiller.loss_forward_mappings.loss_adapt.preds_S.'
-            'connector': 'translator'
+            'connector':
+            'translator'
         })
     with pytest.raises(ValueError, match='must encode one teacher'):
         build(cfg)

@@ -45,10 +45,13 @@ def test_three_positions_by_hand():
     squared = (2 * (1 + d * d) + 2 * d * d) / 3
     assert AffinityDistillationLoss()(adapted, code).item() == \
         pytest.approx(l2, rel=1e-6)
-    assert AffinityDistillationLoss(reduction='squared', loss_weight=2)(
-        adapted, code).item() == pytest.approx(2 * squared, rel=1e-6)
+    assert AffinityDistillationLoss(
+        reduction='squared', loss_weight=2)(adapted,
+                                            code).item() == pytest.approx(
+                                                2 * squared, rel=1e-6)
     assert AffinityDistillationLoss(scale_by_positions=True)(
-        adapted, code).item() == pytest.approx(l2 / 3, rel=1e-6)
+        adapted, code).item() == pytest.approx(
+            l2 / 3, rel=1e-6)
 
 
 @pytest.mark.parametrize('reduction', ['l2', 'squared'])
@@ -117,8 +120,8 @@ def test_zero_vectors_give_a_finite_loss_and_gradient():
 def test_a_128x128_grid_never_builds_mxm():
     # m = 16,384 positions: one float64 m x m matrix is 2 GiB per sample.
     torch.manual_seed(4)
-    preds_S, preds_T = torch.randn(2, 16, 128, 128), torch.randn(
-        2, 16, 128, 128)
+    preds_S, preds_T = torch.randn(2, 16, 128,
+                                   128), torch.randn(2, 16, 128, 128)
     meter = MemoryMeter(torch.device('cpu'))
     if not meter.method.startswith('VmHWM'):
         pytest.skip('needs a resettable peak RSS (/proc/self/clear_refs)')

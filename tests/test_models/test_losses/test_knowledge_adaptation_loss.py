@@ -67,8 +67,8 @@ def test_matches_loop_reference(normalize, p, q):
     torch.manual_seed(0)
     preds_S = torch.randn(3, 5, 4, 6)
     preds_T = torch.randn(3, 5, 4, 6).relu() + 0.1
-    loss = KnowledgeAdaptationLoss(p=p, q=q, normalize=normalize)(preds_S,
-                                                                  preds_T)
+    loss = KnowledgeAdaptationLoss(
+        p=p, q=q, normalize=normalize)(preds_S, preds_T)
     assert loss.item() == pytest.approx(
         reference(preds_S, preds_T, p, q, normalize), rel=1e-5)
 
