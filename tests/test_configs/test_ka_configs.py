@@ -76,6 +76,14 @@ def test_phase_two_reads_the_checkpoint_of_its_phase_one(data):
     assert phase_one.optim_wrapper.optimizer.lr == 0.1
     assert phase_one.optim_wrapper.optimizer.weight_decay == 1e-4
     assert phase_one.model.translator.sparsity_weight == 1e-7
+    # The paper's student recipe: 16 images a step, SGD lr 0.007, poly 0.9,
+    # 30k iterations on VOC trainaug and 90k on Cityscapes.
+    assert phase_two.train_dataloader.batch_size == 4
+    assert phase_two.optim_wrapper.optimizer.lr == 0.007
+    assert phase_two.optim_wrapper.optimizer.weight_decay == 4e-5
+    assert phase_two.param_scheduler[0].power == 0.9
+    assert phase_two.train_cfg.max_iters == (30000 if data ==
+                                             'PascalVOCDataset' else 90000)
     losses = phase_two.model.distiller.distill_losses
     assert (losses.loss_adapt.loss_weight, losses.loss_aff.loss_weight) == \
         (50.0, 1.0)
