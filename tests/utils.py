@@ -128,7 +128,8 @@ def leaf_configs(scope: str) -> Dict[str, Union[Config, Exception]]:
 
     Bases are left out, and so are configs/demo/ (the CPU demo's teacher,
     student and distilled configs, trained end to end by test_demo.py) and
-    configs/depth/ and configs/video/ (trained by their own tests).
+    configs/depth/, configs/video/ and configs/ka/ (trained by their own
+    tests).
     Keys are paths relative to configs/. A config that does not load is kept
     as its exception (under every scope), so that its tests fail with the
     reason instead of silently dropping it.
@@ -144,7 +145,7 @@ def leaf_configs(scope: str) -> Dict[str, Union[Config, Exception]]:
             glob.glob(osp.join(CONFIG_ROOT, '**', '*.py'), recursive=True)):
         name = osp.relpath(path, CONFIG_ROOT)
         parts = name.split(osp.sep)
-        if '_base_' in parts or parts[0] in ('demo', 'depth', 'video'):
+        if '_base_' in parts or parts[0] in ('demo', 'depth', 'video', 'ka'):
             continue
         try:
             cfg = Config.fromfile(path)

@@ -1,4 +1,5 @@
 # Copyright (c) mmskd contributors. All rights reserved.
+from .adapters import *  # noqa: F401,F403
 from .algorithms import *  # noqa: F401,F403
 from .data_preprocessors import *  # noqa: F401,F403
 from .discriminators import *  # noqa: F401,F403

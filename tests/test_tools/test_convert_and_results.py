@@ -20,7 +20,8 @@ CWD_FEA = osp.join(
     REPO, 'configs/cwd/'
     'cwd_fea_pspnet_r101-d8_pspnet_r18-d8_4xb2-80k_cityscapes-512x1024.py')
 STUDENT = 'mmseg::pspnet/pspnet_r18-d8_4xb2-80k_cityscapes-512x1024.py'
-METAFILES = ('configs/cwd/metafile.yml', 'configs/skd/metafile.yml')
+METAFILES = ('configs/cwd/metafile.yml', 'configs/skd/metafile.yml',
+             'configs/ka/metafile.yml')
 CONVERT = 'tools/model_converters/convert_to_student.py'
 RESULTS_TABLE = 'tools/analysis_tools/results_table.py'
 

@@ -62,7 +62,9 @@ def infer_connector_channels(distiller: dict, student: nn.Module,
     recorded on that side, its ``out_channel`` the width of the other side
     of the same loss, so that the connector turns e.g. the student's
     128-channel feature into the teacher's 512. Widths given in the config
-    are kept as they are.
+    are kept as they are. A connector given as a list (mmrazor chains its
+    items in an ``nn.Sequential``) is left alone: which item takes which
+    width is the config's to say.
 
     Args:
         distiller (dict): The distiller config (not modified).
@@ -87,7 +89,7 @@ def infer_connector_channels(distiller: dict, student: nn.Module,
         sides = [spec for spec in mapping.values() if isinstance(spec, dict)]
         for spec in sides:
             name = spec.get('connector')
-            if name not in connectors:
+            if not isinstance(connectors.get(name), dict):
                 continue
             others = [
                 s for s in sides if bool(s.get('from_student')) != bool(

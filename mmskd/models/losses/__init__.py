@@ -1,7 +1,9 @@
 # Copyright (c) mmskd contributors. All rights reserved.
+from .affinity_distillation_loss import AffinityDistillationLoss
 from .bernoulli_pixel_wise_divergence import BernoulliPixelWiseDivergence
 from .channel_wise_divergence import ChannelWiseDivergence
 from .intra_class_variation_loss import IntraClassVariationLoss
+from .knowledge_adaptation_loss import KnowledgeAdaptationLoss
 from .local_similarity_loss import LocalSimilarityLoss
 from .motion_guided_temporal_loss import MotionGuidedTemporalLoss
 from .multi_frame_dependency_loss import MultiFrameDependencyLoss
@@ -13,8 +15,9 @@ from .wasserstein_terms import (gradient_penalty, normalises_over_batch,
                                 wasserstein_terms)
 
 __all__ = [
-    'BernoulliPixelWiseDivergence', 'ChannelWiseDivergence',
-    'IntraClassVariationLoss', 'LocalSimilarityLoss',
+    'AffinityDistillationLoss', 'BernoulliPixelWiseDivergence',
+    'ChannelWiseDivergence', 'IntraClassVariationLoss',
+    'KnowledgeAdaptationLoss', 'LocalSimilarityLoss',
     'MotionGuidedTemporalLoss', 'MultiFrameDependencyLoss',
     'PairWiseAffinityLoss', 'PairWiseFrameAffinityLoss',
     'PixelWiseDivergence', 'SoftmaxDivergence', 'gradient_penalty',

@@ -59,3 +59,15 @@ def test_a_module_without_a_width_needs_it_in_the_config():
             ValueError, match=r'set in_channel in '
             r'distiller.connectors.up'):
         infer_connector_channels(cfg, Tiny(16), Tiny(64))
+
+
+def test_a_list_connector_is_left_to_the_config():
+    # FitNet's student connector: a 1x1 conv, then an upsampling.
+    chain = [
+        dict(type='mmrazor.ConvModuleConnector', in_channel=16,
+             out_channel=64),
+        dict(type='mmrazor.TorchFunctionalConnector',
+             function_name='interpolate', func_args=dict(scale_factor=2))
+    ]
+    filled = infer_connector_channels(distiller(chain), Tiny(16), Tiny(64))
+    assert filled['connectors']['up'] == chain

@@ -1,0 +1,128 @@
+# Copyright (c) mmskd contributors. All rights reserved.
+"""Phase 2 of knowledge adaptation: distil the translated teacher into the
+student through adapters."""
+import copy
+from typing import Dict
+
+from mmskd.engine.updates import unwrap
+from mmskd.registry import MODELS
+from ..adapters import (TranslatorEncoder, check_same_teacher,
+                        read_translator_checkpoint, teacher_identity)
+from .structured_distill import StructuredDistill
+
+
+def _translator_recorder(distiller: dict, connector: str) -> str:
+    """The one teacher recorder that the translator connector encodes.
+
+    Args:
+        distiller (dict): The distiller config.
+        connector (str): The translator's name in ``connectors``.
+
+    Returns:
+        str: The teacher recorder's name.
+
+    Raises:
+        ValueError: If no loss reads the connector, a student-side mapping
+            does, or mappings feed it from different recorders.
+    """
+    sides = [
+        spec
+        for mapping in (distiller.get('loss_forward_mappings') or {}).values()
+        for spec in mapping.values()
+        if isinstance(spec, dict) and spec.get('connector') == connector
+    ]
+    recorders = {spec.get('recorder') for spec in sides}
+    if not sides or any(spec.get('from_student') for spec in sides) or \
+            len(recorders) != 1:
+        raise ValueError(
+            f'The translator connector {connector!r} must encode one teacher '
+            'recorder: name it as `connector` of teacher-side '
+            '(from_student=False) loss_forward_mappings that all read the '
+            f'same recorder (got {sides}).')
+    return recorders.pop()
+
+
+@MODELS.register_module()
+class KnowledgeAdaptationDistill(StructuredDistill):
+    """Knowledge adaptation (He et al., CVPR 2019), phase 2.
+
+    Algorithm 1, step 3: the student (with its adapters, the distiller's
+    connectors) trains on its task loss plus the distiller's losses, which
+    compare the adapted student features with E(φ_t), the code of the
+    phase-1 translator's frozen encoder. That encoder is the distiller
+    connector named ``translator_connector`` (a ``TranslatorEncoder``
+    applied to the teacher's recorded feature); this class fills in its
+    width and loads its weights from ``translator_ckpt``, after checking
+    that the checkpoint's translator was trained on this teacher's feature
+    (``mmskd.models.adapters.translator_checkpoint``).
+
+    The teacher and the encoder stay frozen. The adapters are trained with
+    the student by the student's optimizer and, like every connector, are
+    left out of the student that
+    ``tools/model_converters/convert_to_student.py`` exports.
+
+    Args:
+        architecture (dict | BaseModel): The student.
+        teacher (dict | BaseModel): The teacher (the one of phase 1).
+        distiller (dict): The distiller, with a ``TranslatorEncoder``
+            connector named ``translator_connector``.
+        translator_ckpt (str): The phase-1 checkpoint.
+        translator_connector (str): The connector that holds the encoder.
+            Defaults to ``'translator'``.
+        **kwargs: The arguments of :class:`StructuredDistill`.
+
+    Raises:
+        FileNotFoundError: If ``translator_ckpt`` does not exist.
+        ValueError: If it is not a phase-1 checkpoint, or its translator
+            was trained on another teacher or another recorded feature.
+    """
+
+    def __init__(self,
+                 architecture,
+                 teacher,
+                 distiller: dict,
+                 translator_ckpt: str,
+                 translator_connector: str = 'translator',
+                 **kwargs) -> None:
+        phase_one = read_translator_checkpoint(translator_ckpt)
+        distiller = self._with_translator_width(distiller,
+                                                translator_connector,
+                                                phase_one.identity['channels'])
+        recorder_name = _translator_recorder(distiller, translator_connector)
+        super().__init__(architecture, teacher, distiller, **kwargs)
+        encoder = unwrap(self.distiller).connectors[translator_connector]
+        if not isinstance(encoder, TranslatorEncoder):
+            raise TypeError(
+                f'connectors[{translator_connector!r}] is a '
+                f'{type(encoder).__name__}; the translator connector must be '
+                "dict(type='TranslatorEncoder').")
+        recorder = distiller['teacher_recorders'][recorder_name]
+        this_run = teacher_identity(self.teacher, recorder.get('source'),
+                                    phase_one.identity['channels'],
+                                    self.teacher_ckpt)
+        check_same_teacher(phase_one.identity, this_run, translator_ckpt)
+        encoder.load_state_dict(phase_one.encoder_state)
+        # Keep ``init_weights`` from overwriting the loaded encoder.
+        encoder._is_init = True
+        self.translator_ckpt = translator_ckpt
+        self.translator_connector = translator_connector
+
+    @staticmethod
+    def _with_translator_width(distiller: dict, connector: str,
+                               channels: int) -> Dict:
+        """The distiller config with the translator's width filled in.
+
+        Its output width would otherwise be inferred from the student side
+        of the same loss, but the translator keeps the teacher's width.
+        """
+        distiller = copy.deepcopy(dict(distiller))
+        connectors = distiller.get('connectors') or {}
+        if connector not in connectors:
+            raise ValueError(
+                f'translator_connector is {connector!r}, but the distiller '
+                f'has the connectors {sorted(connectors)}; add '
+                f"connectors=dict({connector}=dict(type='TranslatorEncoder')) "
+                'and read the teacher feature through it.')
+        connectors[connector] = dict(
+            connectors[connector], in_channel=channels, out_channel=channels)
+        return distiller

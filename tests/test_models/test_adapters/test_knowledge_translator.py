@@ -1,0 +1,145 @@
+# Copyright (c) mmskd contributors. All rights reserved.
+"""The knowledge translator (auto-encoder), its frozen encoder and the
+student's adapters."""
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+import mmskd  # noqa: F401
+from mmskd.models.adapters import (ConvAdapter, KnowledgeTranslator,
+                                   TranslatorEncoder)
+
+
+def conv_layers(module: nn.Module, kind=nn.Conv2d) -> list:
+    return [m for m in module.modules() if isinstance(m, kind)]
+
+
+def test_six_layers_of_the_appendix():
+    translator = KnowledgeTranslator(channels=12)
+    convs = conv_layers(translator.encoder)
+    deconvs = conv_layers(translator.decoder, nn.ConvTranspose2d)
+    assert [c.stride for c in convs] == [(2, 2), (1, 1), (1, 1)]
+    assert [d.stride for d in deconvs] == [(1, 1), (1, 1), (2, 2)]
+    for layer in convs + deconvs:
+        assert layer.in_channels == layer.out_channels == 12
+        assert layer.kernel_size == (3, 3) and layer.padding == (1, 1)
+    assert len(conv_layers(translator, nn.BatchNorm2d)) == 6
+    assert len(conv_layers(translator, nn.ReLU)) == 6
+
+
+@pytest.mark.parametrize('size', [(8, 8), (9, 11), (16, 32), (1, 1)])
+def test_code_has_half_the_size_and_reconstruction_the_input_size(size):
+    translator = KnowledgeTranslator(channels=4)
+    out = translator(torch.rand(2, 4, *size))
+    height, width = size
+    assert out['latent'].shape == (2, 4, (height + 1) // 2, (width + 1) // 2)
+    assert out['reconstruction'].shape == (2, 4, height, width)
+
+
+def constant_translator(code: float, output: float) -> KnowledgeTranslator:
+    """All weights 0, BN in eval with unit statistics: every layer outputs
+    ReLU of its BN bias, so the code and the output are constants."""
+    translator = KnowledgeTranslator(channels=3, sparsity_weight=0.5)
+    for param in translator.parameters():
+        nn.init.zeros_(param)
+    norms = conv_layers(translator, nn.BatchNorm2d)
+    nn.init.constant_(norms[2].bias, code)  # the last encoder layer
+    nn.init.constant_(norms[5].bias, output)  # the last decoder layer
+    return translator.eval()
+
+
+def test_loss_by_hand():
+    translator = constant_translator(code=2.0, output=1.0)
+    feats = torch.arange(
+        2 * 3 * 4 * 6, dtype=torch.float32).view(2, 3, 4, 6) / 100
+    losses = translator.loss(feats)
+    assert losses['loss_rec'].item() == pytest.approx(
+        ((feats - 1.0)**2).mean().item(), rel=1e-6)
+    # Each sample's code: 3 x 2 x 3 elements of 2.0; L1 = 36, times 0.5.
+    assert losses['loss_sparsity'].item() == pytest.approx(18.0, rel=1e-6)
+
+
+def test_loss_matches_forward_and_reaches_the_translator_only():
+    torch.manual_seed(0)
+    translator = KnowledgeTranslator(channels=4, sparsity_weight=1e-3)
+    feats = torch.rand(3, 4, 6, 6, requires_grad=True)
+    losses = translator.loss(feats)
+    out = translator(feats)
+    per_sample_l1 = out['latent'].abs().sum(dim=(1, 2, 3))
+    assert torch.allclose(losses['loss_rec'],
+                          F.mse_loss(out['reconstruction'], feats.detach()))
+    assert torch.allclose(losses['loss_sparsity'], 1e-3 * per_sample_l1.mean())
+    sum(losses.values()).backward()
+    assert feats.grad is None
+    assert all(p.grad is not None for p in translator.parameters())
+
+
+def test_channel_mismatch_names_the_fix():
+    with pytest.raises(ValueError, match='translator.channels'):
+        KnowledgeTranslator(channels=4).loss(torch.rand(1, 5, 4, 4))
+
+
+def test_teacher_identity_travels_with_the_state_dict():
+    translator = KnowledgeTranslator(channels=2)
+    translator.teacher_identity = dict(feature_source='x', channels=2)
+    state = translator.state_dict()
+    assert state['_extra_state'] == dict(feature_source='x', channels=2)
+    restored = KnowledgeTranslator(channels=2)
+    restored.load_state_dict(state)
+    assert restored.teacher_identity == translator.teacher_identity
+
+
+def test_frozen_encoder_has_the_translators_encoder_names():
+    translator = KnowledgeTranslator(channels=4)
+    encoder = TranslatorEncoder(in_channel=4, out_channel=4)
+    phase_one = {
+        key[len('encoder.'):]: value
+        for key, value in translator.state_dict().items()
+        if key.startswith('encoder.')
+    }
+    assert set(phase_one) == set(encoder.encoder.state_dict())
+    encoder.encoder.load_state_dict(phase_one)
+    feats = torch.rand(2, 4, 6, 6)
+    assert torch.equal(encoder(feats), translator.eval()(feats)['latent'])
+
+
+def test_frozen_encoder_stays_frozen_in_eval():
+    encoder = TranslatorEncoder(in_channel=4, out_channel=4)
+    encoder.train()
+    assert not any(m.training for m in encoder.modules())
+    assert not any(p.requires_grad for p in encoder.parameters())
+    code = encoder(torch.rand(2, 4, 6, 6, requires_grad=True))
+    assert not code.requires_grad
+
+
+def test_frozen_encoder_encodes_a_tensor_once():
+    encoder = TranslatorEncoder(in_channel=4, out_channel=4)
+    calls = []
+    encoder.encoder.register_forward_hook(lambda *args: calls.append(1))
+    feats = torch.rand(2, 4, 6, 6)
+    first, second = encoder(feats), encoder(feats)
+    assert first is second and len(calls) == 1
+    other = feats.clone()
+    assert torch.equal(encoder(other), first) and len(calls) == 2
+
+
+def test_frozen_encoder_refuses_a_width_change():
+    with pytest.raises(ValueError, match='KnowledgeAdaptationDistill'):
+        TranslatorEncoder(in_channel=4, out_channel=8)
+
+
+def test_adapter_is_three_3x3_conv_bn_relu_to_the_teachers_width():
+    adapter = ConvAdapter(in_channel=5, out_channel=12)
+    convs = conv_layers(adapter)
+    assert [(c.in_channels, c.out_channels) for c in convs] == [(5, 12),
+                                                                (12, 12),
+                                                                (12, 12)]
+    assert all(
+        c.kernel_size == (3, 3) and c.stride == (1, 1) and c.padding == (1, 1)
+        for c in convs)
+    assert len(conv_layers(adapter, nn.BatchNorm2d)) == 3
+    assert adapter(torch.rand(2, 5, 7, 9)).shape == (2, 12, 7, 9)
+    assert len(conv_layers(ConvAdapter(5, 12, num_convs=1))) == 1
+    with pytest.raises(ValueError, match='num_convs'):
+        ConvAdapter(5, 12, num_convs=0)
