@@ -26,10 +26,12 @@ nan, which mIoU skips).
 """
 import os
 import os.path as osp
+import sys
 from typing import Dict, Tuple
 
 import cv2
 import numpy as np
+from mmengine.utils import ProgressBar
 
 # Cityscapes train ids.
 ROAD, SIDEWALK, BUILDING, VEGETATION, SKY = 0, 1, 2, 8, 10
@@ -225,7 +227,8 @@ def write_scenes(root: str,
                  seed: int = 0,
                  num_train: int = 500,
                  num_val: int = 100,
-                 size: Tuple[int, int] = (128, 128)) -> str:
+                 size: Tuple[int, int] = (128, 128),
+                 progress: bool = False) -> str:
     """Write the scenes dataset in the Cityscapes on-disk layout.
 
     Images go to ``leftImg8bit/{train,val}/city/*_leftImg8bit.png`` and
@@ -238,11 +241,14 @@ def write_scenes(root: str,
         num_train (int): Training images.
         num_val (int): Validation images.
         size (tuple): (height, width) of the images.
+        progress (bool): Show mmengine's progress bar. Defaults to False.
 
     Returns:
         str: ``root``.
     """
     height, width = size
+    bar = ProgressBar(
+        num_train + num_val, file=sys.stdout) if progress else None
     # Separate streams per split: the val images do not depend on num_train.
     streams = np.random.SeedSequence(seed).spawn(2)
     for split, num_images, stream in (('train', num_train, streams[0]),
@@ -259,4 +265,8 @@ def write_scenes(root: str,
             cv2.imwrite(
                 osp.join(label_dir, f'{stem}_gtFine_labelTrainIds.png'),
                 labels)
+            if bar is not None:
+                bar.update()
+    if bar is not None:
+        bar.file.write('\n')
     return root

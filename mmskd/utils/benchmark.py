@@ -44,6 +44,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 import torch
 import torch.nn.functional as F
 from mmengine.config import Config, ConfigDict
+from mmengine.utils import ProgressBar
 
 from .launch import optim_wrapper_entries, replace_sync_bn
 
@@ -201,7 +202,8 @@ def measure(
     device: torch.device,
     meter: MemoryMeter,
     interleave: bool = True,
-    log: Callable[[str], None] = lambda message: None
+    log: Callable[[str], None] = lambda message: None,
+    progress: bool = False
 ) -> Dict[str, Dict[str, Any]]:
     """Run each phase ``warmup + iters`` times; time the last ``iters``.
 
@@ -210,7 +212,9 @@ def measure(
     and their ratios stay meaningful; sequential runs all iterations of one
     phase before the next. Every call is synchronised (CUDA) and metered;
     a phase's peak is the largest over its calls, warm-up included (so
-    first-step allocations such as optimizer state count).
+    first-step allocations such as optimizer state count). ``progress``
+    shows mmengine's progress bar over all calls, on stderr (stdout keeps
+    the report).
 
     Returns:
         dict: Per phase key: ``label``, ``times_ms``, ``median_ms``,
@@ -222,6 +226,7 @@ def measure(
         schedule = [(r, phase) for r in rounds for phase in phases]
     else:
         schedule = [(r, phase) for phase in phases for r in rounds]
+    bar = ProgressBar(len(schedule), file=sys.stderr) if progress else None
     for round_index, phase in schedule:
         if round_index == 0:
             log(f'{phase.label} ...')
@@ -236,6 +241,10 @@ def measure(
         phase.delta = max(phase.delta, delta)
         if round_index >= warmup:
             phase.times.append(elapsed)
+        if bar is not None:
+            bar.update()
+    if bar is not None:
+        sys.stderr.write('\n')
     return {phase.key: phase.result() for phase in phases}
 
 
@@ -963,7 +972,7 @@ def _benchmark_config(report, config, shape, batch, device, iters, warmup, amp,
                   razor_step))
 
     report['phases'] = measure(phases, iters, warmup, device, meter,
-                               interleave, log)
+                               interleave, log, progress=True)
     report['ratios'] = compute_ratios(report['phases'])
     for key, phase in report['phases'].items():
         bad = [k for k, v in phase['log_vars'].items() if not math.isfinite(v)]
