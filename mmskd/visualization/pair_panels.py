@@ -80,23 +80,25 @@ def draw_pair(visualizer: DistillVisualizer,
     term = pick_term(record.terms, PairWiseAffinityLoss)
     if term is not None:
         term_name, maps = term
-        loss = maps.loss
-        node_size = getattr(loss, 'node_size', (1, 1))
-        pool = getattr(loss, 'pool', 'avg')
+        node_size = getattr(maps.loss, 'node_size', (1, 1))
+        pool = getattr(maps.loss, 'pool', 'avg')
         pixel = tuple(pixel) if pixel is not None else (height / 2,
                                                         width / 2)
-        grid = [-(-size // cells) for size, cells in zip(
-            maps.teacher.shape[-2:], node_size)]
-        node = node_of(pixel, (height, width), grid)
-        rows = [
-            affinity_row(m, node, node_size, pool)
-            for m in (maps.teacher, maps.student)
-        ]
+        rows, nodes = [], []
+        # Each map on its own node grid: a term that resizes the student
+        # may record it at another size than the teacher.
+        for feats in (maps.teacher, maps.student):
+            grid = [-(-size // cells)
+                    for size, cells in zip(feats.shape[-2:], node_size)]
+            nodes.append(node_of(pixel, (height, width), grid))
+            rows.append(affinity_row(feats, nodes[-1], node_size, pool))
         visualizer.add_affinity(f'{name}_affinity', image, *rows, pixel, step)
         summary['affinity'] = dict(
-            term=term_name, pixel=list(pixel), node=list(node),
-            node_size=list(node_size),
-            mean_abs_difference=float((rows[0] - rows[1]).abs().mean()))
+            term=term_name, pixel=list(pixel), node=list(nodes[0]),
+            node_size=list(node_size))
+        if rows[0].shape == rows[1].shape:
+            summary['affinity']['mean_abs_difference'] = float(
+                (rows[0] - rows[1]).abs().mean())
 
     term = pick_term(record.terms, ChannelWiseDivergence, same_channels=True)
     if term is not None:

@@ -18,7 +18,7 @@ training run (it holds teacher and student). For each image the panels are
 
 The panels go to the config's ``vis_backends`` through mmskd's
 ``DistillVisualizer`` (a ``SegLocalVisualizer``), saved under ``--out-dir``:
-PNG files in ``DIR/vis_image/<panel>_<iter>.png`` with the default
+PNG files in ``DIR/vis_data/vis_image/<panel>_<iter>.png`` with the default
 ``LocalVisBackend`` (``<iter>``: the checkpoint's iteration, so panels of
 several checkpoints line up as steps), TensorBoard or W&B images with
 theirs. ``DIR/summary.json`` lists what each panel shows.
