@@ -8,10 +8,10 @@ connectors, losses), then mmengine's. mmseg/mmdet types resolve through the
 referenced model config's own scope.
 
 The engine registries (optimizer-wrapper constructors, model wrappers,
-hooks, loops, metrics) are children of mmengine's root instead: the Runner
-builds them from top-level config keys such as ``optim_wrapper.constructor``
-or ``val_evaluator``, where only a direct child of the root is found by a
-``'mmskd.'`` prefix.
+hooks, loops, metrics, visualizers) are children of mmengine's root instead:
+the Runner builds them from top-level config keys such as
+``optim_wrapper.constructor`` or ``val_evaluator``, where only a direct child
+of the root is found by a ``'mmskd.'`` prefix.
 """
 from mmskd.utils.mmrazor_compat import patch_mmrazor_quantization_import
 
@@ -25,6 +25,8 @@ from mmengine.registry import \
 from mmengine.registry import \
     OPTIM_WRAPPER_CONSTRUCTORS as MMENGINE_OPTIM_WRAPPER_CONSTRUCTORS  # noqa
 from mmengine.registry import OPTIM_WRAPPERS as MMENGINE_OPTIM_WRAPPERS  # noqa
+from mmengine.registry import \
+    VISUALIZERS as MMENGINE_VISUALIZERS  # noqa: E402
 from mmengine.registry import Registry  # noqa: E402
 from mmrazor.registry import MODELS as MMRAZOR_MODELS  # noqa: E402
 from mmrazor.registry import TASK_UTILS as MMRAZOR_TASK_UTILS  # noqa: E402
@@ -60,3 +62,8 @@ METRICS = Registry(
     parent=MMENGINE_METRICS,
     scope='mmskd',
     locations=['mmskd.evaluation'])
+VISUALIZERS = Registry(
+    'visualizer',
+    parent=MMENGINE_VISUALIZERS,
+    scope='mmskd',
+    locations=['mmskd.visualization'])

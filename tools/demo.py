@@ -12,12 +12,15 @@
    (configs/demo/skd_cwd_pspnet_r101-d8_pspnet_r18-d8_scenes-128x128.py),
    with the same schedule, seed and data as 3;
 5. evaluates the three final checkpoints with ``tools/test.py`` and prints
-   a Markdown table of their mIoU, the gain of distillation and the time.
+   a Markdown table of their mIoU, the gain of distillation and the time;
+6. draws the three models' predictions on the first validation scenes
+   (``mmskd.visualization``) into ``WORK_DIR/predictions.png``.
 
 Every run is ``tools/train.py`` / ``tools/test.py`` on those configs as a
 user runs them; only the data root, the seed (``randomness.seed``), the
 teacher checkpoint and, with ``--iters``, the schedule length are passed as
-``--cfg-options``. The table is also written to ``WORK_DIR/results.json``.
+``--cfg-options``. The table is also written to ``WORK_DIR/results.json``,
+the progress messages (mmengine's logger) to ``WORK_DIR/demo.log``.
 """
 import argparse
 import glob
@@ -49,6 +52,14 @@ RUNS = (
 PROGRESS = re.compile(r'Iter\((train|val|test)\) \[\s*\d+/\d+\]')
 FIELD = re.compile(r'([\w.]+): (\S+)')
 SHOWN_FIELDS = ('eta', 'loss', 'mIoU')
+LOGGER = 'mmskd_demo'
+FIGURE_SCENES = 4  # validation scenes in predictions.png
+
+
+def log(message: str) -> None:
+    """One progress message through the demo's mmengine logger."""
+    from mmengine.logging import MMLogger
+    MMLogger.get_instance(LOGGER).info(message)
 
 
 def parse_args() -> argparse.Namespace:
@@ -159,7 +170,7 @@ class Job:
         for line in lines:
             progress = short_progress(line)
             if progress:
-                print(f'    {self.tag:9s} {progress}', flush=True)
+                log(f'{self.tag:9s} {progress}')
 
     def finished(self) -> bool:
         if self.process.poll() is None:
@@ -226,6 +237,28 @@ def count_parameters(config: str) -> int:
     return sum(p.numel() for p in model.parameters())
 
 
+def draw_predictions(work_dir: str, data_root: str,
+                     checkpoints: Dict[str, str]) -> str:
+    """The three models' labels on the first validation scenes, as a PNG."""
+    from mmseg.datasets import CityscapesDataset
+
+    from mmskd.visualization import init_model, save_prediction_grid
+    dataset = CityscapesDataset(
+        data_root=data_root,
+        data_prefix=dict(
+            img_path='leftImg8bit/val', seg_map_path='gtFine/val'),
+        pipeline=[],
+        lazy_init=False)
+    count = min(FIGURE_SCENES, len(dataset))
+    infos = [dataset.get_data_info(i) for i in range(count)]
+    path = osp.join(work_dir, 'predictions.png')
+    save_prediction_grid(
+        {key: init_model(config, checkpoints[key])
+         for _, config, key in RUNS}, [info['img_path'] for info in infos],
+        path, [info['seg_map_path'] for info in infos], dataset.metainfo)
+    return path
+
+
 def format_table(rows: List[dict]) -> str:
     lines = ['| model | params | mIoU |', '| --- | ---: | ---: |']
     for row in rows:
@@ -245,6 +278,7 @@ def main() -> None:
     args = parse_args()
     start = time.time()
     from mmengine.config import Config
+    from mmengine.logging import MMLogger
 
     from mmskd.datasets import write_scenes
 
@@ -253,16 +287,17 @@ def main() -> None:
                  *(f'test_{key}' for _, _, key in RUNS)):
         shutil.rmtree(osp.join(args.work_dir, name), ignore_errors=True)
     os.makedirs(args.work_dir, exist_ok=True)
+    MMLogger.get_instance(LOGGER, logger_name=LOGGER, file_mode='w',
+                          log_file=osp.join(args.work_dir, 'demo.log'))
     iters = args.iters or Config.fromfile(STUDENT).train_cfg.max_iters
     data_root = write_scenes(
         osp.join(args.work_dir, 'data'),
         seed=args.seed,
         num_train=args.num_train,
-        num_val=args.num_val)
-    print(
-        f'Wrote {args.num_train} + {args.num_val} scenes (seed '
-        f'{args.seed}) to {data_root}',
-        flush=True)
+        num_val=args.num_val,
+        progress=True)
+    log(f'Wrote {args.num_train} + {args.num_val} scenes (seed {args.seed})'
+        f' to {data_root}')
     options = common_options(data_root, args.seed, args.iters)
     cores = cpu_count()
 
@@ -270,9 +305,7 @@ def main() -> None:
         run_options = dict(options)
         if config == DISTILL:
             run_options['model.teacher_ckpt'] = checkpoints['teacher']
-        print(
-            f'train {key}: tools/train.py {osp.relpath(config, ROOT)}',
-            flush=True)
+        log(f'train {key}: tools/train.py {osp.relpath(config, ROOT)}')
         return Job(key, [
             sys.executable,
             osp.join(ROOT, 'tools', 'train.py'), config, '--work-dir',
@@ -304,10 +337,8 @@ def main() -> None:
         if config == DISTILL:
             run_options['model.teacher_ckpt'] = checkpoints['teacher']
         work_dir = osp.join(args.work_dir, f'test_{key}')
-        print(
-            f'test {key}: tools/test.py {osp.relpath(config, ROOT)} '
-            f'{checkpoints[key]}',
-            flush=True)
+        log(f'test {key}: tools/test.py {osp.relpath(config, ROOT)} '
+            f'{checkpoints[key]}')
         job = Job(key, [
             sys.executable,
             osp.join(ROOT, 'tools', 'test.py'), config, checkpoints[key],
@@ -324,6 +355,8 @@ def main() -> None:
                 params=count_parameters(STUDENT if key ==
                                         'distilled' else config),
                 mIoU=test_miou(work_dir)))
+    log(f'Drawing the predictions on {FIGURE_SCENES} validation scenes ...')
+    figure = draw_predictions(args.work_dir, data_root, checkpoints)
 
     total = time.time() - start
     miou = {row['key']: row['mIoU'] for row in rows}
@@ -341,6 +374,8 @@ def main() -> None:
     print('Time: ' + ', '.join(f'{name} {value:.0f}s'
                                for name, value in seconds.items()) +
           f'; total {total / 60:.1f} min.')
+    print(f'Predictions (image, ground truth, teacher, student, distilled) '
+          f'on {FIGURE_SCENES} validation scenes: {figure}')
     print(f'Logs, checkpoints and data: {args.work_dir}')
     with open(osp.join(args.work_dir, 'results.json'), 'w') as file:
         json.dump(
@@ -351,6 +386,7 @@ def main() -> None:
                 num_val=args.num_val,
                 rows=rows,
                 gain=gain,
+                predictions=figure,
                 seconds=dict(seconds, total=total)),
             file,
             indent=2)

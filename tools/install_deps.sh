@@ -9,7 +9,9 @@
 # - mmcv 2.1.0: from ../shared/wheelhouse (or MMCV_WHEELHOUSE) when present,
 #   otherwise built from the PyPI sdist (~20 min on 2 cores), which needs
 #   setuptools<70 and --no-build-isolation.
-# - mmengine, mmsegmentation, mmdet, mmrazor and mmskd itself (editable).
+# - mmengine, mmsegmentation, mmdet, mmrazor, openmim and build (the
+#   packaging tests) and mmskd itself (editable; setup.py links configs,
+#   tools and model-index.yml into mmskd/.mim for mim).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -33,6 +35,7 @@ if ! "$VENV/bin/python" -c 'import mmcv.ops' 2>/dev/null; then
         "mmcv==2.1.0"
 fi
 "${PIP[@]}" -r "$ROOT/requirements/runtime.txt" \
-    -r "$ROOT/requirements/mminstall.txt" -r "$ROOT/requirements/tests.txt"
+    -r "$ROOT/requirements/mminstall.txt" -r "$ROOT/requirements/tests.txt" \
+    -r "$ROOT/requirements/optional.txt"
 "${PIP[@]}" --no-build-isolation --no-deps -e "$ROOT"
 "$VENV/bin/python" -c 'import mmskd, mmcv.ops; print("mmskd", mmskd.__version__, "ready")'

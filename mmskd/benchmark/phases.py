@@ -2,10 +2,12 @@
 """The timed phases of a benchmark, how they are run, and their ratios."""
 import math
 import statistics
+import sys
 import time
 from typing import Any, Callable, Dict, List, Sequence
 
 import torch
+from mmengine.utils import ProgressBar
 
 from .meter import MemoryMeter
 
@@ -89,7 +91,8 @@ def measure(
     device: torch.device,
     meter: MemoryMeter,
     interleave: bool = True,
-    log: Callable[[str], None] = lambda message: None
+    log: Callable[[str], None] = lambda message: None,
+    progress: bool = False
 ) -> Dict[str, Dict[str, Any]]:
     """Run each phase ``warmup + iters`` times; time the last ``iters``.
 
@@ -109,6 +112,8 @@ def measure(
         interleave (bool): Interleaved rounds rather than one phase after
             the other.
         log (Callable[[str], None]): Progress messages.
+        progress (bool): Show mmengine's progress bar over all calls, on
+            stderr (stdout keeps the report). Defaults to False.
 
     Returns:
         dict: :meth:`Phase.result` by phase key.
@@ -118,6 +123,7 @@ def measure(
         schedule = [(r, phase) for r in rounds for phase in phases]
     else:
         schedule = [(r, phase) for phase in phases for r in rounds]
+    bar = ProgressBar(len(schedule), file=sys.stderr) if progress else None
     for round_index, phase in schedule:
         if round_index == 0:
             log(f'{phase.label} ...')
@@ -132,6 +138,10 @@ def measure(
         phase.delta = max(phase.delta, delta)
         if round_index >= warmup:
             phase.times.append(elapsed)
+        if bar is not None:
+            bar.update()
+    if bar is not None:
+        sys.stderr.write('\n')
     return {phase.key: phase.result() for phase in phases}
 
 

@@ -116,8 +116,15 @@ class BaseBenchmark:
             dict: :meth:`~.phases.Phase.result` by step key.
         """
         phases = [Phase(*step) for step in self._steps]
-        return measure(phases, self.iters, self.warmup, self.device,
-                       self.meter, self.interleave, self.log)
+        return measure(
+            phases,
+            self.iters,
+            self.warmup,
+            self.device,
+            self.meter,
+            self.interleave,
+            self.log,
+            progress=True)
 
 
 class DistillStepBenchmark(BaseBenchmark):

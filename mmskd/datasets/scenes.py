@@ -24,11 +24,13 @@ Cityscapes on-disk layout, so mmseg's ``CityscapesDataset`` and its 19-class
 ``IoUMetric`` read them as they read Cityscapes (the unused classes score
 nan, which mIoU skips).
 """
+import sys
 from dataclasses import dataclass
-from typing import Dict, Tuple
+from typing import Dict, Optional, Tuple
 
 import cv2
 import numpy as np
+from mmengine.utils import ProgressBar
 
 from .layouts import write_cityscapes_split
 
@@ -352,11 +354,20 @@ def render_scene(rng: np.random.Generator,
     return _disturbed(rng, canvas), canvas.labels
 
 
+def _advanced(sample: Tuple[np.ndarray, np.ndarray],
+              bar: Optional[ProgressBar]) -> Tuple[np.ndarray, np.ndarray]:
+    """``sample``, after moving the progress bar (if any) one step."""
+    if bar is not None:
+        bar.update()
+    return sample
+
+
 def write_scenes(root: str,
                  seed: int = 0,
                  num_train: int = 500,
                  num_val: int = 100,
-                 size: Tuple[int, int] = (128, 128)) -> str:
+                 size: Tuple[int, int] = (128, 128),
+                 progress: bool = False) -> str:
     """Write the scenes dataset in the Cityscapes on-disk layout.
 
     Images go to ``leftImg8bit/{train,val}/city/*_leftImg8bit.png`` and
@@ -370,17 +381,22 @@ def write_scenes(root: str,
         num_train (int): Training images.
         num_val (int): Validation images.
         size (tuple): (height, width) of the images.
+        progress (bool): Show mmengine's progress bar. Defaults to False.
 
     Returns:
         str: ``root``.
     """
     height, width = size
+    bar = ProgressBar(
+        num_train + num_val, file=sys.stdout) if progress else None
     # Separate streams per split: the val images do not depend on num_train.
     streams = np.random.SeedSequence(seed).spawn(2)
     for split, num_images, stream in (('train', num_train, streams[0]),
                                       ('val', num_val, streams[1])):
         rng = np.random.default_rng(stream)
         write_cityscapes_split(root, split,
-                               (render_scene(rng, height, width)
-                                for _ in range(num_images)))
+                               (_advanced(render_scene(rng, height, width),
+                                          bar) for _ in range(num_images)))
+    if bar is not None:
+        bar.file.write('\n')
     return root

@@ -43,3 +43,8 @@ def test_scene_labels_need_shape_texture_and_context():
     # Every class shows up, among them both classes of each ellipse texture
     # (rider/person, motorcycle/bicycle: the same object, another region).
     assert seen == set(CLASSES_USED)
+
+
+def test_progress_bar_counts_every_scene(tmp_path, capsys):
+    write_scenes(str(tmp_path), seed=8, num_train=3, num_val=2, progress=True)
+    assert '5/5, ' in capsys.readouterr().out  # mmengine's progress bar

@@ -43,6 +43,7 @@ def run_tool(config: str, tmp_path, *extra: str) -> dict:
     with open(out) as f:
         report = json.load(f)
     report['stdout'] = result.stdout
+    report['stderr'] = result.stderr
     return report
 
 
@@ -88,6 +89,8 @@ def test_cwd_logits_with_mmrazor_and_probe(tmp_path):
         assert probe[form]['median_ms'] > 0
     assert probe['abs_diff'] < 1e-5
     assert 'explicit N×N affinity' in report['stdout']
+    # mmengine's progress bar over the 4 phases x (2 + 1) calls, on stderr.
+    assert '12/12, ' in report['stderr'] and '12/12' not in report['stdout']
 
 
 @pytest.mark.skipif(

@@ -6,6 +6,8 @@ import os.path as osp
 import re
 import sys
 
+import cv2
+import numpy as np
 from mmengine.config import Config
 from utils import REPO, load_tool, run_command
 
@@ -27,7 +29,7 @@ def test_smoke_run_prints_the_table(tmp_path):
         '--work-dir',
         str(work_dir)
     ],
-                         timeout=300)
+                         timeout=600)
     rows = [
         ROW.match(line) for line in result.stdout.splitlines()
         if ROW.match(line)
@@ -54,6 +56,20 @@ def test_smoke_run_prints_the_table(tmp_path):
     log = (work_dir / 'train_distilled.log').read_text()
     assert 'distill.loss_cwd' in log and 'distill.loss_ho' in log
     assert 'distill.loss_pa' in log and 'distill.loss_pi' in log
+
+    # The figure: 4 validation scenes (rows) x image, ground truth and the
+    # three models (columns), 256-pixel tiles with 4-pixel gaps.
+    assert results['predictions'] == str(work_dir / 'predictions.png')
+    figure = cv2.imread(results['predictions'])
+    assert figure.shape == (4 * 256 + 3 * 4, 5 * 256 + 4 * 4, 3)
+    tiles = [figure[:256, x:x + 256] for x in range(0, 5 * 260, 260)]
+    assert all(tile.std() > 10 for tile in tiles)
+    # Ground truth and predictions are drawn maps, not the image again.
+    assert all(np.abs(tile.astype(int) - tiles[0]).mean() > 5
+               for tile in tiles[1:])
+    # Progress went through mmengine's logger into the demo's log file.
+    demo_log = (work_dir / 'demo.log').read_text()
+    assert 'mmskd_demo - INFO - teacher   Iter(train) [2/2]' in demo_log
 
 
 def test_student_and_distilled_share_schedule_data_and_model():

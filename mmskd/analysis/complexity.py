@@ -1,0 +1,144 @@
+# Copyright (c) mmskd contributors. All rights reserved.
+"""Parameters and FLOPs of a distillation pair, by mmengine's analysis.
+
+``mmengine.analysis.get_model_complexity_info`` traces one forward
+(``mode='tensor'``: backbone, neck and heads, no loss, no post-processing)
+and counts FLOPs the way the OpenMMLab model zoos report them, one
+multiply-add as one FLOP (fvcore's convention). Teacher and student are
+counted as they run at inference: a segmentor's auxiliary head, used only
+for its training loss, is dropped (as mmseg's ``get_flops.py`` does), and
+the parts that exist only while distilling (connectors, the holistic
+discriminator) are not counted.
+"""
+from typing import Dict, Optional, Sequence, Tuple
+
+import torch
+from mmengine.analysis import get_model_complexity_info
+from mmengine.config import Config
+from mmengine.model import revert_sync_batchnorm
+from torch import nn
+
+from mmskd.models.utils import build_architecture, load_model_cfg
+
+# Roles of a distill config and the model keys they live under.
+ROLES = (('teacher', 'teacher'), ('student', 'architecture'))
+RESIZE_TYPES = ('Resize', 'RandomResize', 'RandomChoiceResize')
+
+
+def config_input_shape(cfg: Config) -> Tuple[int, int]:
+    """The (H, W) a distill config feeds its models.
+
+    A segmentation config crops (and pads) every training image to its
+    student's ``data_preprocessor.size``; a detection config has no such
+    size, so the scale of its test pipeline's resize is used (mmdet resizes
+    keeping the ratio, so a real image may be smaller along one side).
+
+    Args:
+        cfg (Config): A distill config with ``model.architecture``.
+
+    Returns:
+        tuple: (height, width).
+
+    Raises:
+        ValueError: If neither size is in the config (pass ``--shape``).
+    """
+    student = load_model_cfg(cfg.model.architecture)
+    size = (student.get('data_preprocessor') or {}).get('size')
+    if size is not None:
+        return int(size[0]), int(size[1])
+    loader = cfg.get('test_dataloader') or {}
+    for transform in loader.get('dataset', {}).get('pipeline', []):
+        if transform.get('type') in RESIZE_TYPES and 'scale' in transform:
+            width, height = transform['scale']
+            return int(height), int(width)
+    raise ValueError(
+        'The config names no input size (no student data_preprocessor.size '
+        'and no Resize scale in test_dataloader); pass --shape H W.')
+
+
+def inference_network(model_cfg: dict) -> nn.Module:
+    """Build one model of the pair as it runs at inference.
+
+    Args:
+        model_cfg (dict): ``model.teacher`` or ``model.architecture`` of a
+            distill config (a ``cfg_path`` reference or a model dict).
+
+    Returns:
+        nn.Module: The model in eval mode, SyncBN turned into BN (which
+        runs without a process group) and without an auxiliary head.
+    """
+    model = revert_sync_batchnorm(build_architecture(model_cfg))
+    if getattr(model, 'auxiliary_head', None) is not None:
+        model.auxiliary_head = None
+    return model.eval()
+
+
+def model_complexity(model: nn.Module,
+                     shape: Sequence[int]) -> Dict[str, float]:
+    """Parameters and FLOPs of one image of ``shape`` through ``model``.
+
+    Args:
+        model (nn.Module): An OpenMMLab model whose ``forward(inputs)``
+            defaults to ``mode='tensor'``.
+        shape (Sequence[int]): (height, width) of the input image.
+
+    Returns:
+        dict: ``params`` and ``flops`` (numbers) and their readable forms
+        ``params_str`` and ``flops_str`` (mmengine's formatting).
+    """
+    device = next(model.parameters()).device
+    inputs = torch.rand(1, 3, *shape, device=device)
+    with torch.no_grad():
+        info = get_model_complexity_info(
+            model, inputs=(inputs, ), show_table=False, show_arch=False)
+    keys = ('params', 'flops', 'params_str', 'flops_str')
+    return {key: info[key] for key in keys}
+
+
+def pair_complexity(cfg: Config,
+                    shape: Optional[Sequence[int]] = None
+                    ) -> Dict[str, Dict[str, float]]:
+    """Parameters and FLOPs of a distill config's teacher and student.
+
+    Args:
+        cfg (Config): A distill config (``model.teacher`` and
+            ``model.architecture``).
+        shape (Sequence[int], optional): (height, width); defaults to
+            :func:`config_input_shape`.
+
+    Returns:
+        dict: ``{'teacher': {...}, 'student': {...}}`` as
+        :func:`model_complexity` returns them, each with its ``shape``.
+    """
+    shape = tuple(shape) if shape is not None else config_input_shape(cfg)
+    results = {}
+    for role, key in ROLES:
+        model = inference_network(cfg.model[key])
+        results[role] = dict(model_complexity(model, shape), shape=shape)
+        del model  # full-size teachers are large: one model at a time
+    return results
+
+
+def format_complexity(results: Dict[str, Dict[str, float]]) -> str:
+    """A Markdown table of :func:`pair_complexity`'s results.
+
+    Args:
+        results (dict): ``{'teacher': {...}, 'student': {...}}``.
+
+    Returns:
+        str: Rows for teacher and student, and the student's share of the
+        teacher's parameters and FLOPs.
+    """
+    teacher, student = results['teacher'], results['student']
+    height, width = teacher['shape']
+    lines = [
+        f'| model | params | FLOPs ({height}x{width}) |',
+        '| --- | ---: | ---: |'
+    ]
+    for role in ('teacher', 'student'):
+        row = results[role]
+        lines.append(f"| {role} | {row['params_str']} | {row['flops_str']} |")
+    lines.append(f"| student / teacher | "
+                 f"{student['params'] / teacher['params']:.1%} | "
+                 f"{student['flops'] / teacher['flops']:.1%} |")
+    return '\n'.join(lines)
