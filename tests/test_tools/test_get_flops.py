@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import REPO
+from utils import REPO
 from mmengine.config import Config
 
 from mmskd.analysis import config_input_shape

@@ -18,7 +18,7 @@ import tarfile
 from typing import Dict, List
 
 import pytest
-from conftest import REPO, cli_options
+from utils import REPO, cli_options
 from mmengine.config import Config
 
 from mmskd.testing import tiny_seg_options

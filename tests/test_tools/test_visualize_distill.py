@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from conftest import REPO, cli_options, run_command, tiny_cfg
+from utils import REPO, cli_options, run_command, tiny_cfg
 from mmengine.config import Config
 from mmengine.logging import HistoryBuffer
 from mmengine.registry import MODELS, init_default_scope

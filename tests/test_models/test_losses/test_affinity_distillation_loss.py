@@ -11,7 +11,7 @@ import mmskd  # noqa: F401
 from mmskd.models.losses import AffinityDistillationLoss
 from mmskd.models.losses.pair_wise_affinity_loss import global_affinity_loss
 from mmskd.models.losses.unit_vectors import unit_vectors
-from mmskd.utils.benchmark import MemoryMeter
+from mmskd.benchmark import MemoryMeter
 
 
 def one_sample(*vectors):
