@@ -11,7 +11,8 @@ import numpy as np
 from mmengine.config import Config
 from utils import REPO, load_tool, run_command
 
-from mmskd.models.utils import load_model_cfg
+from mmskd.models.distillers import infer_connector_channels
+from mmskd.models.utils import build_architecture, load_model_cfg
 
 DEMO = osp.join(REPO, 'configs', 'demo')
 TEACHER = osp.join(DEMO, 'pspnet_r101-d8_w16_scenes-128x128.py')
@@ -86,13 +87,17 @@ def test_student_and_distilled_share_schedule_data_and_model():
         load_model_cfg(dict(cfg_path=STUDENT))
     assert load_model_cfg(distill.model.teacher) == \
         load_model_cfg(dict(cfg_path=TEACHER))
-    # All four terms, the CWD connector at the demo widths.
+    # All four terms; the CWD connector gets the demo widths from the models.
     losses = distill.model.distiller.distill_losses
     assert set(losses) == {'loss_pi', 'loss_pa', 'loss_cwd'}
     assert distill.model.discriminator.in_channels == 19
-    connector = distill.model.distiller.connectors.student_feature
-    assert connector.in_channel == student.model.decode_head.channels
-    assert connector.out_channel == \
+    filled = infer_connector_channels(
+        distill.model.distiller,
+        build_architecture(distill.model.architecture),
+        build_architecture(distill.model.teacher))
+    connector = filled['connectors']['student_feature']
+    assert connector['in_channel'] == student.model.decode_head.channels
+    assert connector['out_channel'] == \
         Config.fromfile(TEACHER).model.decode_head.channels
 
 
