@@ -85,3 +85,22 @@ def test_plain_load_from_restores_nothing_and_warnings_name_the_fix():
     assert 'holds no random states' in no_states
     assert 'seed 11' in other_seed and 'seed 42' in other_seed
     assert 'randomness=dict(seed=42)' in other_seed
+
+
+def test_cuda_state_of_the_current_device_is_saved_and_restored():
+    """No GPU here: torch.cuda stands in, to run the CUDA branch."""
+    state = torch.arange(16, dtype=torch.uint8)
+    with mock.patch.multiple(
+            torch.cuda,
+            is_available=mock.DEFAULT,
+            is_initialized=mock.DEFAULT,
+            get_rng_state=mock.DEFAULT,
+            set_rng_state=mock.DEFAULT) as cuda:
+        cuda['is_available'].return_value = True
+        cuda['is_initialized'].return_value = True
+        cuda['get_rng_state'].return_value = state
+        states = capture_random_states()
+        assert states['cuda'] is state
+        restore_random_states(states)
+    restored, = cuda['set_rng_state'].call_args.args
+    assert torch.equal(restored, state) and restored.device.type == 'cpu'
