@@ -76,9 +76,12 @@ def load_weights(critic: nn.Module, weights: Weights) -> None:
         AssertionError: When a parameter of ``critic`` is left unset (its
             layout is not the one this reference computes).
     """
-    names = {'input_bn.weight': 'bn.weight', 'input_bn.bias': 'bn.bias',
-             'final_conv.weight': 'final.weight',
-             'final_conv.bias': 'final.bias'}
+    names = {
+        'input_bn.weight': 'bn.weight',
+        'input_bn.bias': 'bn.bias',
+        'final_conv.weight': 'final.weight',
+        'final_conv.bias': 'final.bias'
+    }
     for i in range(1, len(critic.blocks) + 1):
         for kind in ('weight', 'bias'):
             names[f'blocks.{i - 1}.conv.{kind}'] = f'block{i}.{kind}'
@@ -130,7 +133,9 @@ def reference_score(weights: Weights,
     x = score_map
     if image is not None:
         image = F.interpolate(
-            image.float(), size=x.shape[-2:], mode='bilinear',
+            image.float(),
+            size=x.shape[-2:],
+            mode='bilinear',
             align_corners=False)
         x = torch.cat([x, image], dim=1)
     if 'bn.weight' in weights:  # train mode: this batch's own statistics
@@ -141,8 +146,12 @@ def reference_score(weights: Weights,
             weights['bn.bias'].view(1, -1, 1, 1)
     i = 1
     while f'block{i}.weight' in weights:
-        x = F.conv2d(x, weights[f'block{i}.weight'],
-                     weights[f'block{i}.bias'], stride=2, padding=1)
+        x = F.conv2d(
+            x,
+            weights[f'block{i}.weight'],
+            weights[f'block{i}.bias'],
+            stride=2,
+            padding=1)
         x = torch.where(x >= 0, x, SLOPE * x)
         if f'att{i}.gamma' in weights:
             x = _attention(x, weights, i)
@@ -151,8 +160,11 @@ def reference_score(weights: Weights,
     return x.mean(dim=(1, 2, 3))
 
 
-def reference_penalty(weights: Weights, real: Tensor, fake: Tensor,
-                      eps: Tensor, image: Optional[Tensor] = None) -> Tensor:
+def reference_penalty(weights: Weights,
+                      real: Tensor,
+                      fake: Tensor,
+                      eps: Tensor,
+                      image: Optional[Tensor] = None) -> Tensor:
     """WGAN-GP from its formula: ``x = eps real + (1 - eps) fake`` per
     sample, ``mean_n (||d sum_m D(x)_m / d x_n||_2 - 1) ** 2``."""
     eps = eps.reshape(-1, 1, 1, 1)

@@ -51,7 +51,10 @@ class Loop:
 def runner(iteration: int, resume: bool = True, seed: int = 0):
     loop = Loop()
     return SimpleNamespace(
-        _resume=resume, iter=iteration, train_loop=loop, cfg={},
+        _resume=resume,
+        iter=iteration,
+        train_loop=loop,
+        cfg={},
         train_dataloader=SimpleNamespace(sampler=SimpleNamespace(seed=seed)))
 
 
@@ -60,8 +63,8 @@ def test_states_are_restored_after_the_replayed_batches():
     saved = capture_random_states()
     expected = draws()
     run = runner(iteration=2)
-    hook.after_load_checkpoint(
-        run, dict(random_states=saved, meta=dict(seed=0)))
+    hook.after_load_checkpoint(run,
+                               dict(random_states=saved, meta=dict(seed=0)))
     hook.before_train_epoch(run)
     loop = run.train_loop
     for _ in range(2):  # the loop's replay of the trained batches
@@ -80,8 +83,26 @@ def test_plain_load_from_restores_nothing_and_warnings_name_the_fix():
     with mock.patch(HOOK + 'print_log') as print_log:
         hook.after_load_checkpoint(
             runner(iteration=3, seed=11), dict(meta=dict(seed=42)))
-    no_states, other_seed = (call.args[0]
-                             for call in print_log.call_args_list)
+    no_states, other_seed = (call.args[0] for call in print_log.call_args_list)
     assert 'holds no random states' in no_states
     assert 'seed 11' in other_seed and 'seed 42' in other_seed
     assert 'randomness=dict(seed=42)' in other_seed
+
+
+def test_cuda_state_of_the_current_device_is_saved_and_restored():
+    """No GPU here: torch.cuda stands in, to run the CUDA branch."""
+    state = torch.arange(16, dtype=torch.uint8)
+    with mock.patch.multiple(
+            torch.cuda,
+            is_available=mock.DEFAULT,
+            is_initialized=mock.DEFAULT,
+            get_rng_state=mock.DEFAULT,
+            set_rng_state=mock.DEFAULT) as cuda:
+        cuda['is_available'].return_value = True
+        cuda['is_initialized'].return_value = True
+        cuda['get_rng_state'].return_value = state
+        states = capture_random_states()
+        assert states['cuda'] is state
+        restore_random_states(states)
+    restored, = cuda['set_rng_state'].call_args.args
+    assert torch.equal(restored, state) and restored.device.type == 'cpu'

@@ -19,9 +19,10 @@ def write_run(work_dir: str, iters=(1, 2, 3), seed: int = 7) -> list:
     paths = []
     for n in iters:
         path = osp.join(work_dir, f'iter_{n}.pth')
-        torch.save(dict(meta=dict(iter=n, seed=seed),
-                        state_dict=dict(w=torch.full((64, ), float(n)))),
-                   path)
+        torch.save(
+            dict(
+                meta=dict(iter=n, seed=seed),
+                state_dict=dict(w=torch.full((64, ), float(n)))), path)
         paths.append(path)
     with open(osp.join(work_dir, 'last_checkpoint'), 'w') as file:
         file.write(paths[-1])
@@ -75,12 +76,16 @@ def test_prepare_resume_takes_the_checkpoint_and_its_seed(tmp_path):
     assert cfg.load_from == paths[-1]
     assert cfg.randomness == dict(seed=1234)
     # A seed the config sets is the user's choice (mmengine then warns).
-    cfg = Config(dict(work_dir=str(tmp_path), resume=True, load_from=None,
-                      randomness=dict(seed=5, deterministic=True)))
+    cfg = Config(
+        dict(
+            work_dir=str(tmp_path),
+            resume=True,
+            load_from=None,
+            randomness=dict(seed=5, deterministic=True)))
     prepare_resume(cfg)
     assert cfg.randomness == dict(seed=5, deterministic=True)
     # An explicit load_from, or no --resume: nothing to choose.
     for resume, load_from in ((True, paths[0]), (False, None)):
-        cfg = Config(dict(work_dir=str(tmp_path), resume=resume,
-                          load_from=load_from))
+        cfg = Config(
+            dict(work_dir=str(tmp_path), resume=resume, load_from=load_from))
         assert prepare_resume(cfg) is None and cfg.load_from == load_from

@@ -24,44 +24,36 @@ def capture_random_states() -> RandomStates:
 
     Returns:
         dict: ``python`` (``random``), ``numpy`` (the legacy global
-        generator), ``torch`` (the CPU generator) and, where CUDA is
-        available, ``cuda`` (one state per device).
+        generator), ``torch`` (the CPU generator) and, once this process
+        uses CUDA, ``cuda`` (the generator of its current device: a DDP
+        process trains on one device, and reading the others' states would
+        open a CUDA context on each of them).
     """
     states = dict(
         python=random.getstate(),
         numpy=np.random.get_state(),
         torch=torch.get_rng_state())
-    if torch.cuda.is_available():
-        states['cuda'] = torch.cuda.get_rng_state_all()
+    if torch.cuda.is_available() and torch.cuda.is_initialized():
+        states['cuda'] = torch.cuda.get_rng_state()
     return states
 
 
 def restore_random_states(states: RandomStates) -> None:
     """Set the generators to ``states`` (from :func:`capture_random_states`).
 
-    A ``cuda`` entry is restored only where CUDA is available, and only
-    when the device count matches the one it was saved with.
+    A ``cuda`` entry goes to the current CUDA device, where CUDA is
+    available; without CUDA it is left unused.
 
     Args:
         states (dict): The saved states.
     """
     random.setstate(states['python'])
     np.random.set_state(states['numpy'])
-    # Runner.resume maps the checkpoint to the training device, but the CPU
-    # generator only takes a CPU ByteTensor.
+    # Runner.resume maps the checkpoint to the training device, but the
+    # generators only take CPU ByteTensors.
     torch.set_rng_state(states['torch'].cpu())
-    cuda = states.get('cuda')
-    if cuda is None or not torch.cuda.is_available():
-        return
-    if len(cuda) != torch.cuda.device_count():
-        print_log(
-            f'The checkpoint holds the CUDA random states of {len(cuda)} '
-            f'devices, but this process sees {torch.cuda.device_count()}; '
-            'the CUDA generators keep their seeded states.',
-            logger='current',
-            level=logging.WARNING)
-        return
-    torch.cuda.set_rng_state_all([state.cpu() for state in cuda])
+    if states.get('cuda') is not None and torch.cuda.is_available():
+        torch.cuda.set_rng_state(states['cuda'].cpu())
 
 
 class _RestoreAfterReplay:
@@ -105,11 +97,12 @@ class RandomStateHook(Hook):
     differs from the config's; the generators' positions are lost, so the
     random crops, dropout masks and gradient-penalty interpolates after a
     resume differ from those of the uninterrupted run. This hook writes the
-    states of ``random``, numpy, torch and CUDA into the checkpoint (key
-    ``random_states``) and puts them back where the interrupted run stood:
-    for an ``IterBasedTrainLoop``, after the loop has replayed the batches
-    it already trained (see :class:`_RestoreAfterReplay`); otherwise at the
-    start of the first resumed epoch.
+    states of ``random``, numpy, torch and CUDA (the process's device) into
+    the checkpoint (key ``random_states``) and puts them back where the
+    interrupted run stood: for an ``IterBasedTrainLoop``, after the loop
+    has replayed the batches it already trained (see
+    :class:`_RestoreAfterReplay`); otherwise at the start of the first
+    resumed epoch.
 
     Validation draws random numbers too (each pass over a dataloader draws
     its base seed), so the hook also makes validation leave the states as

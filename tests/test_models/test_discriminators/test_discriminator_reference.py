@@ -9,8 +9,8 @@ does not reach the critic changes the numbers.
 """
 import pytest
 import torch
-from holistic_reference import (fixed_weights, load_weights,
-                                reference_penalty, reference_score)
+from holistic_reference import (fixed_weights, load_weights, reference_penalty,
+                                reference_score)
 
 from mmskd.models.discriminators import HolisticDiscriminator
 from mmskd.models.losses import gradient_penalty, wasserstein_terms
@@ -72,11 +72,11 @@ def test_the_condition_changes_the_score_only_when_conditioned():
     # Zeros are not an image: they score otherwise too.
     assert not torch.allclose(
         conditioned(real, image),
-        conditioned(real, torch.zeros_like(image)), atol=1e-4)
+        conditioned(real, torch.zeros_like(image)),
+        atol=1e-4)
 
 
-@pytest.mark.parametrize('condition, input_norm', [(True, True),
-                                                   (False, True),
+@pytest.mark.parametrize('condition, input_norm', [(True, True), (False, True),
                                                    (True, False)])
 def test_penalty_equals_the_formula_on_random_maps(condition, input_norm):
     """Random real and fake maps, random eps. With an input BatchNorm the
@@ -91,10 +91,10 @@ def test_penalty_equals_the_formula_on_random_maps(condition, input_norm):
         gradient_penalty(critic, real, fake, image, eps=eps), expected, **TOL)
     score_real, score_fake, penalty = wasserstein_terms(
         critic, real, fake, image, eps=eps)
-    torch.testing.assert_close(
-        score_real, reference_score(weights, real, image), **TOL)
-    torch.testing.assert_close(
-        score_fake, reference_score(weights, fake, image), **TOL)
+    torch.testing.assert_close(score_real,
+                               reference_score(weights, real, image), **TOL)
+    torch.testing.assert_close(score_fake,
+                               reference_score(weights, fake, image), **TOL)
     torch.testing.assert_close(penalty, expected, **TOL)
 
 
