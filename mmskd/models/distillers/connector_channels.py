@@ -1,7 +1,7 @@
 # Copyright (c) mmskd contributors. All rights reserved.
 """Connector widths read off the modules whose outputs they connect."""
 import copy
-from typing import Dict, Optional
+from typing import Dict, Optional, Sequence
 
 from torch import nn
 
@@ -10,11 +10,24 @@ OUTPUT_WIDTH_ATTRS = ('out_channels', 'num_features', 'out_features')
 INPUT_WIDTH_ATTRS = ('in_channels', 'num_features', 'in_features')
 
 
+def _own_width(module: nn.Module, attrs: Sequence[str]) -> Optional[int]:
+    """The first integer width attribute of ``module``, or None."""
+    for attr in attrs:
+        width = getattr(module, attr, None)
+        if isinstance(width, int):
+            return width
+    return None
+
+
 def recorded_channels(recorder: dict, model: nn.Module) -> Optional[int]:
     """The channel count a module recorder sees, or None if unknown.
 
     ``ModuleOutputs`` of a conv, ConvModule, norm, linear or FPN neck gives
-    its output width; ``ModuleInputs`` its input width. Other recorders
+    its output width; ``ModuleInputs`` its input width. A module without
+    such an attribute (a ``Sequential`` stack, mmcv's
+    ``DepthwiseSeparableConvModule``) gives the width of the last layer
+    defined in it that has one: for outputs, its output width, since such
+    stacks end with the layer that writes their output. Other recorders
     (method or function outputs) carry no width.
 
     Args:
@@ -36,11 +49,12 @@ def recorded_channels(recorder: dict, model: nn.Module) -> Optional[int]:
     module = modules.get(recorder.get('source'))
     if attrs is None or module is None:
         return None
-    for attr in attrs:
-        width = getattr(module, attr, None)
-        if isinstance(width, int):
-            return width
-    return None
+    width = _own_width(module, attrs)
+    if width is not None or attrs is INPUT_WIDTH_ATTRS:
+        return width
+    widths = [_own_width(m, attrs) for m in module.modules()]
+    widths = [w for w in widths if w is not None]
+    return widths[-1] if widths else None
 
 
 def _side_width(spec: dict, recorders: Dict[str, Dict[str, dict]],

@@ -71,3 +71,16 @@ def test_a_list_connector_is_left_to_the_config():
     ]
     filled = infer_connector_channels(distiller(chain), Tiny(16), Tiny(64))
     assert filled['connectors']['up'] == chain
+
+
+def test_a_stack_gives_the_output_width_of_its_last_layer():
+    """DeepLabV3+'s sep_bottleneck: two depthwise-separable convs."""
+    from mmcv.cnn import DepthwiseSeparableConvModule
+    model = nn.Module()
+    model.conv = nn.Sequential(
+        DepthwiseSeparableConvModule(8, 12, 3, padding=1),
+        DepthwiseSeparableConvModule(12, 20, 3, padding=1))
+    cfg = distiller(dict(type='X'))
+    filled = infer_connector_channels(cfg, model, Tiny(64))
+    assert filled['connectors']['up'] == dict(
+        type='X', in_channel=20, out_channel=64)
