@@ -2,5 +2,6 @@
 """Data transforms, registered in mmseg's ``TRANSFORMS`` (the scope that
 builds a segmentation or depth config's pipelines)."""
 from .depth import LoadUInt16DepthAnnotation
+from .placeholder_annotation import PlaceholderAnnotation
 
-__all__ = ['LoadUInt16DepthAnnotation']
+__all__ = ['LoadUInt16DepthAnnotation', 'PlaceholderAnnotation']

@@ -1,0 +1,7 @@
+# Copyright (c) mmskd contributors. All rights reserved.
+"""Datasets and transforms, registered in mmseg's registries (the scope that
+builds segmentation and depth configs' data)."""
+from .transforms import *  # noqa: F401,F403
+from .unlabelled_images import UnlabelledImageDataset, placeholder_pipeline
+
+__all__ = ['UnlabelledImageDataset', 'placeholder_pipeline']
