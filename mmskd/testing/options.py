@@ -4,7 +4,7 @@
 Everything here is an ordinary dotted override of the user-facing config,
 so tests exercise the very files users train with.
 """
-from typing import Any, Dict, List, Tuple
+from typing import Any, Dict, List, Tuple, Union
 
 from mmengine.config import Config
 
@@ -42,7 +42,31 @@ def _tiny_segmentor(prefix: str, model: dict, stem: int,
     return options
 
 
-def _data_options(data_root: str, max_iters: int, val_interval: int,
+DataRoot = Union[str, Dict[str, str]]
+
+
+def _datasets(cfg: Config, loader: str) -> List[Tuple[str, dict]]:
+    """The datasets a dataloader reads, with their dotted keys: each member
+    of a ``ConcatDataset`` (VOC aug, unlabelled images) on its own."""
+    dataset = cfg[loader].dataset
+    if dataset.get('type') == 'ConcatDataset':
+        return [(f'{loader}.dataset.datasets.{index}', member)
+                for index, member in enumerate(dataset.datasets)]
+    return [(f'{loader}.dataset', dataset)]
+
+
+def _root_of(data_root: DataRoot, dataset: dict) -> str:
+    """The generated root for a dataset: one root, or one per type."""
+    if isinstance(data_root, str):
+        return data_root
+    if dataset.type not in data_root:
+        raise KeyError(f'no generated data for {dataset.type} (have '
+                       f'{sorted(data_root)})')
+    return data_root[dataset.type]
+
+
+def _data_options(cfg: Config, data_root: DataRoot, max_iters: int,
+                  val_interval: int,
                   image_size: Tuple[int, int]) -> Dict[str, Any]:
     """Schedule, logging and dataloader overrides shared by every config."""
     height, width = image_size
@@ -53,17 +77,23 @@ def _data_options(data_root: str, max_iters: int, val_interval: int,
         'default_hooks.logger.interval': 1,
         'train_dataloader.batch_size': 2,
     }
+    # A sampler that composes batches (mmdet's MultiSourceSampler) must
+    # compose the same 2 images.
+    if 'batch_size' in cfg.train_dataloader.get('sampler', {}):
+        options['train_dataloader.sampler.batch_size'] = 2
     for split in ('train', 'val', 'test'):
         loader = f'{split}_dataloader'
         options[f'{loader}.num_workers'] = 0
         options[f'{loader}.persistent_workers'] = False
-        options[f'{loader}.dataset.data_root'] = data_root
-        pipeline = f'{loader}.dataset.pipeline'
-        if split == 'train':
-            options[f'{pipeline}.{TRAIN_RESIZE}.scale'] = (width, height)
-            options[f'{pipeline}.{TRAIN_CROP}.crop_size'] = (height, width)
-        else:
-            options[f'{pipeline}.{TEST_RESIZE}.scale'] = (width, height)
+        for prefix, dataset in _datasets(cfg, loader):
+            options[f'{prefix}.data_root'] = _root_of(data_root, dataset)
+            pipeline = f'{prefix}.pipeline'
+            if split == 'train':
+                options[f'{pipeline}.{TRAIN_RESIZE}.scale'] = (width, height)
+                options[f'{pipeline}.{TRAIN_CROP}.crop_size'] = (height,
+                                                                 width)
+            else:
+                options[f'{pipeline}.{TEST_RESIZE}.scale'] = (width, height)
     return options
 
 
@@ -89,7 +119,7 @@ def _distiller_options(model_cfg: dict, num_classes: int) -> Dict[str, Any]:
 
 
 def tiny_seg_options(cfg: Config,
-                     data_root: str,
+                     data_root: DataRoot,
                      max_iters: int = 2,
                      val_interval: int = 2,
                      image_size: Tuple[int, int] = (64, 128)
@@ -103,8 +133,10 @@ def tiny_seg_options(cfg: Config,
 
     Args:
         cfg (Config): The loaded config (read to know its head types).
-        data_root (str): A dataset in the layout of the config's dataset,
-            e.g. written by ``write_cityscapes_like``.
+        data_root (str | dict): A dataset in the layout of the config's
+            dataset, e.g. written by ``write_cityscapes_like``; or one per
+            dataset type, for configs that read several (the members of a
+            ``ConcatDataset``).
         max_iters (int): Training iterations.
         val_interval (int): Validate and checkpoint every this many iters.
         image_size (tuple): (height, width) of the generated images.
@@ -114,7 +146,8 @@ def tiny_seg_options(cfg: Config,
         ``format_cfg_options``.
     """
     height, width = image_size
-    options = _data_options(data_root, max_iters, val_interval, image_size)
+    options = _data_options(cfg, data_root, max_iters, val_interval,
+                            image_size)
     options['model.teacher_ckpt'] = None
     options['model.architecture.data_preprocessor.size'] = (height, width)
     for role, (stem, base) in TINY_WIDTH.items():
@@ -128,7 +161,7 @@ def tiny_seg_options(cfg: Config,
 
 
 def tiny_model_options(cfg: Config,
-                       data_root: str,
+                       data_root: DataRoot,
                        role: str = 'architecture',
                        max_iters: int = 2,
                        val_interval: int = 2,
@@ -143,7 +176,8 @@ def tiny_model_options(cfg: Config,
     Args:
         cfg (Config): A model config such as
             ``pspnet_r18-d8_4xb2-80k_cityscapes-512x1024.py``.
-        data_root (str): A dataset in the layout of the config's dataset.
+        data_root (str | dict): A dataset in the layout of the config's
+            dataset, or one per dataset type.
         role (str): ``'architecture'`` (student) or ``'teacher'`` width.
         max_iters (int): Training iterations.
         val_interval (int): Validate and checkpoint every this many iters.
@@ -152,7 +186,8 @@ def tiny_model_options(cfg: Config,
     Returns:
         dict: Dotted keys to values.
     """
-    options = _data_options(data_root, max_iters, val_interval, image_size)
+    options = _data_options(cfg, data_root, max_iters, val_interval,
+                            image_size)
     options['model.data_preprocessor.size'] = tuple(image_size)
     stem, base = TINY_WIDTH[role]
     options.update(_tiny_segmentor('model', cfg.model, stem, base))
