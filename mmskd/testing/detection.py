@@ -26,6 +26,10 @@ TINY_DET_WIDTH = dict(architecture=8, teacher=16)
 TINY_DET_CHANNELS = 64
 RESIZE_TYPES = ('Resize', 'RandomResize', 'RandomChoiceResize')
 RESNET_TYPES = ('ResNet', 'ResNetV1d', 'ResNeXt')
+# mmdet's MobileNetV2 shrinks by width: the widths of its out_indices 0-6 at
+# 1/4 (make_divisible(c / 4, 8) of 16, 24, 32, 64, 96, 160, 320).
+MOBILENET_WIDEN = 0.25
+MOBILENET_WIDTHS = (8, 8, 8, 16, 24, 40, 80)
 
 
 def _coco_categories() -> List[dict]:
@@ -128,7 +132,8 @@ def write_coco_like(root: str,
 
 def _tiny_backbone(prefix: str, backbone: dict,
                    base: int) -> Tuple[Dict[str, Any], List[int]]:
-    """Overrides for a small ResNet-family backbone and its stage widths.
+    """Overrides for a small ResNet-family (or MobileNetV2) backbone and
+    its stage widths.
 
     Plain ResNets become ResNet-18. ResNeXt and backbones with DCN keep their
     type and DCN on a 50-layer bottleneck net (the smallest depth they
@@ -136,6 +141,11 @@ def _tiny_backbone(prefix: str, backbone: dict,
     ``base * 2**i``.
     """
     kind = backbone.get('type', '').split('.')[-1]
+    if kind == 'MobileNetV2':
+        return ({
+            f'{prefix}.backbone.widen_factor': MOBILENET_WIDEN,
+            f'{prefix}.backbone.init_cfg': None,
+        }, [MOBILENET_WIDTHS[i] for i in backbone['out_indices']])
     if kind not in RESNET_TYPES:
         raise NotImplementedError(
             f'tiny_det_options shrinks ResNet-family backbones, not '

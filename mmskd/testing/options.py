@@ -22,22 +22,36 @@ STUDENT_BASE, TEACHER_BASE = (TINY_WIDTH[role][1]
 DECODE_HEADS_WITH_C1 = ('DepthwiseSeparableASPPHead', )
 
 
+# MobileNetV2-D8 segmentors (mmseg's m-v2-d8) shrink by width instead: at
+# 1/4, the outputs their heads read (96 and 320 channels) are 24 and 80 wide.
+MOBILENET_WIDEN = 0.25
+MOBILENET_HEAD_INPUTS = dict(decode_head=80, auxiliary_head=24)
+
+
 def _tiny_segmentor(prefix: str, model: dict, stem: int,
                     base: int) -> Dict[str, Any]:
-    """Overrides turning a ResNet-D8 segmentor into a ResNet-18 of ``base``."""
+    """Overrides turning a ResNet-D8 segmentor into a ResNet-18 of ``base``
+    (a MobileNetV2-D8 one into a MobileNetV2 of 1/4 width)."""
+    mobilenet = model.get('backbone', {}).get('type') == 'MobileNetV2'
+    inputs = MOBILENET_HEAD_INPUTS if mobilenet else dict(
+        decode_head=base * 8, auxiliary_head=base * 4)
     options = {
         f'{prefix}.pretrained': None,
-        f'{prefix}.backbone.depth': 18,
-        f'{prefix}.backbone.stem_channels': stem,
-        f'{prefix}.backbone.base_channels': base,
-        f'{prefix}.decode_head.in_channels': base * 8,
+        f'{prefix}.decode_head.in_channels': inputs['decode_head'],
         f'{prefix}.decode_head.channels': base * 2,
     }
+    if mobilenet:
+        options[f'{prefix}.backbone.widen_factor'] = MOBILENET_WIDEN
+    else:
+        options[f'{prefix}.backbone.depth'] = 18
+        options[f'{prefix}.backbone.stem_channels'] = stem
+        options[f'{prefix}.backbone.base_channels'] = base
     if model.get('decode_head', {}).get('type') in DECODE_HEADS_WITH_C1:
         options[f'{prefix}.decode_head.c1_in_channels'] = base
         options[f'{prefix}.decode_head.c1_channels'] = 4
     if model.get('auxiliary_head'):
-        options[f'{prefix}.auxiliary_head.in_channels'] = base * 4
+        options[f'{prefix}.auxiliary_head.in_channels'] = \
+            inputs['auxiliary_head']
         options[f'{prefix}.auxiliary_head.channels'] = base
     return options
 
@@ -92,6 +106,10 @@ def _data_options(cfg: Config, data_root: DataRoot, max_iters: int,
                 options[f'{pipeline}.{TRAIN_RESIZE}.scale'] = (width, height)
                 options[f'{pipeline}.{TRAIN_CROP}.crop_size'] = (height,
                                                                  width)
+                # VOC pads each crop to the full crop size.
+                for index, step in enumerate(dataset.pipeline):
+                    if step.get('type') == 'Pad':
+                        options[f'{pipeline}.{index}.size'] = (height, width)
             else:
                 options[f'{pipeline}.{TEST_RESIZE}.scale'] = (width, height)
     return options
