@@ -187,3 +187,15 @@ def test_teacher_from_another_task_is_refused(cfg):
         backbone=dict(init_cfg=None))
     with pytest.raises(TypeError, match='same task'):
         build(cfg)
+
+
+def test_class_count_mismatch_names_the_fix(cfg):
+    """A CamVid student (11 classes) under a Cityscapes teacher (19)."""
+    cfg.model.architecture.decode_head.num_classes = 11
+    cfg.model.architecture.auxiliary_head.num_classes = 11
+    with pytest.raises(ValueError) as error:
+        build(cfg)
+    message = str(error.value)
+    assert 'student predicts 11 classes but the teacher 19' in message
+    assert 'model.architecture.decode_head.num_classes=19' in message
+    assert 'configs/camvid/' in message
