@@ -140,7 +140,7 @@ def test_errors():
         critic(score_map)
     # Each message names its fix too.
     with pytest.raises(ValueError, match=r'in_channels=19 .*got 21.*set '
-                       r'discriminator\.in_channels=21'):
+                       r'model\.discriminator\.in_channels=21'):
         critic(torch.randn(2, 21, 9, 17), image)
     with pytest.raises(ValueError, match=r'image_channels=3 .*got 1.*set '
                        r'discriminator\.image_channels=1'):
