@@ -2,7 +2,9 @@
 """mmskd: structured knowledge distillation for OpenMMLab 2.0.
 
 Importing the package registers every mmskd module in the ``mmskd`` registry
-scope (``custom_imports=dict(imports=['mmskd'])`` in a config does this).
+scope, and its datasets and data transforms in mmseg's, where segmentation
+configs build their data (``custom_imports=dict(imports=['mmskd'])`` in a
+config does this).
 """
 from .utils.mmrazor_compat import patch_mmrazor_quantization_import
 

@@ -16,7 +16,7 @@ from mmskd.engine.updates import unwrap
 from mmskd.registry import MODELS
 from ..distillers import infer_connector_channels
 from ..utils import (build_architecture, check_pair_families,
-                     load_teacher_checkpoint)
+                     labelled_task_loss, load_teacher_checkpoint)
 
 LossResults = Dict[str, torch.Tensor]
 
@@ -153,6 +153,12 @@ class StructuredDistill(SingleTeacherDistill):
             data_samples: Optional[List[BaseDataElement]]) -> LossResults:
         """Run the student in loss mode, recording its outputs.
 
+        The student's forward covers the whole batch, so its recorders (and
+        every distillation term) see each image; its task losses cover the
+        labelled samples only (see ``labelled_task_loss``): samples of an
+        ``UnlabelledImageDataset`` add nothing to them, and a batch of only
+        such samples gives zero task losses.
+
         Args:
             batch_inputs (Tensor): Preprocessed images, (N, 3, H, W).
             data_samples (list, optional): The batch's data samples.
@@ -163,7 +169,8 @@ class StructuredDistill(SingleTeacherDistill):
         """
         distiller = unwrap(self.distiller)
         distiller.set_deliveries_override(True)
-        with distiller.student_recorders, distiller.deliveries:
+        with distiller.student_recorders, distiller.deliveries, \
+                labelled_task_loss(unwrap(self.student), data_samples):
             student_losses = self.student(
                 batch_inputs, data_samples, mode='loss')
         if not self.calculate_student_loss:

@@ -4,10 +4,12 @@ from .architecture import (build_architecture, load_model_cfg,
 from .checkpoint import load_teacher_checkpoint
 from .families import SUPPORTED_FAMILIES, check_pair_families, model_family
 from .frozen import frozen
+from .labelled_loss import labelled_task_loss
 from .precision import autocast_available, autocast_disabled
 
 __all__ = [
     'build_architecture', 'load_model_cfg', 'resolve_config_path',
     'load_teacher_checkpoint', 'SUPPORTED_FAMILIES', 'check_pair_families',
-    'model_family', 'frozen', 'autocast_available', 'autocast_disabled'
+    'model_family', 'frozen', 'labelled_task_loss', 'autocast_available',
+    'autocast_disabled'
 ]
