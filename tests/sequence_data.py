@@ -130,7 +130,7 @@ def tiny_video_options(cfg, data_root: str, **kwargs) -> dict:
     if 'teacher' in cfg.model:
         options = tiny_seg_options(cfg, data_root, **kwargs)
     else:
-        options = tiny_seg_data_options(data_root, **kwargs)
+        options = tiny_seg_data_options(cfg, data_root, **kwargs)
         options['model.architecture.init_cfg'] = None
         options['model.architecture.data_preprocessor.size'] = (64, 128)
         options.update(

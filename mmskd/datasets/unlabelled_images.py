@@ -60,11 +60,13 @@ def placeholder_pipeline(pipeline: Sequence[Step],
                      None)
         if field is not None:
             fill = ignore_index if field == 'gt_seg_map' else None
+            # Registered in mmseg's scope, whatever scope builds the set.
             steps.append(
                 dict(
                     type='PlaceholderAnnotation',
                     field=field,
-                    fill_value=fill))
+                    fill_value=fill,
+                    _scope_='mmseg'))
             continue
         name = getattr(cls, '__name__', str(cls))
         if name.startswith('Load') and 'Annotation' in name:

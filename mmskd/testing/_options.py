@@ -8,7 +8,7 @@ data loading and logging of every iteration. Everything is an ordinary
 dotted override, so tests exercise the very files users train with.
 """
 import os.path as osp
-from typing import Any, Dict, List, Tuple
+from typing import Any, Dict, List, Tuple, Union
 
 from mmengine.config import Config
 
@@ -23,12 +23,38 @@ RESIZE_TYPES = ('Resize', 'RandomResize', 'RandomChoiceResize')
 SPLITS = ('train', 'val', 'test')
 
 
-def _run_options(data_root: str, val_interval: int) -> Dict[str, Any]:
+DataRoot = Union[str, Dict[str, str]]
+
+
+def _datasets(cfg: Config, loader: str) -> List[Tuple[str, dict]]:
+    """The datasets a dataloader reads, with their dotted keys: each member
+    of a ``ConcatDataset`` (VOC aug, unlabelled images) on its own."""
+    dataset = cfg[loader].dataset
+    if dataset.get('type') == 'ConcatDataset':
+        return [(f'{loader}.dataset.datasets.{index}', member)
+                for index, member in enumerate(dataset.datasets)]
+    return [(f'{loader}.dataset', dataset)]
+
+
+def _root_of(data_root: DataRoot, dataset: dict) -> str:
+    """The generated root for a dataset: one root, or one per type."""
+    if isinstance(data_root, str):
+        return data_root
+    if dataset.type not in data_root:
+        raise KeyError(f'no generated data for {dataset.type} (have '
+                       f'{sorted(data_root)})')
+    return data_root[dataset.type]
+
+
+def _run_options(cfg: Config, data_root: DataRoot,
+                 val_interval: int) -> Dict[str, Any]:
     """Overrides every smoke run shares: loaders in-process on the given
     data, batch size 2, logging each iteration, checkpoint at validation.
 
     Args:
-        data_root (str): The generated dataset.
+        cfg (Config): The loaded config (read for its datasets).
+        data_root (str | dict): The generated dataset, or one per dataset
+            type for configs that read several (a ``ConcatDataset``).
         val_interval (int): Validate and checkpoint every this many
             iterations (epochs for epoch-based configs).
 
@@ -41,15 +67,21 @@ def _run_options(data_root: str, val_interval: int) -> Dict[str, Any]:
         'default_hooks.logger.interval': 1,
         'train_dataloader.batch_size': 2,
     }
+    # A sampler that composes batches (mmdet's MultiSourceSampler) must
+    # compose the same 2 images.
+    if 'batch_size' in cfg.train_dataloader.get('sampler', {}):
+        options['train_dataloader.sampler.batch_size'] = 2
     for split in SPLITS:
         loader = f'{split}_dataloader'
         options[f'{loader}.num_workers'] = 0
         options[f'{loader}.persistent_workers'] = False
-        options[f'{loader}.dataset.data_root'] = data_root
+        for prefix, dataset in _datasets(cfg, loader):
+            options[f'{prefix}.data_root'] = _root_of(data_root, dataset)
     return options
 
 
-def tiny_seg_data_options(data_root: str,
+def tiny_seg_data_options(cfg: Config,
+                          data_root: DataRoot,
                           max_iters: int = 2,
                           val_interval: int = 2,
                           image_size: Tuple[int, int] = (64, 128)
@@ -59,7 +91,10 @@ def tiny_seg_data_options(data_root: str,
     ``image_size``; the models are left alone.
 
     Args:
-        data_root (str): A dataset in the layout of the config's dataset.
+        cfg (Config): The loaded config (read for its datasets).
+        data_root (str | dict): A dataset in the layout of the config's
+            dataset, or one per dataset type (the members of a
+            ``ConcatDataset``).
         max_iters (int): Training iterations.
         val_interval (int): Validate and checkpoint every this many iters.
         image_size (tuple): (height, width) of the generated images.
@@ -68,19 +103,22 @@ def tiny_seg_data_options(data_root: str,
         dict: Dotted keys to values.
     """
     height, width = image_size
-    options = _run_options(data_root, val_interval)
+    options = _run_options(cfg, data_root, val_interval)
     options['train_cfg.max_iters'] = max_iters
-    pipeline = 'train_dataloader.dataset.pipeline'
-    options[f'{pipeline}.{TRAIN_RESIZE}.scale'] = (width, height)
-    options[f'{pipeline}.{TRAIN_CROP}.crop_size'] = (height, width)
-    for split in ('val', 'test'):
-        pipeline = f'{split}_dataloader.dataset.pipeline'
-        options[f'{pipeline}.{TEST_RESIZE}.scale'] = (width, height)
+    for split in SPLITS:
+        for prefix, _ in _datasets(cfg, f'{split}_dataloader'):
+            pipeline = f'{prefix}.pipeline'
+            if split == 'train':
+                options[f'{pipeline}.{TRAIN_RESIZE}.scale'] = (width, height)
+                options[f'{pipeline}.{TRAIN_CROP}.crop_size'] = (height,
+                                                                 width)
+            else:
+                options[f'{pipeline}.{TEST_RESIZE}.scale'] = (width, height)
     return options
 
 
 def tiny_seg_options(cfg: Config,
-                     data_root: str,
+                     data_root: DataRoot,
                      max_iters: int = 2,
                      val_interval: int = 2,
                      image_size: Tuple[int, int] = (64, 128)
@@ -96,8 +134,10 @@ def tiny_seg_options(cfg: Config,
 
     Args:
         cfg (Config): The loaded config (read to know its head types).
-        data_root (str): A dataset in the layout of the config's dataset,
-            e.g. written by ``write_cityscapes_like``.
+        data_root (str | dict): A dataset in the layout of the config's
+            dataset, e.g. written by ``write_cityscapes_like``; or one per
+            dataset type, for configs that read several (the members of a
+            ``ConcatDataset``).
         max_iters (int): Training iterations.
         val_interval (int): Validate and checkpoint every this many iters.
         image_size (tuple): (height, width) of the generated images.
@@ -106,8 +146,8 @@ def tiny_seg_options(cfg: Config,
         dict: Dotted keys to values, for ``Config.merge_from_dict`` or
         ``format_cfg_options``.
     """
-    options = tiny_seg_data_options(data_root, max_iters, val_interval,
-                                    image_size)
+    options = tiny_seg_data_options(cfg, data_root, max_iters,
+                                    val_interval, image_size)
     options.update(tiny_seg_model_options(cfg, image_size))
     return options
 
@@ -165,7 +205,7 @@ def tiny_det_options(cfg: Config,
     """
     height, width = image_size
     ann_file = osp.join(data_root, 'annotations', 'instances_val2017.json')
-    options = _run_options(data_root, val_interval=1)
+    options = _run_options(cfg, data_root, val_interval=1)
     options['train_cfg.max_epochs'] = max_epochs
     options['val_evaluator.ann_file'] = ann_file
     options['test_evaluator.ann_file'] = ann_file

@@ -153,7 +153,10 @@ def test_depth_loader_gets_a_depth_placeholder():
         dict(type='PackSegInputs')
     ])
     assert replaced[1] == dict(
-        type='PlaceholderAnnotation', field='gt_depth_map', fill_value=None)
+        type='PlaceholderAnnotation',
+        field='gt_depth_map',
+        fill_value=None,
+        _scope_='mmseg')
     results = PlaceholderAnnotation('gt_depth_map')(
         dict(img=np.zeros((4, 6, 3), np.uint8), seg_fields=[]))
     assert results['gt_depth_map'].dtype == np.float32
