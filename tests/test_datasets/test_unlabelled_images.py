@@ -48,11 +48,13 @@ def test_lists_the_folder_and_marks_every_sample_unlabelled(cfg, root):
     assert len(dataset) == 3
     assert all(info['img_path'].startswith(osp.join(root, EXTRA))
                for info in (dataset.get_data_info(i) for i in range(3)))
-    sample = dataset[0]['data_samples']
+    data = dataset[0]
+    sample = data['data_samples']
     assert not is_labelled(sample)
-    # The placeholder label has the crop's size and carries no class.
+    # The placeholder label has the (augmented) image's size and carries no
+    # class.
     label = sample.gt_sem_seg.data
-    assert label.shape == (1, 64, 128)
+    assert label.shape == (1, *data['inputs'].shape[-2:])
     assert (label == 255).all()
 
 
