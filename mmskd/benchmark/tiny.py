@@ -122,25 +122,30 @@ def connector_width_options(model_cfg: dict) -> Dict[str, Any]:
 
 
 def tiny_seg_model_options(cfg: Config,
-                           image_size: Sequence[int]) -> Dict[str, Any]:
+                           image_size: Sequence[int],
+                           role: str = 'architecture') -> Dict[str, Any]:
     """The ``model.*`` overrides of a tiny segmentation run.
 
     For a distillation config: both segmentors shrunk, no teacher
     checkpoint, connectors at the tiny widths, and the discriminator's
     ``in_channels`` set to the class count (which stays). For a plain
-    config: the model shrunk to the student's width.
+    config: the model shrunk to the width of ``role``.
 
     Args:
         cfg (Config): The loaded config (read for its model types).
         image_size (Sequence[int]): (height, width) of the input images; the
             data preprocessor pads to it.
+        role (str): For a plain config, whose width in ``TINY_WIDTH`` it
+            gets: ``'architecture'`` (a student, so that a converted
+            student checkpoint loads into it) or ``'teacher'`` (a config
+            that trains a teacher).
 
     Returns:
         dict: Dotted keys to values.
     """
     size = tuple(image_size)
     if not is_distill_model(cfg.model):
-        options = tiny_segmentor_options('model', cfg.model)
+        options = tiny_segmentor_options('model', cfg.model, role)
         options['model.data_preprocessor.size'] = size
         return options
     options = {

@@ -1,8 +1,9 @@
 # Copyright (c) mmskd contributors. All rights reserved.
-"""Datasets: the demo's generated scenes (in layouts mmseg reads), the
-frame-sequence dataset, unlabelled images and their transforms, registered in
-mmseg's ``DATASETS`` and ``TRANSFORMS`` (the scope that builds segmentation
-and depth configs' data)."""
+"""Datasets: CamVid, the frame-sequence dataset, unlabelled images, the
+demo's generated scenes (in layouts mmseg reads) and their transforms,
+registered in mmseg's ``DATASETS`` and ``TRANSFORMS`` (the scope that builds
+segmentation and depth configs' data)."""
+from .camvid import CamVidDataset
 from .cityscapes_sequence import CityscapesSequenceDataset
 from .layouts import (cityscapes_paths, write_cityscapes_split,
                       write_image_and_labels)
@@ -11,8 +12,8 @@ from .transforms import *  # noqa: F401,F403
 from .unlabelled_images import UnlabelledImageDataset, placeholder_pipeline
 
 __all__ = [
-    'CLASSES_USED', 'OBJECT_CLASSES', 'CityscapesSequenceDataset',
-    'UnlabelledImageDataset', 'cityscapes_paths', 'placeholder_pipeline',
+    'CLASSES_USED', 'OBJECT_CLASSES', 'CamVidDataset',
+    'CityscapesSequenceDataset', 'UnlabelledImageDataset', 'cityscapes_paths', 'placeholder_pipeline',
     'render_scene', 'write_cityscapes_split', 'write_image_and_labels',
     'write_scenes'
 ]

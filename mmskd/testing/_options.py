@@ -121,13 +121,14 @@ def tiny_seg_options(cfg: Config,
                      data_root: DataRoot,
                      max_iters: int = 2,
                      val_interval: int = 2,
-                     image_size: Tuple[int, int] = (64, 128)
-                     ) -> Dict[str, Any]:
+                     image_size: Tuple[int, int] = (64, 128),
+                     role: str = 'architecture') -> Dict[str, Any]:
     """Overrides for a few CPU iterations of a segmentation config.
 
     Works on mmskd distillation configs and on plain mmseg configs (shrunk
     to the width of a distillation config's student, so that a converted
-    student checkpoint loads into its own model-zoo config). The models
+    student checkpoint loads into its own model-zoo config, or to the
+    teacher's width with ``role='teacher'``). The models
     become the tiny preset's (:func:`~mmskd.benchmark.tiny.
     tiny_seg_model_options`) and every pipeline resizes and crops to
     ``image_size`` (:func:`tiny_seg_data_options`).
@@ -141,6 +142,8 @@ def tiny_seg_options(cfg: Config,
         max_iters (int): Training iterations.
         val_interval (int): Validate and checkpoint every this many iters.
         image_size (tuple): (height, width) of the generated images.
+        role (str): For a plain config, whose tiny width it gets
+            (``'architecture'`` or ``'teacher'``).
 
     Returns:
         dict: Dotted keys to values, for ``Config.merge_from_dict`` or
@@ -148,7 +151,7 @@ def tiny_seg_options(cfg: Config,
     """
     options = tiny_seg_data_options(cfg, data_root, max_iters,
                                     val_interval, image_size)
-    options.update(tiny_seg_model_options(cfg, image_size))
+    options.update(tiny_seg_model_options(cfg, image_size, role))
     return options
 
 

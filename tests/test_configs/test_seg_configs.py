@@ -6,8 +6,11 @@ Each leaf config whose ``default_scope`` is 'mmseg' is loaded as users load
 it, shrunk with ``tiny_seg_options`` (plain dotted overrides: narrow ResNet-18
 models, generated data in the layout of its dataset, 1 iteration), trained
 in-process with ``Runner.from_cfg(cfg).train()`` and validated on 2 images.
-Detection configs are tested in tests/test_configs for mmdet.
+Plain model configs that train a teacher the model zoo lacks (CamVid's)
+are trained the same way at the teacher's tiny width. Detection configs
+are tested in tests/test_configs for mmdet.
 """
+import copy
 import math
 import os.path as osp
 from typing import Dict
@@ -15,9 +18,10 @@ from urllib.parse import urlparse
 
 import pytest
 import yaml
+from camvid_data import write_camvid_like
 from image_folder_data import write_cityscapes_with_extra
 from mmengine.config import Config
-from utils import (assert_amp_wrappers, build_runner, leaf_configs,
+from utils import (REPO, assert_amp_wrappers, build_runner, leaf_configs,
                    loaded_config, logged_scalars)
 
 import mmskd  # noqa: F401  (registers modules, installs the mmrazor fix)
@@ -31,7 +35,19 @@ IMAGE_SIZE = (32, 64)
 MODEL_ZOO_HOST = 'download.openmmlab.com'
 
 
-SEG_CONFIGS = leaf_configs('mmseg')
+# Distillation configs (a model with a teacher) and the plain model configs
+# that train a teacher the model zoo lacks (e.g. configs/camvid/); a config
+# that does not load counts as a distillation config, so that it fails.
+ALL_SEG_CONFIGS = leaf_configs('mmseg')
+SEG_CONFIGS = {
+    name: cfg
+    for name, cfg in ALL_SEG_CONFIGS.items()
+    if isinstance(cfg, Exception) or 'teacher' in cfg.model
+}
+TEACHER_CONFIGS = {
+    name: cfg
+    for name, cfg in ALL_SEG_CONFIGS.items() if name not in SEG_CONFIGS
+}
 
 
 def get_config(name: str) -> Config:
@@ -53,7 +69,9 @@ def data_roots(tmp_path_factory) -> Dict[str, str]:
         CityscapesDataset=cityscapes,
         UnlabelledImageDataset=cityscapes,
         ADE20KDataset=write_ade20k_like(
-            str(tmp_path_factory.mktemp('ade20k')), **size))
+            str(tmp_path_factory.mktemp('ade20k')), **size),
+        CamVidDataset=write_camvid_like(
+            str(tmp_path_factory.mktemp('camvid')), **size))
 
 
 def test_discovers_the_segmentation_zoo():
@@ -113,7 +131,18 @@ def model_zoo_weights(cfg_path: str) -> str:
 
 @pytest.mark.parametrize('name', sorted(SEG_CONFIGS))
 def test_teacher_ckpt_is_the_model_zoo_checkpoint(name):
+    """The teacher's weights are the model zoo's, or, for a teacher the zoo
+    lacks, the last checkpoint of the configs/ file that trains it."""
     model = get_config(name).model
+    local = osp.normpath(resolve_config_path(model.teacher.cfg_path))
+    if local.startswith(osp.join(REPO, 'configs') + osp.sep):
+        teacher = Config.fromfile(local)
+        stem = osp.splitext(osp.basename(local))[0]
+        expected = f'work_dirs/{stem}/iter_{teacher.train_cfg.max_iters}.pth'
+        assert model.teacher_ckpt == expected, \
+            f'teacher_ckpt {model.teacher_ckpt} is not where training ' \
+            f'{local} leaves its last checkpoint ({expected})'
+        return
     url = urlparse(model.teacher_ckpt)
     assert url.scheme == 'https' and url.netloc == MODEL_ZOO_HOST, \
         f'teacher_ckpt {model.teacher_ckpt} is not a model-zoo download'
@@ -121,3 +150,33 @@ def test_teacher_ckpt_is_the_model_zoo_checkpoint(name):
     assert osp.basename(url.path) == osp.basename(urlparse(expected).path), \
         f'teacher_ckpt {model.teacher_ckpt} is not the weights of ' \
         f'{model.teacher.cfg_path} ({expected})'
+
+
+def test_discovers_the_teacher_configs():
+    assert 'camvid/pspnet_r101-d8_4xb2-40k_camvid-360x480.py' in \
+        TEACHER_CONFIGS
+
+
+@pytest.mark.parametrize('name', sorted(TEACHER_CONFIGS))
+def test_teacher_config_trains_and_validates(name, data_roots, fast_runner,
+                                             tmp_path):
+    """A teacher trained alone, at the tiny teacher width; it starts from
+    model-zoo weights (not downloaded here)."""
+    cfg = copy.deepcopy(TEACHER_CONFIGS[name])
+    url = urlparse(cfg.load_from)
+    assert url.scheme == 'https' and url.netloc == MODEL_ZOO_HOST, \
+        f'load_from {cfg.load_from} is not a model-zoo download'
+    cfg.merge_from_dict(
+        tiny_seg_options(
+            cfg,
+            data_roots,
+            role='teacher',
+            max_iters=1,
+            val_interval=1,
+            image_size=IMAGE_SIZE))
+    cfg.load_from = None
+    runner = build_runner(cfg, name, str(tmp_path))
+    runner.train()
+    train, val = logged_scalars(runner.log_dir)
+    assert math.isfinite(train['loss'])
+    assert 'mIoU' in val, f'no validation logged: {val}'
