@@ -6,11 +6,13 @@ from unittest import mock
 
 import pytest
 import torch
-from utils import CWD_LOGITS, tiny_cfg
+from depth_data import write_nyu_like
 from image_folder_data import write_cityscapes_with_extra
+from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
 from mmengine.registry import MODELS, init_default_scope
 from mmseg.registry import DATASETS
+from utils import CONFIG_ROOT, CWD_LOGITS, tiny_cfg
 
 import mmskd  # noqa: F401
 from mmskd.models.utils import labelled_loss
@@ -192,3 +194,51 @@ def test_cascade_segmentors_are_refused():
     student = CascadeEncoderDecoder.__new__(CascadeEncoderDecoder)
     with pytest.raises(TypeError, match='CascadeEncoderDecoder computes'):
         check_splittable(student)
+
+
+def test_depth_estimators_split_the_same_way(tmp_path):
+    """A depth student (DepthBinHead on mmseg's DepthEstimator) scores the
+    labelled images of a batch with placeholder depth maps alone."""
+    root = write_nyu_like(str(tmp_path / 'nyu'))
+    cfg = Config.fromfile(
+        f'{CONFIG_ROOT}/depth/depthbin_r18-d8_4xb3-20k_nyu-480x480.py')
+    cfg.merge_from_dict({
+        'model.pretrained': None,
+        'model.data_preprocessor.size': (32, 32),
+        'model.backbone.stem_channels': 16,
+        'model.backbone.base_channels': 8,
+        'model.decode_head.in_channels': 64,
+        'model.decode_head.channels': 16,
+        'model.decode_head.num_bins': 16,
+        'train_dataloader.dataset.data_root': root,
+        'train_dataloader.dataset.pipeline.4.crop_size': (32, 32),
+    })
+    init_default_scope('mmseg')
+    torch.manual_seed(0)
+    student = MODELS.build(cfg.model).eval()
+    labelled = DATASETS.build(cfg.train_dataloader.dataset)
+    unlabelled = DATASETS.build(
+        dict(
+            type='UnlabelledImageDataset',
+            data_root=root,
+            data_prefix=dict(img_path='images/train'),
+            metainfo_from=dict(type='NYUDataset'),
+            pipeline=cfg.train_dataloader.dataset.pipeline))
+
+    def depth_batch(items):
+        data = student.data_preprocessor(pseudo_collate(items), True)
+        return data['inputs'], data['data_samples']
+
+    mixed_inputs, mixed_samples = depth_batch(
+        [unlabelled[0], labelled[0], unlabelled[1], labelled[1]])
+    split = mock.patch.object(
+        labelled_loss, 'split_loss', wraps=labelled_loss.split_loss)
+    with split as spy, labelled_loss.labelled_task_loss(student,
+                                                        mixed_samples):
+        mixed = student(mixed_inputs, mixed_samples, mode='loss')
+    assert spy.called
+    alone = student.loss(
+        mixed_inputs[[1, 3]], [mixed_samples[1], mixed_samples[3]])
+    assert set(mixed) == set(alone) and alone
+    for key, value in alone.items():
+        torch.testing.assert_close(mixed[key], value, msg=key)
