@@ -23,6 +23,14 @@ from mmengine.config import Config, ConfigDict
 # BasicBlock ResNet-18 have base x1, x2, x4 and x8 channels.
 TINY_WIDTH = dict(architecture=(16, 8), teacher=(16, 16))
 DECODE_HEADS_WITH_C1 = ('DepthwiseSeparableASPPHead', )
+# MobileNetV2 backbones (mmseg's m-v2-d8, mmdet's FCOS MobileNetV2) shrink
+# by width instead: at 1/4, the outputs of out_indices 0-6 (16, 24, 32, 64,
+# 96, 160 and 320 channels) are make_divisible(c / 4, 8) wide, and the
+# segmentation heads read indices 2 and 4 (96 and 320 channels at full
+# width).
+MOBILENET_WIDEN = 0.25
+MOBILENET_WIDTHS = (8, 8, 8, 16, 24, 40, 80)
+MOBILENET_HEAD_INPUTS = dict(decode_head=80, auxiliary_head=24)
 
 # Detection: ResNet base widths per role (stage i has base * 2**i channels,
 # times 4 for bottleneck blocks), and the FPN and head channels, the same
@@ -64,7 +72,8 @@ def is_distill_model(model_cfg: dict) -> bool:
 def tiny_segmentor_options(prefix: str,
                            model: dict,
                            role: str = 'architecture') -> Dict[str, Any]:
-    """Overrides turning a ResNet-D8 segmentor into a narrow ResNet-18.
+    """Overrides turning a ResNet-D8 segmentor into a narrow ResNet-18 (a
+    MobileNetV2-D8 one into a MobileNetV2 of 1/4 width).
 
     Args:
         prefix (str): The dotted key of the model, e.g.
@@ -77,19 +86,26 @@ def tiny_segmentor_options(prefix: str,
         dict: Dotted keys to values.
     """
     stem, base = TINY_WIDTH[role]
+    mobilenet = model.get('backbone', {}).get('type') == 'MobileNetV2'
+    inputs = MOBILENET_HEAD_INPUTS if mobilenet else dict(
+        decode_head=base * 8, auxiliary_head=base * 4)
     options = {
         f'{prefix}.pretrained': None,
-        f'{prefix}.backbone.depth': 18,
-        f'{prefix}.backbone.stem_channels': stem,
-        f'{prefix}.backbone.base_channels': base,
-        f'{prefix}.decode_head.in_channels': base * 8,
+        f'{prefix}.decode_head.in_channels': inputs['decode_head'],
         f'{prefix}.decode_head.channels': base * 2,
     }
+    if mobilenet:
+        options[f'{prefix}.backbone.widen_factor'] = MOBILENET_WIDEN
+    else:
+        options[f'{prefix}.backbone.depth'] = 18
+        options[f'{prefix}.backbone.stem_channels'] = stem
+        options[f'{prefix}.backbone.base_channels'] = base
     if model.get('decode_head', {}).get('type') in DECODE_HEADS_WITH_C1:
         options[f'{prefix}.decode_head.c1_in_channels'] = base
         options[f'{prefix}.decode_head.c1_channels'] = 4
     if model.get('auxiliary_head'):
-        options[f'{prefix}.auxiliary_head.in_channels'] = base * 4
+        options[f'{prefix}.auxiliary_head.in_channels'] = \
+            inputs['auxiliary_head']
         options[f'{prefix}.auxiliary_head.channels'] = base
     return options
 
@@ -166,7 +182,8 @@ def tiny_seg_model_options(cfg: Config,
 
 def _tiny_backbone(prefix: str, backbone: dict,
                    base: int) -> Tuple[Dict[str, Any], List[int]]:
-    """Overrides for a small ResNet-family backbone and its stage widths.
+    """Overrides for a small ResNet-family (or MobileNetV2) backbone and its
+    stage widths.
 
     Plain ResNets become ResNet-18. ResNeXt and backbones with DCN keep their
     type and DCN on a 50-layer bottleneck net (the smallest depth they
@@ -182,12 +199,19 @@ def _tiny_backbone(prefix: str, backbone: dict,
         tuple: The overrides and the channels of the backbone's outputs.
 
     Raises:
-        NotImplementedError: For a backbone outside the ResNet family.
+        NotImplementedError: For a backbone outside the ResNet family and
+            MobileNetV2.
     """
     kind = backbone.get('type', '').split('.')[-1]
+    if kind == 'MobileNetV2':
+        return ({
+            f'{prefix}.backbone.widen_factor': MOBILENET_WIDEN,
+            f'{prefix}.backbone.init_cfg': None,
+        }, [MOBILENET_WIDTHS[i] for i in backbone['out_indices']])
     if kind not in RESNET_TYPES:
         raise NotImplementedError(
-            f'the tiny preset shrinks ResNet-family backbones, not '
+            f'the tiny preset shrinks ResNet-family and MobileNetV2 '
+            f'backbones, not '
             f'{backbone.get("type")!r} ({prefix}.backbone).')
     key = f'{prefix}.backbone'
     options: Dict[str, Any] = {

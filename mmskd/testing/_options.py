@@ -106,12 +106,16 @@ def tiny_seg_data_options(cfg: Config,
     options = _run_options(cfg, data_root, val_interval)
     options['train_cfg.max_iters'] = max_iters
     for split in SPLITS:
-        for prefix, _ in _datasets(cfg, f'{split}_dataloader'):
+        for prefix, dataset in _datasets(cfg, f'{split}_dataloader'):
             pipeline = f'{prefix}.pipeline'
             if split == 'train':
                 options[f'{pipeline}.{TRAIN_RESIZE}.scale'] = (width, height)
                 options[f'{pipeline}.{TRAIN_CROP}.crop_size'] = (height,
                                                                  width)
+                # VOC pads each crop to the full crop size.
+                for index, step in enumerate(dataset.pipeline):
+                    if step.get('type') == 'Pad':
+                        options[f'{pipeline}.{index}.size'] = (height, width)
             else:
                 options[f'{pipeline}.{TEST_RESIZE}.scale'] = (width, height)
     return options

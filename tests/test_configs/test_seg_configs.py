@@ -20,9 +20,11 @@ import pytest
 import yaml
 from camvid_data import write_camvid_like
 from image_folder_data import write_cityscapes_with_extra
+from metafiles import metafile_entries
 from mmengine.config import Config
 from utils import (REPO, assert_amp_wrappers, build_runner, leaf_configs,
                    loaded_config, logged_scalars)
+from voc_data import write_voc_aug_like
 
 import mmskd  # noqa: F401  (registers modules, installs the mmrazor fix)
 from mmskd.models.utils import resolve_config_path
@@ -71,7 +73,9 @@ def data_roots(tmp_path_factory) -> Dict[str, str]:
         ADE20KDataset=write_ade20k_like(
             str(tmp_path_factory.mktemp('ade20k')), **size),
         CamVidDataset=write_camvid_like(
-            str(tmp_path_factory.mktemp('camvid')), **size))
+            str(tmp_path_factory.mktemp('camvid')), **size),
+        PascalVOCDataset=write_voc_aug_like(
+            str(tmp_path_factory.mktemp('voc')), num_images=2, size=width))
 
 
 def test_discovers_the_segmentation_zoo():
@@ -86,7 +90,19 @@ def test_discovers_the_segmentation_zoo():
             'cwd/cwd_logits_deeplabv3plus_r101-d8_deeplabv3plus_r18-d8_4xb2-'
             '80k_cityscapes-512x1024.py',
             'cwd/cwd_logits_pspnet_r101-d8_pspnet_r18-d8_4xb4-80k_'
-            'ade20k-512x512.py'):
+            'ade20k-512x512.py',
+            'skd/skd_cwd_pspnet_r101-d8_pspnet_m-v2-d8_4xb2-80k_'
+            'cityscapes-512x1024.py',
+            'skd/skd_pspnet_r101-d8_pspnet_r18-0.5x-d8_4xb2-80k_'
+            'cityscapes-512x1024.py',
+            'cwd/cwd_fea_pspnet_r101-d8_pspnet_r18-d8_4xb4-40k_'
+            'voc12aug-512x512.py',
+            'skd/skd_pspnet_r101-d8_pspnet_r18-d8_4xb4-40k_'
+            'camvid-cityscapes-unl-360x480.py',
+            'skd/skd_pspnet_r101-d8_pspnet_r18-d8_4xb4-80k_'
+            'cityscapes-trainextra-unl-512x1024.py',
+            'comparison/pi_mimic_pspnet_r101-d8_pspnet_r18-d8_4xb2-80k_'
+            'cityscapes-512x1024.py'):
         assert name in names
     assert not any('_base_' in name for name in names)
 
@@ -117,16 +133,21 @@ def test_trains_and_validates(name, amp, data_roots, fast_runner, tmp_path):
     assert 'mIoU' in val, f'no validation logged: {val}'
 
 
-def model_zoo_weights(cfg_path: str) -> str:
-    """The ``Weights`` URL of a model-zoo config in its metafile."""
+def model_zoo_entry(cfg_path: str) -> dict:
+    """The entry of a model-zoo config in its mmseg metafile."""
     local = resolve_config_path(cfg_path)
     stem = osp.splitext(osp.basename(local))[0]
     with open(osp.join(osp.dirname(local), 'metafile.yaml')) as file:
         metafile = yaml.safe_load(file)
     for model in metafile['Models']:
         if model['Name'] == stem:
-            return model['Weights']
+            return model
     raise AssertionError(f'{stem} is not in its metafile')
+
+
+def model_zoo_weights(cfg_path: str) -> str:
+    """The ``Weights`` URL of a model-zoo config in its metafile."""
+    return model_zoo_entry(cfg_path)['Weights']
 
 
 @pytest.mark.parametrize('name', sorted(SEG_CONFIGS))
@@ -150,6 +171,31 @@ def test_teacher_ckpt_is_the_model_zoo_checkpoint(name):
     assert osp.basename(url.path) == osp.basename(urlparse(expected).path), \
         f'teacher_ckpt {model.teacher_ckpt} is not the weights of ' \
         f'{model.teacher.cfg_path} ({expected})'
+
+
+@pytest.mark.parametrize('name', sorted(SEG_CONFIGS))
+def test_metafile_entry_matches_the_config(name):
+    """Each config has an entry; a teacher or student with model-zoo weights
+    there is that zoo model, with its weights and mIoU (one without weights
+    is no zoo model, and the entry's comment says what it is)."""
+    entry = metafile_entries().get(f'configs/{name}')
+    assert entry, f'configs/{name} has no entry in the metafiles that ' \
+        'model-index.yml imports'
+    assert entry['Name'] == osp.basename(name)[:-3]
+    cfg = get_config(name)
+    metadata = entry['Metadata']
+    assert metadata['Iterations'] == cfg.train_cfg.max_iters
+    for role, key in (('Teacher', 'teacher'), ('Student', 'architecture')):
+        if metadata[role]['Weights'] is None:
+            continue
+        cfg_path = cfg.model[key].cfg_path
+        assert metadata[role]['Config'] == cfg_path, role
+        zoo = model_zoo_entry(cfg_path)
+        assert metadata[role]['Weights'] == zoo['Weights'], role
+        results = zoo['Results']
+        results = results[0] if isinstance(results, list) else results
+        assert metadata[role]['Metrics']['mIoU'] == \
+            results['Metrics']['mIoU'], role
 
 
 def test_discovers_the_teacher_configs():

@@ -1,0 +1,13 @@
+_base_ = [
+    '../_base_/datasets/voc12aug-512x512.py',
+    '../_base_/schedules/schedule_40k.py',
+    '../_base_/methods/cwd_fea.py',
+    '../_base_/pairs/deeplabv3_r101-d8_deeplabv3_r18-d8_voc12aug-512x512.py',
+]
+model = dict(
+    architecture=_base_.student,
+    teacher=_base_.teacher,
+    teacher_ckpt=_base_.teacher_ckpt,
+    distiller=dict(
+        student_recorders=dict(feature=dict(source=_base_.feature_source)),
+        teacher_recorders=dict(feature=dict(source=_base_.feature_source))))
