@@ -42,6 +42,7 @@ def check_pair_families(student: nn.Module, teacher: nn.Module) -> None:
     Raises:
         TypeError: If either model is of no supported family, or the two
             are of different families.
+        ValueError: If the two predict different numbers of classes.
     """
     families = [model_family(student), model_family(teacher)]
     for role, model, family in zip(('student', 'teacher'),
@@ -61,3 +62,26 @@ def check_pair_families(student: nn.Module, teacher: nn.Module) -> None:
             'distillation needs both from the same task. Point '
             '`architecture` and `teacher` at configs of one task (both '
             'mmseg segmentors or both mmdet detectors).')
+    _check_class_counts(student, teacher, CLASS_HEADS[families[0]])
+
+
+# The head whose ``num_classes`` is the label space of each family.
+CLASS_HEADS = {'mmseg segmentor': 'decode_head', 'mmdet detector': 'bbox_head'}
+
+
+def _check_class_counts(student: nn.Module, teacher: nn.Module,
+                        head: str) -> None:
+    """Refuse a teacher and a student that predict different classes."""
+    counts = [
+        getattr(getattr(model, head, None), 'num_classes', None)
+        for model in (student, teacher)
+    ]
+    if None in counts or counts[0] == counts[1]:
+        return
+    raise ValueError(
+        f'The student predicts {counts[0]} classes but the teacher '
+        f'{counts[1]} ({head}.num_classes): distillation compares the two '
+        "class by class. Give both the dataset's classes (e.g. "
+        f'model.architecture.{head}.num_classes={counts[1]}, and the same '
+        "for auxiliary heads), or train a teacher on the student's dataset "
+        '(as configs/camvid/ does for CamVid).')

@@ -213,3 +213,15 @@ def test_a_teacher_without_weights_is_warned_about_in_one_line(
     cfg.model.teacher_ckpt = None
     cfg.model.teacher.init_cfg = dict(type='Pretrained', checkpoint=path)
     assert untrained_teacher_warnings(cfg) == []
+
+
+def test_class_count_mismatch_names_the_fix(cfg):
+    """A CamVid student (11 classes) under a Cityscapes teacher (19)."""
+    cfg.model.architecture.decode_head.num_classes = 11
+    cfg.model.architecture.auxiliary_head.num_classes = 11
+    with pytest.raises(ValueError) as error:
+        build(cfg)
+    message = str(error.value)
+    assert 'student predicts 11 classes but the teacher 19' in message
+    assert 'model.architecture.decode_head.num_classes=19' in message
+    assert 'configs/camvid/' in message
