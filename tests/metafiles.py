@@ -28,3 +28,19 @@ def metafile_entries() -> Dict[str, dict]:
             for entry in yaml.safe_load(file).get('Models') or []:
                 entries[entry['Config']] = entry
     return entries
+
+
+def metafile_entry(name: str) -> dict:
+    """The entry of ``configs/{name}``, failing if it is missing or misnamed.
+
+    Args:
+        name (str): The config path relative to configs/.
+
+    Returns:
+        dict: Its metafile entry.
+    """
+    entry = metafile_entries().get(f'configs/{name}')
+    assert entry, f'configs/{name} has no entry in the metafiles that ' \
+        'model-index.yml imports'
+    assert entry['Name'] == osp.basename(name)[:-3]
+    return entry

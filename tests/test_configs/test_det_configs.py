@@ -17,7 +17,7 @@ from urllib.parse import urlparse
 import pytest
 import torch
 import yaml
-from metafiles import metafile_entries
+from metafiles import metafile_entry
 from mmengine.config import Config
 from mmengine.runner import Runner
 from utils import (REPO, assert_amp_wrappers, build_runner, leaf_configs,
@@ -232,10 +232,7 @@ def box_ap(entry: dict) -> float:
 
 @pytest.mark.parametrize('name', sorted(DET_CONFIGS))
 def test_metafile_entry_matches_the_config(name):
-    entry = metafile_entries().get(f'configs/{name}')
-    assert entry, f'configs/{name} has no entry in the metafiles that ' \
-        'model-index.yml imports'
-    assert entry['Name'] == osp.basename(name)[:-3]
+    entry = metafile_entry(name)
     cfg = get_config(name)
     metadata = entry['Metadata']
     assert metadata['Epochs'] == cfg.train_cfg.max_epochs

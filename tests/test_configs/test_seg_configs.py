@@ -20,7 +20,7 @@ import pytest
 import yaml
 from camvid_data import write_camvid_like
 from image_folder_data import write_cityscapes_with_extra
-from metafiles import metafile_entries
+from metafiles import metafile_entry
 from mmengine.config import Config
 from utils import (REPO, assert_amp_wrappers, build_runner, leaf_configs,
                    loaded_config, logged_scalars)
@@ -178,10 +178,7 @@ def test_metafile_entry_matches_the_config(name):
     """Each config has an entry; a teacher or student with model-zoo weights
     there is that zoo model, with its weights and mIoU (one without weights
     is no zoo model, and the entry's comment says what it is)."""
-    entry = metafile_entries().get(f'configs/{name}')
-    assert entry, f'configs/{name} has no entry in the metafiles that ' \
-        'model-index.yml imports'
-    assert entry['Name'] == osp.basename(name)[:-3]
+    entry = metafile_entry(name)
     cfg = get_config(name)
     metadata = entry['Metadata']
     assert metadata['Iterations'] == cfg.train_cfg.max_iters
