@@ -2,7 +2,8 @@ _base_ = [
     '../_base_/datasets/cityscapes-512x1024.py',
     '../_base_/schedules/schedule_80k.py',
     '../_base_/methods/cwd_logits.py',
-    '../_base_/pairs/deeplabv3_r101-d8_deeplabv3_m-v2-d8_cityscapes-512x1024.py',
+    '../_base_/pairs/'
+    'deeplabv3_r101-d8_deeplabv3_m-v2-d8_cityscapes-512x1024.py',
 ]
 model = dict(
     architecture=_base_.student,

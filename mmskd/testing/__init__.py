@@ -7,10 +7,12 @@ API.
 """
 from ._options import (format_cfg_options, tiny_det_options,
                        tiny_seg_data_options, tiny_seg_options)
-from ._writers import write_ade20k_like, write_cityscapes_like, write_coco_like
+from ._writers import (write_ade20k_like, write_cityscapes_like,
+                       write_coco_like, write_voc_like)
 
 __all__ = [
     'format_cfg_options', 'tiny_det_options', 'tiny_seg_data_options',
     'tiny_seg_options',
-    'write_ade20k_like', 'write_cityscapes_like', 'write_coco_like'
+    'write_ade20k_like', 'write_cityscapes_like', 'write_coco_like',
+    'write_voc_like'
 ]

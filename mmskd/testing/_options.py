@@ -28,7 +28,10 @@ DataRoot = Union[str, Dict[str, str]]
 
 def _datasets(cfg: Config, loader: str) -> List[Tuple[str, dict]]:
     """The datasets a dataloader reads, with their dotted keys: each member
-    of a ``ConcatDataset`` (VOC aug, unlabelled images) on its own."""
+    of a ``ConcatDataset`` (VOC aug, unlabelled images) on its own; none for
+    a loader the config does not have (``val_dataloader = None``)."""
+    if cfg.get(loader) is None:
+        return []
     dataset = cfg[loader].dataset
     if dataset.get('type') == 'ConcatDataset':
         return [(f'{loader}.dataset.datasets.{index}', member)
@@ -73,6 +76,8 @@ def _run_options(cfg: Config, data_root: DataRoot,
         options['train_dataloader.sampler.batch_size'] = 2
     for split in SPLITS:
         loader = f'{split}_dataloader'
+        if cfg.get(loader) is None:
+            continue
         options[f'{loader}.num_workers'] = 0
         options[f'{loader}.persistent_workers'] = False
         for prefix, dataset in _datasets(cfg, loader):

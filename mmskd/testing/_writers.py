@@ -1,6 +1,7 @@
 # Copyright (c) mmskd contributors. All rights reserved.
-"""Small random datasets in the on-disk layouts of Cityscapes, ADE20K and
-COCO, for smoke runs of the real configs.
+"""Small random datasets in the on-disk layouts of Cityscapes, ADE20K,
+Pascal VOC (with SBD's aug split) and COCO, for smoke runs of the real
+configs.
 
 Every image shows a few rectangles on a plain background, each coloured by
 its class (so a model can learn something in a few iterations) and with
@@ -24,6 +25,10 @@ SEG_RECTANGLES = 4
 IGNORED_FRACTION = 0.02
 # Split -> (mmseg's ADE20K folder, ADE20K's file-name part).
 ADE20K_SPLITS = dict(train=('training', 'train'), val=('validation', 'val'))
+# VOC split -> the label folder of its list ImageSets/Segmentation/{split}.txt.
+VOC_SPLITS = dict(
+    train='SegmentationClass', aug='SegmentationClassAug',
+    val='SegmentationClass')
 
 
 def _rectangles(rng: np.random.Generator, height: int, width: int,
@@ -148,6 +153,45 @@ def write_ade20k_like(root: str,
                 osp.join(root, 'images', folder, f'{stem}.jpg'), image,
                 osp.join(root, 'annotations', folder, f'{stem}.png'),
                 labels.astype(np.uint8))
+    return root
+
+
+def write_voc_like(root: str,
+                   num_images: int = 4,
+                   height: int = 64,
+                   width: int = 64,
+                   seed: int = 0) -> str:
+    """Write a ``VOCdevkit/VOC2012``-layout dataset for mmseg's
+    ``pascal_voc12_aug`` base.
+
+    ``PascalVOCDataset`` lists the stems of ``ImageSets/Segmentation/
+    {split}.txt`` and reads ``JPEGImages/{stem}.jpg`` with
+    ``{label folder}/{stem}.png`` (``VOC_SPLITS``): the base trains on the
+    concatenation of train and aug and validates on val. Label maps hold
+    class ids 0..20 (0 is background) and 255 (ignored).
+
+    Args:
+        root (str): The dataset root (mmseg's ``data/VOCdevkit/VOC2012``).
+        num_images (int): Images per split (train, aug, val).
+        height (int): Image height.
+        width (int): Image width.
+        seed (int): Random seed; the same seed writes the same files.
+
+    Returns:
+        str: ``root``.
+    """
+    rng = np.random.default_rng(seed)
+    lists = osp.join(root, 'ImageSets', 'Segmentation')
+    os.makedirs(lists, exist_ok=True)
+    for split, label_folder in VOC_SPLITS.items():
+        stems = [f'2007_{split}{index:04d}' for index in range(num_images)]
+        for stem in stems:
+            image, labels = _segmentation_sample(rng, height, width, 21)
+            write_image_and_labels(
+                osp.join(root, 'JPEGImages', f'{stem}.jpg'), image,
+                osp.join(root, label_folder, f'{stem}.png'), labels)
+        with open(osp.join(lists, f'{split}.txt'), 'w') as file:
+            file.write('\n'.join(stems) + '\n')
     return root
 
 

@@ -75,9 +75,12 @@ def check_fpn_levels(runner: Runner,
     distiller = runner.model.distiller
     if recompute_losses:
         distiller.train()
+        # Trainable connectors took the step's update since the terms were
+        # logged (a relative change of about 1e-4 after one warm-up step).
+        rel = 1e-3 if len(distiller.connectors) else 1e-5
         for name, value in distiller.compute_distill_losses().items():
             assert train[f'distill.{name}'] == pytest.approx(
-                value.item(), rel=1e-4, abs=1e-6), name
+                value.item(), rel=rel, abs=1e-6), name
     levels: Dict[Tuple[str, bool], Dict[int, tuple]] = {}
     for mapping in distiller.loss_forward_mappings.values():
         for spec in mapping.values():

@@ -17,13 +17,13 @@ import torch
 import yaml
 from utils import (CONFIG_ROOT, build_runner, loaded_config, logged_scalars,
                    write_teacher_checkpoint)
-from ka_data import tiny_ka_options, write_voc_like
+from ka_data import tiny_ka_options
 from mmengine.config import Config
 from mmengine.registry import MODELS, init_default_scope
 
 import mmskd  # noqa: F401  (registers modules, installs the mmrazor fix)
 from mmskd.models.utils import resolve_config_path
-from mmskd.testing import write_cityscapes_like
+from mmskd.testing import write_cityscapes_like, write_voc_like
 
 IMAGE_SIZE = (64, 64)
 PAIR = 'deeplabv3plus_r101-d8_deeplabv3_m-v2-d16'

@@ -24,12 +24,10 @@ from metafiles import metafile_entry
 from mmengine.config import Config
 from utils import (REPO, assert_amp_wrappers, build_runner, leaf_configs,
                    loaded_config, logged_scalars)
-from voc_data import write_voc_aug_like
 
 import mmskd  # noqa: F401  (registers modules, installs the mmrazor fix)
 from mmskd.models.utils import resolve_config_path
-from mmskd.testing import (tiny_seg_options, write_ade20k_like,
-                           write_cityscapes_like)
+from mmskd.testing import tiny_seg_options, write_ade20k_like, write_voc_like
 
 # Small enough for ~1 s per config on 2 CPU cores, large enough for every
 # head: DeepLabV3+ records at 1/4 (8x16), PSP/ASPP heads at 1/8 (4x8).
@@ -74,8 +72,8 @@ def data_roots(tmp_path_factory) -> Dict[str, str]:
             str(tmp_path_factory.mktemp('ade20k')), **size),
         CamVidDataset=write_camvid_like(
             str(tmp_path_factory.mktemp('camvid')), **size),
-        PascalVOCDataset=write_voc_aug_like(
-            str(tmp_path_factory.mktemp('voc')), num_images=2, size=width))
+        PascalVOCDataset=write_voc_like(
+            str(tmp_path_factory.mktemp('voc')), **size))
 
 
 def test_discovers_the_segmentation_zoo():

@@ -15,10 +15,11 @@ import pytest
 import torch
 from utils import (CONFIG_ROOT, cli_options, run_command,
                    write_teacher_checkpoint)
-from ka_data import tiny_ka_options, write_voc_like
+from ka_data import tiny_ka_options
 from mmengine.config import Config
 
 from mmskd.models.utils import build_architecture
+from mmskd.testing import write_voc_like
 
 PHASE_ONE = osp.join(
     CONFIG_ROOT,
