@@ -14,6 +14,6 @@ from .unlabelled_images import UnlabelledImageDataset, placeholder_pipeline
 __all__ = [
     'CLASSES_USED', 'OBJECT_CLASSES', 'CamVidDataset',
     'CityscapesSequenceDataset', 'UnlabelledImageDataset', 'cityscapes_paths',
-    'placeholder_pipeline', 'render_scene', 'write_cityscapes_split', 'write_image_and_labels',
-    'write_scenes'
+    'placeholder_pipeline', 'render_scene', 'write_cityscapes_split',
+    'write_image_and_labels', 'write_scenes'
 ]
