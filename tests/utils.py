@@ -7,11 +7,12 @@ import importlib.util
 import json
 import os
 import os.path as osp
+import re
 import subprocess
 import sys
 import uuid
 from types import ModuleType
-from typing import Dict, List, Tuple, Union
+from typing import Dict, Iterable, List, Set, Tuple, Union
 
 import pytest
 import torch
@@ -164,6 +165,31 @@ def loaded_config(configs: Dict[str, Union[Config, Exception]],
     if isinstance(cfg, Exception):
         pytest.fail(f'configs/{name} does not load: {cfg!r}')
     return copy.deepcopy(cfg)
+
+
+# A leaf's method: its name up to the teacher's model family.
+METHOD = re.compile(
+    r'^(?:\w+/)?(.+?)_(?:pspnet|deeplabv3plus|deeplabv3|fcos|retinanet|'
+    r'reppoints|gfl)_')
+
+
+def one_per_method(names: Iterable[str]) -> Set[str]:
+    """The first leaf, in sorted order, of each method (``cwd_logits``,
+    ``skd_pi_pa_alpha-fusion``, ...): the sweep trains every leaf in fp32
+    and these under ``--amp`` too, since mixed precision changes how a
+    method's terms run, not how a dataset or pair is loaded.
+
+    Args:
+        names (Iterable[str]): Leaf names relative to ``configs/``.
+
+    Returns:
+        set[str]: The chosen names.
+    """
+    chosen: Dict[str, str] = {}
+    for name in sorted(names):
+        match = METHOD.match(name)
+        chosen.setdefault(match.group(1) if match else name, name)
+    return set(chosen.values())
 
 
 def build_runner(cfg: Config, name: str, work_dir: str,

@@ -4,10 +4,10 @@
 Every ``configs/depth/*_depthbin_*`` leaf builds its full-size pair, and
 after a teacher trained with its own config through ``tools/train.py`` (the
 first of the two commands, on generated NYU-layout data, tiny models),
-distils for one iteration through ``tools/train.py`` with that teacher's
-checkpoint and validates with the depth metrics; one is tested through
-``tools/test.py`` and one trained by ``tools/dist_train.sh`` on two gloo
-processes.
+distils for one iteration with that teacher's checkpoint and validates
+with the depth metrics: one through ``tools/train.py`` and ``tools/test.py``,
+one by ``tools/dist_train.sh`` on two gloo processes, the others in-process
+as ``tools/train.py`` runs them.
 """
 import glob
 import os.path as osp
@@ -17,7 +17,7 @@ import sys
 
 import pytest
 import torch
-from utils import CONFIG_ROOT, cli_options, run_command
+from utils import CONFIG_ROOT, build_runner, cli_options, run_command
 from depth_data import write_nyu_like
 from depth_options import tiny_depth_options
 from mmengine.config import Config
@@ -91,11 +91,16 @@ def teacher_ckpt(nyu_root, tmp_path_factory) -> str:
     return osp.join(work_dir, 'iter_1.pth')
 
 
-def distill_options(name: str, nyu_root: str, teacher_ckpt: str) -> list:
+def distill_overrides(name: str, nyu_root: str, teacher_ckpt: str) -> dict:
     """One iteration of a tiny distill config from the trained teacher."""
     options = tiny_depth_options(osp.join(CONFIG_ROOT, name), nyu_root, 1)
     options['model.teacher_ckpt'] = teacher_ckpt
-    return cli_options(options)
+    return options
+
+
+def distill_options(name: str, nyu_root: str, teacher_ckpt: str) -> list:
+    """``distill_overrides`` as ``--cfg-options`` words."""
+    return cli_options(distill_overrides(name, nyu_root, teacher_ckpt))
 
 
 def assert_distilled(log: str, name: str) -> None:
@@ -107,25 +112,26 @@ def assert_distilled(log: str, name: str) -> None:
     assert_depth_metrics_printed(log)
 
 
-@pytest.mark.parametrize('name', DISTILL_CONFIGS)
-def test_distils_one_iteration_through_train_py(name, nyu_root, teacher_ckpt,
-                                                tmp_path):
-    config = osp.join(CONFIG_ROOT, name)
+def assert_teacher_kept(checkpoint_path: str, teacher_ckpt: str) -> None:
+    """The trained teacher is in the distilled checkpoint, as it was."""
+    checkpoint = torch.load(checkpoint_path, weights_only=False)
+    teacher = torch.load(teacher_ckpt, weights_only=False)['state_dict']
+    for key, value in teacher.items():
+        assert torch.equal(checkpoint['state_dict'][f'teacher.{key}'], value)
+
+
+def test_distils_and_tests_through_the_tools(nyu_root, teacher_ckpt,
+                                             tmp_path):
+    """The second command, then its result through ``tools/test.py``."""
+    config = osp.join(CONFIG_ROOT, SKD_MV2)
     work_dir = str(tmp_path / 'work')
-    options = distill_options(name, nyu_root, teacher_ckpt)
+    options = distill_options(SKD_MV2, nyu_root, teacher_ckpt)
     trained = run_command([
         sys.executable, 'tools/train.py', config, '--work-dir', work_dir,
         *options
     ])
-    assert_distilled(trained.stdout + trained.stderr, name)
-    checkpoint = torch.load(
-        osp.join(work_dir, 'iter_1.pth'), weights_only=False)
-    teacher = torch.load(teacher_ckpt, weights_only=False)['state_dict']
-    for key, value in teacher.items():  # the trained teacher, kept as is
-        assert torch.equal(checkpoint['state_dict'][f'teacher.{key}'], value)
-    if name != SKD_MV2:
-        return
-    # The second command's result evaluates with tools/test.py.
+    assert_distilled(trained.stdout + trained.stderr, SKD_MV2)
+    assert_teacher_kept(osp.join(work_dir, 'iter_1.pth'), teacher_ckpt)
     tested = run_command([
         sys.executable, 'tools/test.py', config,
         osp.join(work_dir, 'iter_1.pth'), '--work-dir',
@@ -134,6 +140,25 @@ def test_distils_one_iteration_through_train_py(name, nyu_root, teacher_ckpt,
     log = tested.stdout + tested.stderr
     assert_depth_metrics_printed(log)
     assert re.search(r'Iter\(test\) .*rmse: \d', log), log[-3000:]
+
+
+@pytest.mark.parametrize('name', [SKD_R18, PI_MV2])
+def test_distils_one_iteration(name, nyu_root, teacher_ckpt, fast_runner,
+                               tmp_path, monkeypatch):
+    """The other leaves in-process, as ``tools/train.py`` runs them (its
+    launch path is tested above and by ``dist_train.sh`` below), reading
+    the mmengine checkpoint of the teacher as it lets torch read them
+    (``allow_mmengine_checkpoints``)."""
+    monkeypatch.setenv('TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD', '1')
+    cfg = Config.fromfile(osp.join(CONFIG_ROOT, name))
+    cfg.merge_from_dict(distill_overrides(name, nyu_root, teacher_ckpt))
+    runner = build_runner(cfg, name, str(tmp_path / 'work'))
+    runner.train()
+    log_file, = glob.glob(osp.join(runner.log_dir, '*.log'))
+    with open(log_file) as file:
+        assert_distilled(file.read(), name)
+    assert_teacher_kept(osp.join(str(tmp_path / 'work'), 'iter_1.pth'),
+                        teacher_ckpt)
 
 
 def test_dist_train_two_gloo_processes(nyu_root, teacher_ckpt, tmp_path):

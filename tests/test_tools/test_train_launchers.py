@@ -2,7 +2,6 @@
 """The launch paths of README.md, run as a user runs them, on CPU."""
 import os
 import os.path as osp
-import random
 import re
 import signal
 import subprocess
@@ -40,13 +39,20 @@ def assert_trained_and_validated(log: str, iters: int) -> None:
     assert re.search(r'Iter\(val\) .*mIoU: \d', log), log[-2000:]
 
 
-def test_train_py_then_resume(options, tmp_path):
-    work_dir = str(tmp_path / 'work')
-    first = run_command([
+@pytest.fixture(scope='module')
+def first_run(options, tmp_path_factory) -> tuple:
+    """``tools/train.py`` for 2 iterations: its work dir and output."""
+    work_dir = str(tmp_path_factory.mktemp('first_run') / 'work')
+    result = run_command([
         sys.executable, 'tools/train.py', CWD_LOGITS, '--work-dir', work_dir,
         *cli_options(options)
     ])
-    assert_trained_and_validated(output_of(first), 2)
+    return work_dir, output_of(result)
+
+
+def test_train_py_then_resume(options, first_run):
+    work_dir, log = first_run
+    assert_trained_and_validated(log, 2)
     assert osp.isfile(osp.join(work_dir, 'iter_2.pth'))
 
     resumed = run_command([
@@ -63,23 +69,6 @@ def test_train_py_then_resume(options, tmp_path):
     assert checkpoint['optimizer']['state'], 'SGD momentum was not saved'
 
 
-def test_dist_train_two_gloo_processes(options, tmp_path):
-    work_dir = str(tmp_path / 'work')
-    result = run_command(
-        [
-            'bash', 'tools/dist_train.sh', CWD_LOGITS, '2', '--work-dir',
-            work_dir, *cli_options(options)
-        ],
-        env=dict(PORT=str(random.randint(20000, 40000))))
-    log = output_of(result)
-    assert 'Distributed training: True' in log
-    if not torch.cuda.is_available():
-        for rank in (0, 1):
-            assert f'CPU distributed run (rank {rank}): gloo backend, ' \
-                '6 SyncBN configs reverted to BN' in log
-    assert_trained_and_validated(log, 2)
-
-
 def test_mmseg_own_train_script(options, tmp_path):
     script = osp.join(
         get_installed_path('mmsegmentation'), '.mim', 'tools', 'train.py')
@@ -93,16 +82,12 @@ def test_mmseg_own_train_script(options, tmp_path):
     assert_trained_and_validated(output_of(result), 2)
 
 
-def test_test_py_evaluates_the_student(options, tmp_path):
-    work_dir = str(tmp_path / 'work')
-    run_command([
-        sys.executable, 'tools/train.py', CWD_LOGITS, '--work-dir', work_dir,
-        *cli_options(options)
-    ])
+def test_test_py_evaluates_the_student(options, first_run, tmp_path):
+    work_dir, _ = first_run
     result = run_command([
         sys.executable, 'tools/test.py', CWD_LOGITS,
-        osp.join(work_dir, 'iter_2.pth'), '--work-dir', work_dir,
-        *cli_options(options)
+        osp.join(work_dir, 'iter_2.pth'), '--work-dir',
+        str(tmp_path / 'test'), *cli_options(options)
     ])
     assert re.search(r'Iter\(test\) .*mIoU: \d', output_of(result))
 
