@@ -331,20 +331,25 @@ def main() -> None:
                 osp.join(args.work_dir, job.tag))
             seconds[f'train {job.tag}'] = job.seconds
 
-    rows = []
+    # The three evaluations are independent: they run side by side.
+    test_jobs = []
     for name, config, key in RUNS:
         run_options = dict(options)
         if config == DISTILL:
             run_options['model.teacher_ckpt'] = checkpoints['teacher']
-        work_dir = osp.join(args.work_dir, f'test_{key}')
         log(f'test {key}: tools/test.py {osp.relpath(config, ROOT)} '
             f'{checkpoints[key]}')
-        job = Job(key, [
-            sys.executable,
-            osp.join(ROOT, 'tools', 'test.py'), config, checkpoints[key],
-            '--work-dir', work_dir, *cli(run_options)
-        ], osp.join(args.work_dir, f'test_{key}.log'), None)
-        run_jobs([job])
+        test_jobs.append(
+            Job(key, [
+                sys.executable,
+                osp.join(ROOT, 'tools', 'test.py'), config, checkpoints[key],
+                '--work-dir',
+                osp.join(args.work_dir, f'test_{key}'), *cli(run_options)
+            ], osp.join(args.work_dir, f'test_{key}.log'),
+                max(1, cores // len(RUNS))))
+    run_jobs(test_jobs)
+    rows = []
+    for (name, config, key), job in zip(RUNS, test_jobs):
         seconds[f'test {key}'] = job.seconds
         rows.append(
             dict(
@@ -354,7 +359,7 @@ def main() -> None:
                 checkpoint=checkpoints[key],
                 params=count_parameters(STUDENT if key ==
                                         'distilled' else config),
-                mIoU=test_miou(work_dir)))
+                mIoU=test_miou(osp.join(args.work_dir, f'test_{key}'))))
     log(f'Drawing the predictions on {FIGURE_SCENES} validation scenes ...')
     figure = draw_predictions(args.work_dir, data_root, checkpoints)
 
