@@ -1,10 +1,12 @@
 # Copyright (c) mmskd contributors. All rights reserved.
 """Distillation on unlabelled images, launched as a user launches it:
-tools/dist_train.sh with 2 gloo processes (--amp, --resume), on a generated
-Cityscapes-layout set plus an image-only folder."""
+tools/dist_train.sh with 2 gloo processes (--amp), resumed by tools/train.py
+(--amp --resume), on a generated Cityscapes-layout set plus an image-only
+folder."""
 import os.path as osp
 import random
 import re
+import sys
 
 import pytest
 import torch
@@ -39,24 +41,29 @@ def logged(line: str, key: str) -> float:
     return float(match.group(1))
 
 
-def dist_train(config: str, root: str, work_dir: str, *extra: str,
-               max_iters: int = 2) -> str:
-    """``tools/dist_train.sh`` on 2 gloo processes; its output."""
+def train(config: str, root: str, work_dir: str, *extra: str,
+          processes: int = 1, max_iters: int = 2) -> str:
+    """``tools/train.py``, or ``tools/dist_train.sh`` on ``processes``
+    gloo processes; its output."""
     options = tiny_seg_options(Config.fromfile(config), root)
     options['train_cfg.max_iters'] = max_iters
-    result = run_command([
-        'bash', 'tools/dist_train.sh', config, '2', '--work-dir', work_dir,
-        *extra, *cli_options(options)
-    ],
-                         env=dict(PORT=str(random.randint(20000, 40000))))
+    if processes == 1:
+        command, env = [sys.executable, 'tools/train.py', config], None
+    else:
+        command = ['bash', 'tools/dist_train.sh', config, str(processes)]
+        env = dict(PORT=str(random.randint(20000, 40000)))
+    result = run_command(
+        [*command, '--work-dir', work_dir, *extra, *cli_options(options)],
+        env=env)
     return result.stdout + result.stderr
 
 
-def test_dist_train_amp_then_resume(root, tmp_path):
-    """Mixed batches on 2 gloo processes in mixed precision, then resumed:
-    the task loss of the labelled images, every term on all of them."""
+def test_dist_train_amp_then_train_py_resume(root, tmp_path):
+    """Mixed batches on 2 gloo processes in mixed precision, resumed by
+    ``tools/train.py`` in one process: the task loss of the labelled
+    images, every term on all of them."""
     work_dir = str(tmp_path / 'work')
-    log = dist_train(CONFIG, root, work_dir, '--amp')
+    log = train(CONFIG, root, work_dir, '--amp', processes=2)
     assert 'Distributed training: True' in log
     amp_type = 'AmpOptimWrapper' if torch.cuda.is_available() else \
         'mmskd.CPUAmpOptimWrapper'
@@ -66,11 +73,13 @@ def test_dist_train_amp_then_resume(root, tmp_path):
         logged(line, key)
     assert logged(line, 'student.decode.loss_ce') > 0
     assert re.search(r'Iter\(val\) .*mIoU: \d', log)
-    log = dist_train(CONFIG, root, work_dir, '--amp', '--resume',
-                     max_iters=4)
+    log = train(CONFIG, root, work_dir, '--amp', '--resume', max_iters=4)
     assert 'resumed epoch: 0, iter: 2' in log
     assert 'Iter(train) [1/4]' not in log
-    last_train_line(log, 4)
+    line = last_train_line(log, 4)
+    assert logged(line, 'student.decode.loss_ce') > 0
+    for key in DISTILL_KEYS:
+        logged(line, key)
 
 
 def test_dist_train_on_unlabelled_images_only(root, tmp_path):
@@ -83,7 +92,7 @@ def test_dist_train_on_unlabelled_images_only(root, tmp_path):
         'train_dataloader = dict(\n'
         "    sampler=dict(_delete_=True, type='InfiniteSampler'),\n"
         '    dataset=dict(_delete_=True, **_base_.unlabelled_images))\n')
-    log = dist_train(str(config), root, str(tmp_path / 'work'))
+    log = train(str(config), root, str(tmp_path / 'work'), processes=2)
     line = last_train_line(log, 2)
     for key in TASK_KEYS:
         assert logged(line, key) == 0, key
