@@ -88,3 +88,30 @@ def write_nyu_like(root: str,
             cv2.imwrite(osp.join(image_dir, f'{stem}.jpg'), image)
             cv2.imwrite(osp.join(depth_dir, f'{stem}.png'), depth)
     return root
+
+
+def write_nyu_frames(root: str,
+                     num_frames: int = 2,
+                     height: int = 48,
+                     width: int = 64,
+                     seed: int = 1) -> str:
+    """Write depth-less frames under ``root/unlabelled``, as NYU's raw video
+    sequences ship them (``{scene}/r-{timestamp}.ppm``).
+
+    Args:
+        root (str): The dataset root (``data/nyu`` in mmseg).
+        num_frames (int): Frames to write.
+        height (int): Frame height.
+        width (int): Frame width.
+        seed (int): Random seed; the same seed writes the same files.
+
+    Returns:
+        str: ``root``.
+    """
+    rng = np.random.default_rng(seed)
+    folder = osp.join(root, 'unlabelled', 'bedroom_0001')
+    os.makedirs(folder, exist_ok=True)
+    for index in range(num_frames):
+        image, _ = _random_room(rng, height, width)
+        cv2.imwrite(osp.join(folder, f'r-{1294439283 + index}.ppm'), image)
+    return root

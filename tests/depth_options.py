@@ -12,9 +12,9 @@ from mmengine.config import Config
 
 HEIGHT, WIDTH, CROP = 48, 64, 32
 NUM_BINS = 16
-# configs/depth/_base_/nyu-480x480.py: train [load, depth, mix, flip, crop,
-# photometric, pack], test [load, resize, depth, pack].
-TRAIN_CROP, TEST_RESIZE = 4, 1
+# configs/depth/_base_/nyu-480x480.py's test pipeline: [load, resize, depth,
+# pack] (train pipelines' crops are found by type).
+TEST_RESIZE = 1
 # Narrow models per single-model config, keyed by its file name. The
 # teacher becomes a ResNet-18 twice as wide as the student's (its 101
 # layers would only make the runs slower).
@@ -60,14 +60,28 @@ def tiny_model_options(config_name: str, prefix: str) -> Dict[str, Any]:
     return options
 
 
-def run_options(data_root: str, max_iters: int = 2) -> Dict[str, Any]:
+def _train_sets(cfg: Config) -> list:
+    """(dotted key, dataset) of each training set: the members of a
+    ``ConcatDataset`` (labelled images and unlabelled frames) on their
+    own."""
+    dataset = cfg.train_dataloader.dataset
+    if dataset.type == 'ConcatDataset':
+        return [(f'train_dataloader.dataset.datasets.{index}', member)
+                for index, member in enumerate(dataset.datasets)]
+    return [('train_dataloader.dataset', dataset)]
+
+
+def run_options(cfg: Config, data_root: str,
+                max_iters: int = 2) -> Dict[str, Any]:
     """Schedule, dataloader and evaluator overrides of any depth config.
 
     'nyu_crop' evaluates a fixed window of 480x640 images, so the small
     generated images are evaluated whole.
 
     Args:
-        data_root (str): A dataset written by ``write_nyu_like``.
+        cfg (Config): The loaded config (read for its training sets).
+        data_root (str): A dataset written by ``write_nyu_like`` (with
+            ``unlabelled/`` frames for configs that read them).
         max_iters (int): Training iterations; validation and the checkpoint
             come at the last one.
 
@@ -76,8 +90,6 @@ def run_options(data_root: str, max_iters: int = 2) -> Dict[str, Any]:
     """
     options = {
         'train_dataloader.batch_size': 2,
-        f'train_dataloader.dataset.pipeline.{TRAIN_CROP}.crop_size':
-        (CROP, CROP),
         'train_cfg.max_iters': max_iters,
         'train_cfg.val_interval': max_iters,
         'default_hooks.checkpoint.interval': max_iters,
@@ -85,14 +97,23 @@ def run_options(data_root: str, max_iters: int = 2) -> Dict[str, Any]:
         'val_evaluator.crop_type': None,
         'test_evaluator.crop_type': None,
     }
+    # A sampler that composes batches (mmdet's MultiSourceSampler) composes
+    # the same 2 images.
+    if 'batch_size' in cfg.train_dataloader.get('sampler', {}):
+        options['train_dataloader.sampler.batch_size'] = 2
     for split in ('train', 'val', 'test'):
         loader = f'{split}_dataloader'
         options[f'{loader}.num_workers'] = 0
         options[f'{loader}.persistent_workers'] = False
-        options[f'{loader}.dataset.data_root'] = data_root
         if split != 'train':
+            options[f'{loader}.dataset.data_root'] = data_root
             options[f'{loader}.dataset.pipeline.{TEST_RESIZE}.scale'] = (
                 WIDTH, HEIGHT)
+    for prefix, dataset in _train_sets(cfg):
+        options[f'{prefix}.data_root'] = data_root
+        for index, step in enumerate(dataset.pipeline):
+            if step['type'] == 'RandomCrop':
+                options[f'{prefix}.pipeline.{index}.crop_size'] = (CROP, CROP)
     return options
 
 
@@ -115,8 +136,9 @@ def tiny_depth_options(config: str,
         dict: Dotted keys to values, for ``Config.merge_from_dict`` or
         ``format_cfg_options``.
     """
-    model = Config.fromfile(config).model
-    options = run_options(data_root, max_iters)
+    cfg = Config.fromfile(config)
+    model = cfg.model
+    options = run_options(cfg, data_root, max_iters)
     if 'architecture' not in model:
         options.update(tiny_model_options(osp.basename(config), 'model'))
         options['model.data_preprocessor.size'] = (CROP, CROP)

@@ -13,7 +13,8 @@ from mmseg.registry import DATASETS, TRANSFORMS
 
 from mmskd.structures import LABELLED_KEY, mark_unlabelled
 
-IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff',
+# '.ppm': the frames of NYU Depth v2's raw video sequences.
+IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.ppm', '.bmp', '.tif', '.tiff',
                     '.webp')
 # Annotation loaders of a labelled pipeline and the placeholder that stands
 # in for each (see PlaceholderAnnotation).

@@ -17,8 +17,9 @@ import sys
 
 import pytest
 import torch
-from utils import CONFIG_ROOT, build_runner, cli_options, run_command
-from depth_data import write_nyu_like
+from utils import (CONFIG_ROOT, build_runner, cli_options, logged_scalars,
+                   run_command)
+from depth_data import write_nyu_frames, write_nyu_like
 from depth_options import tiny_depth_options
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
@@ -35,12 +36,15 @@ SKD_MV2 = 'depth/skd_depthbin_r101-d8_depthbin_m-v2-d8_4xb3-20k_nyu-480x480.py'
 SKD_R18 = 'depth/skd_depthbin_r101-d8_depthbin_r18-d8_4xb3-20k_nyu-480x480.py'
 PI_MV2 = ('depth/skd_pi_depthbin_r101-d8_depthbin_m-v2-d8_4xb3-20k_'
           'nyu-480x480.py')
+SKD_MV2_UNL = ('depth/skd_depthbin_r101-d8_depthbin_m-v2-d8_4xb6-20k_'
+               'nyu-unl-480x480.py')
 # The terms each config logs at its training iteration.
 TERMS = {
     SKD_MV2: ('distill.loss_pa', 'distill.loss_ho', 'disc.loss_adv',
               'disc.loss_gp', 'disc.wdist'),
     SKD_R18: ('distill.loss_pa', 'distill.loss_ho', 'disc.loss_gp'),
     PI_MV2: ('distill.loss_pi', ),
+    SKD_MV2_UNL: ('distill.loss_pa', 'distill.loss_ho', 'disc.loss_gp'),
 }
 
 
@@ -76,7 +80,9 @@ def test_config_builds_its_full_size_pair(name):
 
 @pytest.fixture(scope='module')
 def nyu_root(tmp_path_factory) -> str:
-    return write_nyu_like(str(tmp_path_factory.mktemp('nyu')))
+    """Labelled images and, for the ``nyu-unl`` config, unlabelled frames."""
+    root = write_nyu_like(str(tmp_path_factory.mktemp('nyu')))
+    return write_nyu_frames(root)
 
 
 @pytest.fixture(scope='module')
@@ -142,7 +148,7 @@ def test_distils_and_tests_through_the_tools(nyu_root, teacher_ckpt,
     assert re.search(r'Iter\(test\) .*rmse: \d', log), log[-3000:]
 
 
-@pytest.mark.parametrize('name', [SKD_R18, PI_MV2])
+@pytest.mark.parametrize('name', [SKD_R18, PI_MV2, SKD_MV2_UNL])
 def test_distils_one_iteration(name, nyu_root, teacher_ckpt, fast_runner,
                                tmp_path, monkeypatch):
     """The other leaves in-process, as ``tools/train.py`` runs them (its
@@ -159,6 +165,30 @@ def test_distils_one_iteration(name, nyu_root, teacher_ckpt, fast_runner,
         assert_distilled(file.read(), name)
     assert_teacher_kept(osp.join(str(tmp_path / 'work'), 'iter_1.pth'),
                         teacher_ckpt)
+    if name == SKD_MV2_UNL:  # the raw frames were read, without depth
+        frames = runner.train_dataloader.dataset.datasets[1]
+        assert len(frames) == 2
+        assert all(frames.get_data_info(index)['img_path'].endswith('.ppm')
+                   for index in range(len(frames)))
+
+
+def test_frames_alone_train_with_distillation_only(nyu_root, teacher_ckpt,
+                                                   fast_runner, tmp_path,
+                                                   monkeypatch):
+    """Batches of unlabelled frames only: no depth loss, every term."""
+    monkeypatch.setenv('TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD', '1')
+    cfg = Config.fromfile(osp.join(CONFIG_ROOT, SKD_MV2_UNL))
+    cfg.merge_from_dict(distill_overrides(SKD_MV2_UNL, nyu_root,
+                                          teacher_ckpt))
+    frames = cfg.train_dataloader.dataset.datasets[1]
+    cfg.train_dataloader.dataset = frames
+    cfg.train_dataloader.sampler = dict(type='InfiniteSampler')
+    runner = build_runner(cfg, SKD_MV2_UNL, str(tmp_path / 'work'))
+    runner.train()
+    train, _ = logged_scalars(runner.log_dir)
+    assert train['student.decode.loss_depth_bin'] == 0
+    for key in TERMS[SKD_MV2_UNL]:
+        assert train[key] != 0, key
 
 
 def test_dist_train_two_gloo_processes(nyu_root, teacher_ckpt, tmp_path):
