@@ -17,8 +17,8 @@ import sys
 
 import pytest
 import torch
-from utils import (CONFIG_ROOT, build_runner, cli_options, logged_scalars,
-                   run_command)
+from utils import (CONFIG_ROOT, assert_amp_wrappers, build_runner, cli_options,
+                   logged_scalars, run_command)
 from depth_data import write_nyu_frames, write_nyu_like
 from depth_options import tiny_depth_options
 from mmengine.config import Config
@@ -148,18 +148,21 @@ def test_distils_and_tests_through_the_tools(nyu_root, teacher_ckpt,
     assert re.search(r'Iter\(test\) .*rmse: \d', log), log[-3000:]
 
 
-@pytest.mark.parametrize('name', [SKD_R18, PI_MV2, SKD_MV2_UNL])
-def test_distils_one_iteration(name, nyu_root, teacher_ckpt, fast_runner,
-                               tmp_path, monkeypatch):
+@pytest.mark.parametrize('name, amp', [(SKD_R18, True), (PI_MV2, False),
+                                       (SKD_MV2_UNL, False)])
+def test_distils_one_iteration(name, amp, nyu_root, teacher_ckpt,
+                               fast_runner, tmp_path, monkeypatch):
     """The other leaves in-process, as ``tools/train.py`` runs them (its
-    launch path is tested above and by ``dist_train.sh`` below), reading
-    the mmengine checkpoint of the teacher as it lets torch read them
-    (``allow_mmengine_checkpoints``)."""
+    launch path is tested above and by ``dist_train.sh`` below; ``amp`` as
+    its ``--amp``), reading the mmengine checkpoint of the teacher as it
+    lets torch read them (``allow_mmengine_checkpoints``)."""
     monkeypatch.setenv('TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD', '1')
     cfg = Config.fromfile(osp.join(CONFIG_ROOT, name))
     cfg.merge_from_dict(distill_overrides(name, nyu_root, teacher_ckpt))
-    runner = build_runner(cfg, name, str(tmp_path / 'work'))
+    runner = build_runner(cfg, name, str(tmp_path / 'work'), amp=amp)
     runner.train()
+    if amp:  # the student's and the discriminator's wrappers
+        assert_amp_wrappers(runner)
     log_file, = glob.glob(osp.join(runner.log_dir, '*.log'))
     with open(log_file) as file:
         assert_distilled(file.read(), name)
