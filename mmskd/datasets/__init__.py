@@ -4,6 +4,7 @@ demo's generated scenes (in layouts mmseg reads) and their transforms,
 registered in mmseg's ``DATASETS`` and ``TRANSFORMS`` (the scope that builds
 segmentation and depth configs' data)."""
 from .camvid import CamVidDataset
+from .camvid_sequence import CamVidSequenceDataset
 from .cityscapes_sequence import CityscapesSequenceDataset
 from .layouts import (cityscapes_paths, write_cityscapes_split,
                       write_image_and_labels)
@@ -12,7 +13,7 @@ from .transforms import *  # noqa: F401,F403
 from .unlabelled_images import UnlabelledImageDataset, placeholder_pipeline
 
 __all__ = [
-    'CLASSES_USED', 'OBJECT_CLASSES', 'CamVidDataset',
+    'CLASSES_USED', 'OBJECT_CLASSES', 'CamVidDataset', 'CamVidSequenceDataset',
     'CityscapesSequenceDataset', 'UnlabelledImageDataset', 'cityscapes_paths',
     'placeholder_pipeline', 'render_scene', 'write_cityscapes_split',
     'write_image_and_labels', 'write_scenes'
