@@ -123,3 +123,60 @@ def test_raft_without_torchvision_names_the_alternatives(monkeypatch, broken):
     message = str(error.value)
     assert 'RAFTFlow needs torchvision' in message and cause in message
     assert 'PrecomputedFlow' in message and 'ConstantFlow' in message
+
+
+class FakeRAFT(nn.Module):
+    """Stands in for torchvision's RAFT: records its inputs and returns a
+    flow made of them (dx = first frame's red channel, dy = second's)."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(6, 2, 1)  # parameters, to check the freeze
+        self.calls = []
+
+    def forward(self, first, second, num_flow_updates):
+        self.calls.append((first, second, num_flow_updates, self.training,
+                           torch.is_autocast_enabled('cpu')))
+        flow = torch.cat([first[:, :1], second[:, :1]], dim=1)
+        return [torch.zeros_like(flow), flow]  # RAFT: one flow per update
+
+
+def test_raft_flow_feeds_and_crops_torchvision_s_raft(monkeypatch):
+    """What mmskd's code does around RAFT, with torchvision's RAFT replaced:
+    frames un-normalised to [-1, 1], padded to multiples of 8, fp32 under
+    autocast, the last update's flow cropped back; the network frozen."""
+    fake = FakeRAFT()
+    built = {}
+
+    def raft_small(weights, progress):
+        built.update(weights=weights, progress=progress)
+        return fake
+
+    module = type(sys)('torchvision.models.optical_flow')
+    module.raft_small = raft_small
+    monkeypatch.setattr('mmskd.models.flow.raft_flow.import_raft',
+                        lambda: module)
+    source = TASK_UTILS.build(
+        dict(_scope_='mmskd', type='RAFTFlow', variant='small',
+             num_flow_updates=3))
+    assert built == dict(weights='DEFAULT', progress=False)
+    assert not any(p.requires_grad for p in fake.parameters())
+    # Raw pixels 0 and 255, normalised as the data preprocessor does.
+    mean = torch.tensor([123.675, 116.28, 103.53]).view(1, 3, 1, 1)
+    std = torch.tensor([58.395, 57.12, 57.375]).view(1, 3, 1, 1)
+    raw_t = torch.zeros(1, 3, 30, 45)
+    raw_t[..., :10, :] = 255
+    raw_tk = torch.full((1, 3, 30, 45), 255.)
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        flow = source((raw_t - mean) / std, (raw_tk - mean) / std)
+    (first, second, updates, training, autocast), = fake.calls
+    assert updates == 3 and not training and not autocast
+    assert first.dtype == second.dtype == torch.float32
+    assert first.shape == (1, 3, 32, 48)  # padded to multiples of 8
+    assert torch.allclose(first[0, 0, :10, :45], torch.ones(10, 45))
+    assert torch.allclose(first[0, 0, 10:30, :45], -torch.ones(20, 45))
+    # Replicate padding repeats the last row and column.
+    assert torch.equal(first[0, :, 30:], first[0, :, 29:30].expand(-1, 2, -1))
+    assert flow.shape == (1, 2, 30, 45) and flow.dtype == torch.float32
+    assert torch.allclose(flow[0, 0], first[0, 0, :30, :45])
+    assert torch.allclose(flow[0, 1], torch.ones(30, 45))
