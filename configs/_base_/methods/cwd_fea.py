@@ -7,6 +7,7 @@
 # set it from their pair base (`feature_source`). The connector's widths are
 # read off the recorded modules (StructuredDistill fills in `in_channel` and
 # `out_channel`), so they follow any student and teacher.
+_base_ = ['./recorders.py']
 model = dict(
     # The mmskd registry scope sits below mmrazor's; `_scope_` makes the
     # whole model build resolve mmskd, then mmrazor, then mmengine types.
@@ -14,12 +15,8 @@ model = dict(
     type='StructuredDistill',
     distiller=dict(
         type='StructuredDistiller',
-        student_recorders=dict(
-            feature=dict(
-                type='ModuleOutputs', source='decode_head.bottleneck')),
-        teacher_recorders=dict(
-            feature=dict(
-                type='ModuleOutputs', source='decode_head.bottleneck')),
+        student_recorders=dict(feature=_base_.feature_recorder),
+        teacher_recorders=dict(feature=_base_.feature_recorder),
         # CWD compares channel c with channel c, so the narrower student
         # feature is widened by a 1x1 conv ("a 1x1 convolution layer will be
         # employed to upsample the number of channels for the student").

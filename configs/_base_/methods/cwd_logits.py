@@ -1,5 +1,6 @@
 # Channel-wise distillation of the score maps (logits), tau 1 and weight 5 as
 # mmrazor's PSPNet config (75.54 mIoU there).
+_base_ = ['./recorders.py']
 model = dict(
     # The mmskd registry scope sits below mmrazor's; `_scope_` makes the
     # whole model build resolve mmskd, then mmrazor, then mmengine types.
@@ -7,10 +8,8 @@ model = dict(
     type='StructuredDistill',
     distiller=dict(
         type='StructuredDistiller',
-        student_recorders=dict(
-            logits=dict(type='ModuleOutputs', source='decode_head.conv_seg')),
-        teacher_recorders=dict(
-            logits=dict(type='ModuleOutputs', source='decode_head.conv_seg')),
+        student_recorders=dict(logits=_base_.logits_recorder),
+        teacher_recorders=dict(logits=_base_.logits_recorder),
         distill_losses=dict(
             loss_cwd=dict(type='ChannelWiseDivergence', tau=1,
                           loss_weight=5)),

@@ -6,17 +6,14 @@
 # squared error. The leaf adds that connector (`regressor`): a chain of
 # connectors takes no inferred widths, so it names them from the pair. The
 # weight is not given in the paper.
+_base_ = ['./recorders.py']
 model = dict(
     _scope_='mmskd',
     type='StructuredDistill',
     distiller=dict(
         type='StructuredDistiller',
-        student_recorders=dict(
-            feature=dict(
-                type='ModuleOutputs', source='decode_head.bottleneck')),
-        teacher_recorders=dict(
-            feature=dict(
-                type='ModuleOutputs', source='decode_head.bottleneck')),
+        student_recorders=dict(feature=_base_.feature_recorder),
+        teacher_recorders=dict(feature=_base_.feature_recorder),
         distill_losses=dict(
             loss_fitnet=dict(
                 type='L2Loss',

@@ -6,18 +6,15 @@
 # adaptation loss and C_a for the affinity loss (3 x 3x3 conv-BN-ReLU each;
 # the paper leaves C_a's design open). The adapters' widths are read off
 # the recorded modules, the encoder's from the phase-1 checkpoint.
+_base_ = ['./recorders.py']
 model = dict(
     _scope_='mmskd',
     type='KnowledgeAdaptationDistill',
     translator_connector='translator',
     distiller=dict(
         type='StructuredDistiller',
-        student_recorders=dict(
-            feature=dict(
-                type='ModuleOutputs', source='decode_head.bottleneck')),
-        teacher_recorders=dict(
-            feature=dict(
-                type='ModuleOutputs', source='decode_head.bottleneck')),
+        student_recorders=dict(feature=_base_.feature_recorder),
+        teacher_recorders=dict(feature=_base_.feature_recorder),
         connectors=dict(
             translator=dict(type='TranslatorEncoder'),
             feature_adapter=dict(type='ConvAdapter', num_convs=3),

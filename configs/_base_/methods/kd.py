@@ -3,15 +3,14 @@
 # "bilinearly upsample[d] ... to the size of the teacher network". The paper
 # reports T = 2, 4 and 6 (leaves set tau); tau^2 scales the loss (see
 # PixelWiseDivergence); the weight is not given in the paper.
+_base_ = ['./recorders.py']
 model = dict(
     _scope_='mmskd',
     type='StructuredDistill',
     distiller=dict(
         type='StructuredDistiller',
-        student_recorders=dict(
-            logits=dict(type='ModuleOutputs', source='decode_head.conv_seg')),
-        teacher_recorders=dict(
-            logits=dict(type='ModuleOutputs', source='decode_head.conv_seg')),
+        student_recorders=dict(logits=_base_.logits_recorder),
+        teacher_recorders=dict(logits=_base_.logits_recorder),
         distill_losses=dict(
             loss_kd=dict(
                 type='PixelWiseDivergence',

@@ -4,6 +4,7 @@
 # PSP/ASPP `bottleneck`), which the second term X reads; leaf configs set
 # its source from their pair base's `feature_source`, e.g. DeepLabV3+'s
 # `decode_head.sep_bottleneck`.
+_base_ = ['./recorders.py']
 model = dict(
     # The mmskd registry scope sits below mmrazor's; `_scope_` makes the
     # whole model build resolve mmskd, then mmrazor, then mmengine types.
@@ -12,13 +13,9 @@ model = dict(
     distiller=dict(
         type='StructuredDistiller',
         student_recorders=dict(
-            logits=dict(type='ModuleOutputs', source='decode_head.conv_seg'),
-            feature=dict(
-                type='ModuleOutputs', source='decode_head.bottleneck')),
+            logits=_base_.logits_recorder, feature=_base_.feature_recorder),
         teacher_recorders=dict(
-            logits=dict(type='ModuleOutputs', source='decode_head.conv_seg'),
-            feature=dict(
-                type='ModuleOutputs', source='decode_head.bottleneck')),
+            logits=_base_.logits_recorder, feature=_base_.feature_recorder),
         distill_losses=dict(
             # λ1 = 10 of Eq. (4) ("making these loss value ranges
             # comparable"); SKD has no temperature.

@@ -4,10 +4,8 @@
 _base_ = ['./cwd_fea.py', './holistic.py']
 model = dict(
     distiller=dict(
-        student_recorders=dict(
-            logits=dict(type='ModuleOutputs', source='decode_head.conv_seg')),
-        teacher_recorders=dict(
-            logits=dict(type='ModuleOutputs', source='decode_head.conv_seg')),
+        student_recorders=dict(logits=_base_.logits_recorder),
+        teacher_recorders=dict(logits=_base_.logits_recorder),
         distill_losses=dict(
             # λ1 = 10 as in structured distillation.
             loss_pi=dict(

@@ -4,10 +4,8 @@
 # schedule's param_scheduler list drives both.
 _base_ = ['./schedule_1x.py', './discriminator_sgd.py']
 optim_wrapper = dict(
-    _delete_=True,
-    constructor='mmskd.AdversarialOptimWrapperConstructor',
+    _base_.adversarial_optim_wrapper,
     architecture=dict(
         type='OptimWrapper',
         optimizer=dict(type='SGD', lr=0.01, momentum=0.9,
-                       weight_decay=0.0001)),
-    discriminator=_base_.discriminator_optim_wrapper)
+                       weight_decay=0.0001)))

@@ -4,14 +4,12 @@
 # they last train_cfg.max_iters, whatever a config or --cfg-options sets it to.
 _base_ = ['./schedule_80k.py', './discriminator_sgd.py']
 optim_wrapper = dict(
-    _delete_=True,
-    constructor='mmskd.AdversarialOptimWrapperConstructor',
+    _base_.adversarial_optim_wrapper,
     architecture=dict(
         type='OptimWrapper',
         optimizer=dict(type='SGD', lr=0.01, momentum=0.9,
                        weight_decay=0.0005),
-        clip_grad=None),
-    discriminator=_base_.discriminator_optim_wrapper)
+        clip_grad=None))
 param_scheduler = dict(
     _delete_=True,
     architecture=[

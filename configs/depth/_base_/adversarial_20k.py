@@ -5,10 +5,7 @@
 # so they last train_cfg.max_iters, whatever a config or --cfg-options sets.
 _base_ = ['./schedule_20k.py', '../../_base_/schedules/discriminator_sgd.py']
 optim_wrapper = dict(
-    _delete_=True,
-    constructor='mmskd.AdversarialOptimWrapperConstructor',
-    architecture=_base_.optim_wrapper,
-    discriminator=_base_.discriminator_optim_wrapper)
+    _base_.adversarial_optim_wrapper, architecture=_base_.optim_wrapper)
 poly = dict(type='PolyLR', eta_min=0.0, power=0.9, begin=0, by_epoch=False)
 param_scheduler = dict(
     _delete_=True, architecture=[poly], discriminator=[poly])
