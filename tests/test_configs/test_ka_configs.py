@@ -18,6 +18,7 @@ import yaml
 from utils import (CONFIG_ROOT, build_runner, loaded_config, logged_scalars,
                    write_teacher_checkpoint)
 from ka_data import tiny_ka_options
+from metafiles import metafile_entry
 from mmengine.config import Config
 from mmengine.registry import MODELS, init_default_scope
 
@@ -102,6 +103,19 @@ def model_zoo_weights(cfg_path: str) -> str:
 def test_teacher_ckpt_is_the_model_zoo_checkpoint(name):
     model = KA_CONFIGS[name].model
     assert model.teacher_ckpt == model_zoo_weights(model.teacher.cfg_path)
+
+
+@pytest.mark.parametrize('name', sorted(set(KA_CONFIGS) - set(
+    PHASE_ONE.values())))
+def test_metafile_entry_matches_the_config(name):
+    """Phase-2 configs and baselines have an entry (phase 1 has none) that
+    names their teacher, its weights and their schedule."""
+    entry = metafile_entry(name)
+    cfg = KA_CONFIGS[name]
+    teacher = entry['Metadata']['Teacher']
+    assert teacher['Config'] == cfg.model.teacher.cfg_path
+    assert teacher['Weights'] == cfg.model.teacher_ckpt
+    assert entry['Metadata']['Iterations'] == cfg.train_cfg.max_iters
 
 
 def test_full_size_recipe_has_the_papers_output_strides():

@@ -184,6 +184,19 @@ def test_metafile_entry_matches_the_config(name):
     cfg = get_config(name)
     metadata = entry['Metadata']
     assert metadata['Iterations'] == cfg.train_cfg.max_iters
+    teacher = metadata['Teacher']
+    if teacher['Config'].startswith('mmseg::'):
+        assert teacher['Config'] == cfg.model.teacher.cfg_path
+        assert teacher['Weights'] == cfg.model.teacher_ckpt
+    else:  # a teacher the user trains with a configs/ file first: no
+        # published weights (test_teacher_ckpt_is_the_model_zoo_checkpoint
+        # checks its teacher_ckpt)
+        assert osp.samefile(osp.join(REPO, teacher['Config']),
+                            cfg.model.teacher.cfg_path)
+        assert teacher['Weights'] is None
+    student = metadata['Student']
+    if student['Config'].startswith('mmseg::'):
+        assert student['Config'] == cfg.model.architecture.cfg_path
     for role, key in (('Teacher', 'teacher'), ('Student', 'architecture')):
         if metadata[role]['Weights'] is None:
             continue
