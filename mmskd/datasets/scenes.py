@@ -19,10 +19,9 @@ drawn at random per image and per object):
   (labelled as the region under them), stray lines, pixel noise, and a
   random brightness per image.
 
-Labels are Cityscapes train ids (10 of the 19 are used), written in the
-Cityscapes on-disk layout, so mmseg's ``CityscapesDataset`` and its 19-class
-``IoUMetric`` read them as they read Cityscapes (the unused classes score
-nan, which mIoU skips).
+Labels are Cityscapes train ids (10 of the 19) in Cityscapes' layout, read
+by mmseg's ``CityscapesDataset`` and 19-class ``IoUMetric`` as Cityscapes
+(the unused classes score nan, which mIoU skips).
 """
 import sys
 from dataclasses import dataclass
@@ -370,10 +369,9 @@ def write_scenes(root: str,
                  progress: bool = False) -> str:
     """Write the scenes dataset in the Cityscapes on-disk layout.
 
-    Images go to ``leftImg8bit/{train,val}/city/*_leftImg8bit.png`` and
-    train-id label maps to ``gtFine/{train,val}/city/
-    *_gtFine_labelTrainIds.png`` (:func:`~.layouts.write_cityscapes_split`).
-    The same arguments write the same files.
+    Images and train-id label maps as :func:`~.layouts.
+    write_cityscapes_split` writes them; the same arguments write the same
+    files.
 
     Args:
         root (str): The dataset root to create.
