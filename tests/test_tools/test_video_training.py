@@ -11,8 +11,8 @@ import sys
 import numpy as np
 import pytest
 import torch
-from utils import (REPO, build_runner, cli_options, logged_scalars,
-                   run_command)
+from utils import (REPO, assert_amp_wrappers, build_runner, cli_options,
+                   logged_scalars, run_command)
 from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
 from mmengine.registry import DATASETS
@@ -58,11 +58,29 @@ def test_the_configs_are_the_table_rows():
         assert sum(osp.basename(c).startswith(prefix) for c in CONFIGS) == 1
 
 
-@pytest.mark.parametrize('config', CONFIGS, ids=osp.basename)
-def test_one_iteration_then_miou_and_tc(config, root, tmp_path, fast_runner):
+def precision_cases() -> list:
+    """Every config in fp32; the two algorithms (VideoDistill: the full
+    row, TemporalTraining: the R-18 one) also as ``--amp`` runs them."""
+    with_amp = {FULL} | {
+        config for config in CONFIGS
+        if osp.basename(config).startswith('temporal_pspnet_r18-d8')
+    }
+    return [
+        pytest.param(config, amp,
+                     id=f'{osp.basename(config)}-{"amp" if amp else "fp32"}')
+        for config in CONFIGS
+        for amp in ((False, True) if config in with_amp else (False, ))
+    ]
+
+
+@pytest.mark.parametrize('config, amp', precision_cases())
+def test_one_iteration_then_miou_and_tc(config, amp, root, tmp_path,
+                                        fast_runner):
     cfg = tiny(config, root, max_iters=1, val_interval=1)
-    runner = build_runner(cfg, config, str(tmp_path))
+    runner = build_runner(cfg, config, str(tmp_path), amp=amp)
     runner.train()
+    if amp:
+        assert_amp_wrappers(runner)
     train, val = logged_scalars(runner.log_dir)
     terms = next(t for p, t in TERMS.items()
                  if osp.basename(config).startswith(p))
