@@ -21,6 +21,7 @@ from utils import (CONFIG_ROOT, assert_amp_wrappers, build_runner, cli_options,
                    logged_scalars, run_command)
 from depth_data import write_nyu_frames, write_nyu_like
 from depth_options import tiny_depth_options
+from metafiles import metafile_entry
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
 from mmseg.registry import MODELS
@@ -76,6 +77,22 @@ def test_config_builds_its_full_size_pair(name):
         assert algorithm.discriminator.condition_on_image
         assert cfg.optim_wrapper.constructor == \
             'mmskd.AdversarialOptimWrapperConstructor'
+
+
+@pytest.mark.parametrize('name', DISTILL_CONFIGS)
+def test_metafile_entry_matches_the_config(name):
+    """Each leaf has an entry naming its teacher and student configs (no
+    published weights: users train them first) and its schedule."""
+    entry = metafile_entry(name)
+    cfg = Config.fromfile(osp.join(CONFIG_ROOT, name))
+    metadata = entry['Metadata']
+    for role, key in (('Teacher', 'teacher'), ('Student', 'architecture')):
+        assert osp.samefile(
+            osp.join(CONFIG_ROOT, '..', metadata[role]['Config']),
+            cfg.model[key].cfg_path), role
+        assert metadata[role]['Weights'] is None, role
+    assert metadata['Iterations'] == cfg.train_cfg.max_iters
+    assert entry['Results'][0]['Task'] == 'Depth Estimation'
 
 
 @pytest.fixture(scope='module')

@@ -21,7 +21,8 @@ CWD_FEA = osp.join(
     'cwd_fea_pspnet_r101-d8_pspnet_r18-d8_4xb2-80k_cityscapes-512x1024.py')
 STUDENT = 'mmseg::pspnet/pspnet_r18-d8_4xb2-80k_cityscapes-512x1024.py'
 METAFILES = ('configs/cwd/metafile.yml', 'configs/skd/metafile.yml',
-             'configs/ka/metafile.yml')
+             'configs/ka/metafile.yml', 'configs/comparison/metafile.yml',
+             'configs/depth/metafile.yml')
 CONVERT = 'tools/model_converters/convert_to_student.py'
 RESULTS_TABLE = 'tools/analysis_tools/results_table.py'
 
@@ -175,6 +176,27 @@ def test_results_table_reads_detection_box_ap(tmp_path):
         '| 41.90 ✗ |')
 
 
+def test_results_table_reads_depth_rel_lower_is_better(tmp_path):
+    """Depth runs report mmseg's abs_rel as ``rel``, to 3 decimals; a goal
+    is met at or below its line."""
+    name = 'skd_depthbin_r101-d8_depthbin_m-v2-d8_4xb3-20k_nyu-480x480'
+    runs = [
+        write_run(tmp_path / 'met', name,
+                  [val(20000, abs_rel=0.1294, rmse=0.5, d1=0.8)]),
+        write_run(tmp_path / 'missed', name, [val(20000, abs_rel=0.1312)]),
+        write_run(tmp_path / 'no_entry', 'my_depth_run',
+                  [val(10, abs_rel=0.2004)]),
+    ]
+    lines = run_command([sys.executable, RESULTS_TABLE,
+                         *runs]).stdout.strip().splitlines()
+    link = f'[{name}](configs/depth/{name}.py)'
+    assert lines[2] == f'| {link} | 0.108 | 0.135 | 0.129 | -0.006 | ' \
+        '0.130 ✓ |'
+    assert lines[3] == f'| {link} | 0.108 | 0.135 | 0.131 | -0.004 | ' \
+        '0.130 ✗ |'
+    assert lines[4] == '| my_depth_run | - | - | 0.200 | - | - |'
+
+
 def test_model_index_imports_the_metafiles():
     with open(osp.join(REPO, 'model-index.yml')) as file:
         imports = yaml.safe_load(file)['Import']
@@ -198,5 +220,7 @@ def test_metafile_entries_name_their_collection_and_config(metafile):
             reference = entry['Metadata'][role]['Config']
             assert reference.startswith('mmseg::') or \
                 osp.isfile(osp.join(REPO, reference)), (entry['Name'], role)
-        assert entry['Results'][0]['Task'] == 'Semantic Segmentation'
+        task = 'Depth Estimation' if '/depth/' in metafile else \
+            'Semantic Segmentation'
+        assert entry['Results'][0]['Task'] == task
         assert entry['Weights'] is None  # nothing trained yet

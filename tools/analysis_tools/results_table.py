@@ -16,7 +16,9 @@ with the teacher's and the student's model-zoo scores from the entry's
 Metadata, Δ = distilled - student, and the entry's goal line (``Target`` and
 ``Minimum`` of its Results), marked ✓ (target reached), ≈ (minimum reached)
 or ✗. Segmentation runs report mIoU; detection runs COCO box AP (mmdet logs
-``coco/bbox_mAP`` as a fraction; the table shows percent like the metafiles).
+``coco/bbox_mAP`` as a fraction; the table shows percent like the metafiles);
+depth runs the relative error ``rel`` (mmseg's ``abs_rel``), where lower is
+better and a goal is met at or below its line.
 """
 import argparse
 import glob
@@ -31,7 +33,14 @@ import yaml
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 # Metric name in the metafiles -> (its key in mmengine's logs, the factor
 # that brings the logged value to the metafile's unit).
-METRICS = {'mIoU': ('mIoU', 1.0), 'box AP': ('coco/bbox_mAP', 100.0)}
+METRICS = {
+    'mIoU': ('mIoU', 1.0),
+    'box AP': ('coco/bbox_mAP', 100.0),
+    'rel': ('abs_rel', 1.0),
+}
+LOWER_IS_BETTER = ('rel', )
+# Decimals shown per metric (2 unless listed).
+DECIMALS = {'rel': 3}
 COLUMNS = ('config', 'teacher', 'student', 'distilled', 'Δ', 'target')
 
 
@@ -127,12 +136,16 @@ def last_score(work_dir: str,
 
 
 def entry_metric(entry: dict) -> Optional[str]:
-    """The metric a metafile entry reports (``mIoU`` or ``box AP``)."""
-    teacher = (entry.get('Metadata') or {}).get('Teacher') or {}
-    for metric in METRICS:
-        if metric in (teacher.get('Metrics') or {}):
-            return metric
-    return None
+    """The metric a metafile entry reports (``mIoU``, ``box AP`` or
+    ``rel``): the one its teacher, its student or its goal lines name."""
+    metadata = entry.get('Metadata') or {}
+    named = set()
+    for role in ('Teacher', 'Student'):
+        named |= set((metadata.get(role) or {}).get('Metrics') or {})
+    for result in entry.get('Results') or []:
+        for key in result.get('Metrics') or {}:
+            named.add(key.split(' ', 1)[-1])
+    return next((metric for metric in METRICS if metric in named), None)
 
 
 def zoo_score(entry: dict, role: str, metric: str) -> Optional[float]:
@@ -152,27 +165,35 @@ def goal(entry: dict, metric: str) -> Tuple[Optional[float], Optional[float]]:
     return None, None
 
 
-def number(value: Optional[float], signed: bool = False) -> str:
+def number(value: Optional[float],
+           signed: bool = False,
+           decimals: int = 2) -> str:
     if value is None:
         return '-'
-    return f'{value:+.2f}' if signed else f'{value:.2f}'
+    return f'{value:+.{decimals}f}' if signed else f'{value:.{decimals}f}'
 
 
-def goal_text(distilled: Optional[float], target: Optional[float],
-              minimum: Optional[float]) -> str:
-    """``target (min minimum) mark``; the mark says which line was met."""
+def goal_text(distilled: Optional[float],
+              target: Optional[float],
+              minimum: Optional[float],
+              metric: str = 'mIoU') -> str:
+    """``target (min minimum) mark``; the mark says which line was met
+    (at or above it, or at or below it for a lower-is-better metric)."""
     if target is None and minimum is None:
         return '-'
-    parts = [number(target)] if target is not None else []
+    decimals = DECIMALS.get(metric, 2)
+
+    def met(line: Optional[float]) -> bool:
+        if line is None:
+            return False
+        return distilled <= line if metric in LOWER_IS_BETTER \
+            else distilled >= line
+
+    parts = [number(target, decimals=decimals)] if target is not None else []
     if minimum is not None:
-        parts.append(f'(min {number(minimum)})')
+        parts.append(f'(min {number(minimum, decimals=decimals)})')
     if distilled is not None:
-        if target is not None and distilled >= target:
-            parts.append('✓')
-        elif minimum is not None and distilled >= minimum:
-            parts.append('≈')
-        else:
-            parts.append('✗')
+        parts.append('✓' if met(target) else '≈' if met(minimum) else '✗')
     return ' '.join(parts)
 
 
@@ -183,8 +204,11 @@ def table_row(work_dir: str, entries: Dict[str, dict]) -> List[str]:
     if entry is None:
         print(f'warning: {name} ({work_dir}) has no metafile entry',
               file=sys.stderr)
-        _, distilled = last_score(work_dir, list(METRICS))
-        return [name, '-', '-', number(distilled), '-', '-']
+        metric, distilled = last_score(work_dir, list(METRICS))
+        return [
+            name, '-', '-',
+            number(distilled, decimals=DECIMALS.get(metric, 2)), '-', '-'
+        ]
     metric = entry_metric(entry) or 'mIoU'
     _, distilled = last_score(work_dir, [metric])
     if distilled is None:
@@ -194,13 +218,14 @@ def table_row(work_dir: str, entries: Dict[str, dict]) -> List[str]:
     delta = None if distilled is None or student is None \
         else distilled - student
     config = entry.get('Config', name)
+    decimals = DECIMALS.get(metric, 2)
     return [
         f'[{name}]({config})',
-        number(teacher),
-        number(student),
-        number(distilled),
-        number(delta, signed=True),
-        goal_text(distilled, *goal(entry, metric)),
+        number(teacher, decimals=decimals),
+        number(student, decimals=decimals),
+        number(distilled, decimals=decimals),
+        number(delta, signed=True, decimals=decimals),
+        goal_text(distilled, *goal(entry, metric), metric=metric),
     ]
 
 
