@@ -152,8 +152,9 @@ def leaf_configs(scope: str) -> Dict[str, Union[Config, Exception]]:
     tests).
     Keys are paths relative to configs/. A config that does not load is kept
     as its exception (under every scope), so that its tests fail with the
-    reason instead of silently dropping it. Tests get copies
-    (:func:`loaded_config`), so the configs are loaded once per session.
+    reason instead of silently dropping it. The configs are loaded once
+    per session and shared: change only the copies :func:`loaded_config`
+    gives.
 
     Args:
         scope (str): ``'mmseg'`` or ``'mmdet'``.

@@ -1,6 +1,6 @@
 # skd_depthbin_r101-d8_depthbin_m-v2-d8_4xb3-20k_nyu-480x480.py with
-# unlabelled NYU video frames added (the paper's "+PA+HO+Unl", Table 3.12):
-# 3 labelled images plus 3 frames per GPU.
+# unlabelled NYU video frames added (the paper's "+PA+HO+Unl", TPAMI Table XI
+# = thesis Table 3.12): 3 labelled images plus 3 frames per GPU.
 _base_ = [
     './_base_/nyu-unl-480x480.py',
     './_base_/adversarial_20k.py',

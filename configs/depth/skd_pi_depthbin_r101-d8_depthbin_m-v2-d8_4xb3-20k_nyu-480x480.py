@@ -1,7 +1,8 @@
 # Ablation: the pixel-wise term alone on the depth-bin distributions (TPAMI
-# Table 3.12 "PI": it does not help depth), from the R-101-D8 depth teacher,
-# which you train first with configs/depth/depthbin_r101-d8_4xb3-20k_nyu-
-# 480x480.py (teacher_ckpt: the pair base).
+# Table XI = thesis Table 3.12, "PI": it does not help depth), from the
+# R-101-D8 depth teacher, which you train first with
+# configs/depth/depthbin_r101-d8_4xb3-20k_nyu-480x480.py (teacher_ckpt: the
+# pair base).
 _base_ = [
     './_base_/nyu-480x480.py',
     './_base_/schedule_20k.py',

@@ -25,9 +25,9 @@ TINY_WIDTH = dict(architecture=(16, 8), teacher=(16, 16))
 DECODE_HEADS_WITH_C1 = ('DepthwiseSeparableASPPHead', )
 # MobileNetV2 backbones (mmseg's m-v2-d8, mmdet's FCOS MobileNetV2) shrink
 # by width instead: at 1/4, the outputs of out_indices 0-6 (16, 24, 32, 64,
-# 96, 160 and 320 channels) are make_divisible(c / 4, 8) wide, and the
-# segmentation heads read indices 2 and 4 (96 and 320 channels at full
-# width).
+# 96, 160 and 320 channels) are make_divisible(c / 4, 8) wide; mmseg's
+# decode head reads the 320-channel layer 6 and its auxiliary head the
+# 96-channel layer 4.
 MOBILENET_WIDEN = 0.25
 MOBILENET_WIDTHS = (8, 8, 8, 16, 24, 40, 80)
 MOBILENET_HEAD_INPUTS = dict(decode_head=80, auxiliary_head=24)
@@ -86,7 +86,9 @@ def tiny_segmentor_options(prefix: str,
         dict: Dotted keys to values.
     """
     stem, base = TINY_WIDTH[role]
-    mobilenet = model.get('backbone', {}).get('type') == 'MobileNetV2'
+    mobilenet = model.get('backbone', {}).get('type',
+                                              '').split('.')[-1] == \
+        'MobileNetV2'
     inputs = MOBILENET_HEAD_INPUTS if mobilenet else dict(
         decode_head=base * 8, auxiliary_head=base * 4)
     options = {
@@ -168,10 +170,11 @@ def tiny_seg_model_options(cfg: Config,
         'model.teacher_ckpt': None,
         'model.architecture.data_preprocessor.size': size
     }
-    for role in TINY_WIDTH:
+    for member in TINY_WIDTH:  # both models, each at its own width
         options.update(
-            tiny_segmentor_options(f'model.{role}',
-                                   resolved_model(cfg.model[role]), role))
+            tiny_segmentor_options(f'model.{member}',
+                                   resolved_model(cfg.model[member]),
+                                   member))
     options.update(connector_width_options(cfg.model))
     if 'in_channels' in (cfg.model.get('discriminator') or {}):
         student = resolved_model(cfg.model.architecture)

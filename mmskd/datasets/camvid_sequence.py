@@ -10,12 +10,14 @@ frames of CamVid's four videos and optional flow)::
                                        named as the labelled ones
     flow/{video}_{frame}_{other}.flo   (optional)
 
-CamVid labels one frame a second (every 30th, or 15th for 0006R0) and
-names frames by their number in the video, with each video's own width
-and letter prefix (``0001TP_006690``, ``0006R0_f02430``, ``0016E5_07959``,
-``Seq05VD_f00000``); extract the frames of the videos (e.g. with
-``ffmpeg -i 0001TP.MXF -start_number 0 %06d.png``, then prefix the names)
-so that the labelled ones keep their names. See
+CamVid names frames by their number in their video, with each video's own
+width and letter prefix (``0001TP_006690``, ``0006R0_f02430``,
+``0016E5_07959``, ``Seq05VD_f00000``), and labels a subset of them. Extract
+the videos' frames at the labelled frames' size, 480x360 (the videos are
+960x720), named so that every labelled frame keeps its name, e.g.
+``ffmpeg -i 0001TP.MXF -vf scale=480:360 -start_number 0 0001TP_%06d.png``
+(``0016E5_%05d.png``, ``0006R0_f%05d.png``, ``Seq05VD_f%05d.png``; check that
+the start number puts each labelled image on its name). See
 :class:`FrameSequenceMixin` for the samples.
 """
 from typing import Sequence

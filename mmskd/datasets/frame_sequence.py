@@ -29,6 +29,7 @@ class FrameNumber:
     """
 
     def __init__(self, text: str) -> None:
+        self.text = text
         match = FRAME.match(text)
         if match is None:
             raise ValueError(f'{text!r} is not a frame number')
@@ -36,13 +37,30 @@ class FrameNumber:
         self.width = len(match.group('digits'))
         self.value = int(match.group('digits'))
 
+    def __repr__(self) -> str:
+        return f'FrameNumber({self.text!r})'
+
     @staticmethod
     def parses(text: str) -> bool:
-        """Whether ``text`` is a frame number."""
+        """Whether ``text`` is a frame number.
+
+        Args:
+            text (str): The number part of a file name.
+
+        Returns:
+            bool: True if it is letters (optional) then digits.
+        """
         return FRAME.match(text) is not None
 
     def at(self, offset: int) -> str:
-        """The text of the frame ``offset`` frames away."""
+        """The text of the frame ``offset`` frames away.
+
+        Args:
+            offset (int): Signed frame offset.
+
+        Returns:
+            str: The same letters and width, e.g. ``'f02429'`` for -1.
+        """
         return f'{self.letters}{self.value + offset:0{self.width}d}'
 
 
@@ -83,6 +101,9 @@ class FrameSequenceMixin:
             folder of the split) and optionally ``flow_path``.
         **kwargs: The arguments of the mmseg dataset class.
     """
+    # How labelled frames are named, for the error on a name that is not
+    # one; subclasses name their dataset's pattern.
+    FRAME_NAME = '{prefix}_{frame number}'
 
     def __init__(self,
                  gaps: Sequence[int] = (1, 2),
@@ -114,7 +135,8 @@ class FrameSequenceMixin:
 
         Returns:
             list[dict]: mmseg's data infos plus ``sequence`` (folder, file
-            prefix, labelled frame number) and ``flow_dir``.
+            file prefix, the labelled frame's ``FrameNumber``) and
+            ``flow_dir``.
 
         Raises:
             ValueError: If a labelled file name is not a frame name or a
@@ -149,10 +171,15 @@ class FrameSequenceMixin:
         """Refuse a sequence folder whose snippets skip a frame number.
 
         Args:
-            seq_dir (str): One city's sequence folder.
+            seq_dir (str): A folder of sequence frames (a Cityscapes
+                city's, CamVid's ``sequences``).
 
         Returns:
             list[str]: Its file names.
+
+        Raises:
+            FileNotFoundError: If the folder does not exist.
+            ValueError: If a snippet skips a frame number.
         """
         if not osp.isdir(seq_dir):
             raise FileNotFoundError(

@@ -44,8 +44,10 @@ def _root_of(data_root: DataRoot, dataset: dict) -> str:
     if isinstance(data_root, str):
         return data_root
     if dataset.type not in data_root:
-        raise KeyError(f'no generated data for {dataset.type} (have '
-                       f'{sorted(data_root)})')
+        raise KeyError(
+            f'no generated data for {dataset.type} (have '
+            f'{sorted(data_root)}): add {dataset.type}=<its generated root> '
+            'to data_root')
     return data_root[dataset.type]
 
 
@@ -117,10 +119,11 @@ def tiny_seg_data_options(cfg: Config,
                 options[f'{pipeline}.{TRAIN_RESIZE}.scale'] = (width, height)
                 options[f'{pipeline}.{TRAIN_CROP}.crop_size'] = (height,
                                                                  width)
-                # VOC pads each crop to the full crop size.
+                # VOC pads each crop to the full crop size; mmcv's Pad
+                # takes it as (w, h).
                 for index, step in enumerate(dataset.pipeline):
-                    if step.get('type') == 'Pad':
-                        options[f'{pipeline}.{index}.size'] = (height, width)
+                    if step.get('type') == 'Pad' and 'size' in step:
+                        options[f'{pipeline}.{index}.size'] = (width, height)
             else:
                 options[f'{pipeline}.{TEST_RESIZE}.scale'] = (width, height)
     return options

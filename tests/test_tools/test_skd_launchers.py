@@ -1,11 +1,11 @@
 # Copyright (c) mmskd contributors. All rights reserved.
 """The full SKD config (pixel-wise + pair-wise + holistic), launched as a
-user launches it: tools/train.py, --resume, tools/dist_train.sh (--amp with
-this algorithm: tests/test_tools/test_unlabelled_training.py)."""
+user launches it: tools/dist_train.sh, then --resume (tools/train.py, --amp
+and its resume with this algorithm: tests/test_tools/
+test_unlabelled_training.py)."""
 import os.path as osp
 import random
 import re
-import sys
 
 import pytest
 import torch
@@ -35,28 +35,6 @@ def assert_holistic_training(log: str, last_iter: int, max_iters: int):
     assert re.search(r'Iter\(val\) .*mIoU: \d', log)
 
 
-def test_train_then_resume(options, tmp_path):
-    work_dir = str(tmp_path / 'work')
-    first = run_command([
-        sys.executable, 'tools/train.py', SKD, '--work-dir', work_dir,
-        *cli_options(options)
-    ])
-    assert_holistic_training(first.stdout + first.stderr, 2, 2)
-    resumed = run_command([
-        sys.executable, 'tools/train.py', SKD, '--work-dir', work_dir,
-        '--resume', *cli_options(dict(options, **{'train_cfg.max_iters': 4}))
-    ])
-    log = resumed.stdout + resumed.stderr
-    assert 'resumed epoch: 0, iter: 2' in log
-    assert 'Iter(train) [1/4]' not in log
-    assert_holistic_training(log, 4, 4)
-    checkpoint = torch.load(
-        osp.join(work_dir, 'iter_4.pth'), weights_only=False)
-    assert set(checkpoint['optimizer']) >= {'architecture', 'discriminator'}
-    assert any(k.startswith('discriminator.')
-               for k in checkpoint['state_dict'])
-
-
 def test_dist_train_two_gloo_processes_then_resume(options, tmp_path):
     work_dir = str(tmp_path / 'work')
 
@@ -80,4 +58,10 @@ def test_dist_train_two_gloo_processes_then_resume(options, tmp_path):
     assert_holistic_training(log, 2, 2)
     log = dist_train('--resume', max_iters=4)
     assert 'resumed epoch: 0, iter: 2' in log
+    assert 'Iter(train) [1/4]' not in log
     assert_holistic_training(log, 4, 4)
+    checkpoint = torch.load(
+        osp.join(work_dir, 'iter_4.pth'), weights_only=False)
+    assert set(checkpoint['optimizer']) >= {'architecture', 'discriminator'}
+    assert any(k.startswith('discriminator.')
+               for k in checkpoint['state_dict'])
