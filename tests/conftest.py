@@ -1,12 +1,45 @@
 # Copyright (c) mmskd contributors. All rights reserved.
 """Fixtures shared by the suite; shared helpers are in ``tests/utils.py``."""
+import functools
+from typing import Callable, Dict
+
 import mmengine.config.config as mmengine_config
+import mmengine.config.utils as mmengine_config_utils
 import mmengine.runner.runner as mmengine_runner
 import pytest
 from mmengine.registry import DefaultScope
 
 import mmskd  # noqa: F401  (registers modules, installs the mmrazor fix)
 from mmskd.testing import write_cityscapes_like
+
+
+def _remembered(function: Callable) -> Callable:
+    """``function`` with its result or its exception kept per arguments."""
+    outcomes: Dict[tuple, tuple] = {}
+
+    @functools.wraps(function)
+    def wrapper(*args):
+        if args not in outcomes:
+            try:
+                outcomes[args] = (True, function(*args))
+            except Exception as error:
+                outcomes[args] = (False, error)
+        ok, value = outcomes[args]
+        if ok:
+            return value
+        raise type(value)(*value.args)
+
+    return wrapper
+
+
+# mmengine resolves each `mmseg::`/`mmdet::` reference of a config by
+# reading all of that package's metafiles (159 YAML files for mmseg, a
+# third of a second), and for a `_base_/...` reference it does so only to
+# fail and fall back to the package's `_base_` folder. The suite loads every
+# config several times, so each reference's outcome is kept for the session;
+# the same files are found as without it.
+mmengine_config_utils._get_cfg_metainfo = _remembered(
+    mmengine_config_utils._get_cfg_metainfo)
 
 
 @pytest.fixture(scope='session')

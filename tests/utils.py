@@ -2,6 +2,7 @@
 """Helpers shared by the tests (``from utils import ...``; pytest puts
 ``tests/`` on ``sys.path`` because it holds ``conftest.py``)."""
 import copy
+import functools
 import glob
 import importlib.util
 import json
@@ -124,6 +125,24 @@ def load_tool(path: str) -> ModuleType:
     return module
 
 
+@functools.lru_cache(maxsize=None)
+def _leaf_configs() -> Dict[str, Union[Config, Exception]]:
+    """Every leaf under configs/ that the config sweeps train, loaded once
+    (see :func:`leaf_configs`)."""
+    configs: Dict[str, Union[Config, Exception]] = {}
+    for path in sorted(
+            glob.glob(osp.join(CONFIG_ROOT, '**', '*.py'), recursive=True)):
+        name = osp.relpath(path, CONFIG_ROOT)
+        parts = name.split(osp.sep)
+        if '_base_' in parts or parts[0] in ('demo', 'depth', 'video', 'ka'):
+            continue
+        try:
+            configs[name] = Config.fromfile(path)
+        except Exception as error:  # reported by the tests that use it
+            configs[name] = error
+    return configs
+
+
 def leaf_configs(scope: str) -> Dict[str, Union[Config, Exception]]:
     """Every model-zoo config under configs/ of one default scope.
 
@@ -133,7 +152,8 @@ def leaf_configs(scope: str) -> Dict[str, Union[Config, Exception]]:
     tests).
     Keys are paths relative to configs/. A config that does not load is kept
     as its exception (under every scope), so that its tests fail with the
-    reason instead of silently dropping it.
+    reason instead of silently dropping it. Tests get copies
+    (:func:`loaded_config`), so the configs are loaded once per session.
 
     Args:
         scope (str): ``'mmseg'`` or ``'mmdet'``.
@@ -141,21 +161,11 @@ def leaf_configs(scope: str) -> Dict[str, Union[Config, Exception]]:
     Returns:
         dict: Relative path -> loaded Config (or the loading error).
     """
-    configs: Dict[str, Union[Config, Exception]] = {}
-    for path in sorted(
-            glob.glob(osp.join(CONFIG_ROOT, '**', '*.py'), recursive=True)):
-        name = osp.relpath(path, CONFIG_ROOT)
-        parts = name.split(osp.sep)
-        if '_base_' in parts or parts[0] in ('demo', 'depth', 'video', 'ka'):
-            continue
-        try:
-            cfg = Config.fromfile(path)
-        except Exception as error:  # reported by the tests that use it
-            configs[name] = error
-            continue
-        if cfg.get('default_scope') == scope:
-            configs[name] = cfg
-    return configs
+    return {
+        name: cfg
+        for name, cfg in _leaf_configs().items()
+        if isinstance(cfg, Exception) or cfg.get('default_scope') == scope
+    }
 
 
 def loaded_config(configs: Dict[str, Union[Config, Exception]],
