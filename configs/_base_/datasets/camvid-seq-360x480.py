@@ -31,24 +31,20 @@ test_pipeline = [
     pack,
 ]
 sequences = dict(seq_path='sequences')
+# Validation (val) and tools/test.py (test) serve the same frame pairs.
+sequence_eval = dict(
+    type='CamVidSequenceDataset',
+    eval_offsets=(0, 1),
+    data_prefix=sequences,
+    pipeline=test_pipeline)
 train_dataloader = dict(
     dataset=dict(
         type='CamVidSequenceDataset',
         gaps=(1, 2, 3),
         data_prefix=sequences,
         pipeline=train_pipeline))
-val_dataloader = dict(
-    dataset=dict(
-        type='CamVidSequenceDataset',
-        eval_offsets=(0, 1),
-        data_prefix=sequences,
-        pipeline=test_pipeline))
-test_dataloader = dict(
-    dataset=dict(
-        type='CamVidSequenceDataset',
-        eval_offsets=(0, 1),
-        data_prefix=sequences,
-        pipeline=test_pipeline))
+val_dataloader = dict(dataset=sequence_eval)
+test_dataloader = dict(dataset=sequence_eval)
 val_evaluator = dict(
     _delete_=True,
     type='mmskd.TemporalConsistencyMetric',
