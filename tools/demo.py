@@ -4,23 +4,23 @@
     python tools/demo.py [--seed S] [--work-dir D] [--iters N]
 
 1. writes the scenes dataset (``mmskd.datasets.scenes``, deterministic
-   from ``--seed``) in the Cityscapes layout;
-2. trains the teacher (configs/demo/pspnet_r101-d8_w16_scenes-128x128.py),
-3. the student alone (configs/demo/pspnet_r18-d8_w8_scenes-128x128.py) and
-4. the same student distilled from that teacher with pixel-wise, pair-wise,
-   holistic and channel-wise terms
-   (configs/demo/skd_cwd_pspnet_r101-d8_pspnet_r18-d8_scenes-128x128.py),
-   with the same schedule, seed and data as 3;
-5. evaluates the three final checkpoints with ``tools/test.py`` and prints
-   a Markdown table of their mIoU, the gain of distillation and the time;
-6. draws the three models' predictions on the first validation scenes
-   (``mmskd.visualization``) into ``WORK_DIR/predictions.png``.
+   from ``--seed``) in the Cityscapes layout, and copies the images of the
+   scenes after the first ``demo_num_labelled`` to leftImg8bit/unlabelled;
+2. trains the teacher on all training scenes with their labels and the
+   student alone on the labelled few, side by side; then the student
+   distilled from the teacher (pixel-wise, pair-wise, holistic and
+   channel-wise terms) on the same few, and once more with the unlabelled
+   images added, side by side (configs/demo/);
+3. evaluates the four checkpoints with ``tools/test.py``, prints a Markdown
+   table of their mIoU, the gains and the time, and draws their predictions
+   on the first validation scenes into ``WORK_DIR/predictions.png``.
 
 Every run is ``tools/train.py`` / ``tools/test.py`` on those configs as a
-user runs them; only the data root, the seed (``randomness.seed``), the
-teacher checkpoint and, with ``--iters``, the schedule length are passed as
-``--cfg-options``. The table is also written to ``WORK_DIR/results.json``,
-the progress messages (mmengine's logger) to ``WORK_DIR/demo.log``.
+user runs them, on one thread; only the data root, the seed, the teacher
+checkpoint and, with ``--iters`` / ``--num-labelled``, the schedule length
+and labelled count are passed as ``--cfg-options``. The table is also
+written to ``WORK_DIR/results.json``, the progress messages to
+``WORK_DIR/demo.log``.
 """
 import argparse
 import glob
@@ -29,7 +29,6 @@ import os
 import os.path as osp
 import re
 import shutil
-import subprocess
 import sys
 import time
 import warnings
@@ -42,12 +41,18 @@ TEACHER = osp.join(CONFIG_DIR, 'pspnet_r101-d8_w16_scenes-128x128.py')
 STUDENT = osp.join(CONFIG_DIR, 'pspnet_r18-d8_w8_scenes-128x128.py')
 DISTILL = osp.join(CONFIG_DIR,
                    'skd_cwd_pspnet_r101-d8_pspnet_r18-d8_scenes-128x128.py')
+DISTILL_UNL = osp.join(
+    CONFIG_DIR, 'skd_cwd_pspnet_r101-d8_pspnet_r18-d8_scenes-unl-128x128.py')
 # Row name, config, work-dir name.
 RUNS = (
-    ('teacher: PSPNet R-101-D8 at 1/4 width', TEACHER, 'teacher'),
-    ('student: PSPNet R-18-D8 at 1/8 width', STUDENT, 'student'),
+    ('teacher: PSPNet R-101-D8 at 1/4 width, all labels', TEACHER, 'teacher'),
+    ('student: PSPNet R-18-D8 at 1/8 width, few labels', STUDENT, 'student'),
     ('distilled: the student + PI + PA + HO + CWD', DISTILL, 'distilled'),
+    ('distilled + unlabelled: + the other scenes\' images', DISTILL_UNL,
+     'unlabelled'),
 )
+# Runs trained side by side: each phase needs the checkpoints of the last.
+PHASES = (('teacher', 'student'), ('distilled', 'unlabelled'))
 # mmengine's progress lines, shown (shortened) while the runs go on.
 PROGRESS = re.compile(r'Iter\((train|val|test)\) \[\s*\d+/\d+\]')
 FIELD = re.compile(r'([\w.]+): (\S+)')
@@ -70,7 +75,7 @@ def parse_args() -> argparse.Namespace:
         '--seed',
         type=int,
         default=0,
-        help='seed of the dataset and of the three runs (default: 0)')
+        help='seed of the dataset and of the runs (default: 0)')
     parser.add_argument(
         '--work-dir',
         help='where data, logs and checkpoints go '
@@ -91,14 +96,20 @@ def parse_args() -> argparse.Namespace:
         default=100,
         help='generated validation images (default: %(default)s)')
     parser.add_argument(
+        '--num-labelled',
+        type=int,
+        help='training scenes whose labels the students see; the teacher '
+        'sees all (default: the configs\' demo_num_labelled)')
+    parser.add_argument(
         '--smoke',
         action='store_true',
-        help='a check that everything runs, in well under a minute: '
-        '2 iterations, 8 training and 4 validation images (the numbers '
-        'mean nothing)')
+        help='a check that everything runs, in about a minute: 2 '
+        'iterations, 8 training scenes (4 labelled) and 4 validation '
+        'scenes (the numbers mean nothing)')
     args = parser.parse_args()
     if args.smoke:
         args.iters, args.num_train, args.num_val = 2, 8, 4
+        args.num_labelled = 4
     if args.work_dir is None:
         name = 'demo_smoke' if args.smoke else f'demo_seed{args.seed}'
         args.work_dir = osp.join('work_dirs', name)
@@ -106,12 +117,19 @@ def parse_args() -> argparse.Namespace:
     return args
 
 
-def common_options(data_root: str, seed: int,
-                   iters: Optional[int]) -> Dict[str, object]:
-    """The ``--cfg-options`` every run of the demo gets."""
+def common_options(config: str, data_root: str, seed: int,
+                   iters: Optional[int],
+                   num_labelled: Optional[int]) -> Dict[str, object]:
+    """The ``--cfg-options`` a run of the demo gets."""
     options: Dict[str, object] = {'randomness.seed': seed}
-    for loader in ('train', 'val', 'test'):
-        options[f'{loader}_dataloader.dataset.data_root'] = data_root
+    train_sets = ['train_dataloader.dataset']
+    if config == DISTILL_UNL:  # labelled scenes + unlabelled images
+        train_sets = [f'{train_sets[0]}.datasets.{i}' for i in (0, 1)]
+    for prefix in train_sets + ['val_dataloader.dataset',
+                                'test_dataloader.dataset']:
+        options[f'{prefix}.data_root'] = data_root
+    if num_labelled is not None and config != TEACHER:
+        options[f'{train_sets[0]}.indices'] = num_labelled
     if iters is not None:
         options.update({
             'train_cfg.max_iters': iters,
@@ -122,9 +140,32 @@ def common_options(data_root: str, seed: int,
     return options
 
 
+def copy_unlabelled(data_root: str, num_labelled: int) -> int:
+    """Copy the images of the training scenes after the first
+    ``num_labelled`` to ``leftImg8bit/unlabelled`` (no labels there).
+
+    Returns:
+        int: How many images were copied.
+    """
+    images = sorted(
+        glob.glob(osp.join(data_root, 'leftImg8bit', 'train', '*', '*.png')))
+    folder = osp.join(data_root, 'leftImg8bit', 'unlabelled', 'city')
+    os.makedirs(folder, exist_ok=True)
+    for image in images[num_labelled:]:
+        shutil.copy(image, folder)
+    return len(images[num_labelled:])
+
+
 def cli(options: Dict[str, object]) -> List[str]:
     words = [f'{key}={value}' for key, value in options.items()]
     return ['--cfg-options', *words]
+
+
+def show_progress(tag: str, line: str) -> None:
+    """Log a run's progress line, shortened (other lines are skipped)."""
+    progress = short_progress(line)
+    if progress:
+        log(f'{tag:10s} {progress}')
 
 
 def short_progress(line: str) -> Optional[str]:
@@ -136,79 +177,6 @@ def short_progress(line: str) -> Optional[str]:
     fields = dict(FIELD.findall(line[match.end():]))
     shown = [f'{key} {fields[key]}' for key in SHOWN_FIELDS if key in fields]
     return '  '.join([match.group(0)] + shown)
-
-
-class Job:
-    """A tool running in the background, its output going to a log file."""
-
-    def __init__(self, tag: str, command: List[str], log_file: str,
-                 threads: Optional[int]) -> None:
-        env = dict(os.environ)
-        # Idle OpenMP threads sleep instead of spinning: on busy shared
-        # cores, spinning thread pools made iterations up to 100x slower.
-        env.setdefault('OMP_WAIT_POLICY', 'PASSIVE')
-        if threads is not None:
-            env.setdefault('OMP_NUM_THREADS', str(threads))
-        self.tag, self.command, self.log_file = tag, command, log_file
-        self.start = time.time()
-        self.seconds = 0.
-        with open(log_file, 'w') as log:
-            self.process = subprocess.Popen(
-                command,
-                cwd=ROOT,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                text=True)
-        self._reader = open(log_file)
-        self._partial = ''
-
-    def pump(self) -> None:
-        """Print the progress lines the tool wrote since the last call."""
-        self._partial += self._reader.read()
-        *lines, self._partial = self._partial.split('\n')
-        for line in lines:
-            progress = short_progress(line)
-            if progress:
-                log(f'{self.tag:9s} {progress}')
-
-    def finished(self) -> bool:
-        if self.process.poll() is None:
-            return False
-        if not self.seconds:
-            self.seconds = time.time() - self.start
-        return True
-
-    def check(self) -> None:
-        self.pump()
-        self._reader.close()
-        if self.process.returncode != 0:
-            with open(self.log_file) as log:
-                tail = log.read()[-4000:]
-            raise RuntimeError(
-                f'{" ".join(self.command)} failed (exit code '
-                f'{self.process.returncode}); the end of {self.log_file}:'
-                f'\n{tail}')
-
-
-def run_jobs(jobs: List[Job]) -> None:
-    """Wait for jobs started together; stop them all if one fails."""
-    try:
-        while not all(job.finished() for job in jobs):
-            for job in jobs:
-                job.pump()
-            if any(job.finished() and job.process.returncode != 0
-                   for job in jobs):
-                break
-            time.sleep(1)
-        for job in jobs:
-            if job.finished():
-                job.check()
-    finally:
-        for job in jobs:
-            if job.process.poll() is None:
-                job.process.terminate()
-                job.process.wait()
 
 
 def last_checkpoint(work_dir: str) -> str:
@@ -239,7 +207,7 @@ def count_parameters(config: str) -> int:
 
 def draw_predictions(work_dir: str, data_root: str,
                      checkpoints: Dict[str, str]) -> str:
-    """The three models' labels on the first validation scenes, as a PNG."""
+    """The models' labels on the first validation scenes, as a PNG."""
     from mmseg.datasets import CityscapesDataset
 
     from mmskd.visualization import init_model, save_prediction_grid
@@ -281,6 +249,7 @@ def main() -> None:
     from mmengine.logging import MMLogger
 
     from mmskd.datasets import write_scenes
+    from mmskd.utils import Job, run_jobs
 
     # Start afresh: files of an earlier run (e.g. more scenes) would mix in.
     for name in ('data', *(key for _, _, key in RUNS),
@@ -289,98 +258,108 @@ def main() -> None:
     os.makedirs(args.work_dir, exist_ok=True)
     MMLogger.get_instance(LOGGER, logger_name=LOGGER, file_mode='w',
                           log_file=osp.join(args.work_dir, 'demo.log'))
-    iters = args.iters or Config.fromfile(STUDENT).train_cfg.max_iters
+    student_cfg = Config.fromfile(STUDENT)
+    iters = args.iters or student_cfg.train_cfg.max_iters
+    num_labelled = args.num_labelled or \
+        student_cfg.train_dataloader.dataset.indices
     data_root = write_scenes(
         osp.join(args.work_dir, 'data'),
         seed=args.seed,
         num_train=args.num_train,
         num_val=args.num_val,
         progress=True)
+    num_unlabelled = copy_unlabelled(data_root, num_labelled)
     log(f'Wrote {args.num_train} + {args.num_val} scenes (seed {args.seed})'
-        f' to {data_root}')
-    options = common_options(data_root, args.seed, args.iters)
+        f' to {data_root}; the students see the labels of the first '
+        f'{num_labelled}, the images of the other {num_unlabelled} are '
+        'also in leftImg8bit/unlabelled')
     cores = cpu_count()
 
-    def train(key: str, config: str, threads: Optional[int]) -> Job:
-        run_options = dict(options)
-        if config == DISTILL:
-            run_options['model.teacher_ckpt'] = checkpoints['teacher']
-        log(f'train {key}: tools/train.py {osp.relpath(config, ROOT)}')
-        return Job(key, [
-            sys.executable,
-            osp.join(ROOT, 'tools', 'train.py'), config, '--work-dir',
-            osp.join(args.work_dir, key), *cli(run_options)
-        ], osp.join(args.work_dir, f'train_{key}.log'), threads)
+    def run_options(config: str) -> Dict[str, object]:
+        options = common_options(config, data_root, args.seed, args.iters,
+                                 args.num_labelled)
+        if config in (DISTILL, DISTILL_UNL):
+            options['model.teacher_ckpt'] = checkpoints['teacher']
+        return options
 
-    # The teacher and the student baseline do not depend on each other: on
-    # two or more cores they train side by side, each on half of them.
+    def job(tool: str, key: str, config: str, *extra: str) -> 'Job':
+        log(f'{tool} {key}: tools/{tool}.py {osp.relpath(config, ROOT)} '
+            + ' '.join(extra))
+        work_dir = key if tool == 'train' else f'test_{key}'
+        # One thread per run, whatever the machine: the same seed gives the
+        # same numbers (mmengine's deterministic=True fixes the rest).
+        return Job(
+            key, [
+                sys.executable,
+                osp.join(ROOT, 'tools', f'{tool}.py'), config, *extra,
+                '--work-dir',
+                osp.join(args.work_dir, work_dir), *cli(run_options(config))
+            ],
+            osp.join(args.work_dir, f'{tool}_{key}.log'),
+            threads=1,
+            report=show_progress,
+            cwd=ROOT)
+
+    configs = {key: config for _, config, key in RUNS}
     checkpoints: Dict[str, str] = {}
     seconds: Dict[str, float] = {}
-    if cores >= 2:
-        phases = [[('teacher', TEACHER), ('student', STUDENT)],
-                  [('distilled', DISTILL)]]
-    else:
-        phases = [[('teacher', TEACHER)], [('student', STUDENT)],
-                  [('distilled', DISTILL)]]
+    # The runs of a phase do not depend on each other: on two or more
+    # cores they train side by side (one core each).
+    phases = PHASES if cores >= 2 else [
+        (key, ) for phase in PHASES for key in phase
+    ]
     for phase in phases:
-        threads = max(1, cores // len(phase)) if len(phase) > 1 else None
-        jobs = [train(key, config, threads) for key, config in phase]
+        jobs = [job('train', key, configs[key]) for key in phase]
         run_jobs(jobs)
-        for job in jobs:
-            checkpoints[job.tag] = last_checkpoint(
-                osp.join(args.work_dir, job.tag))
-            seconds[f'train {job.tag}'] = job.seconds
+        for each in jobs:
+            checkpoints[each.tag] = last_checkpoint(
+                osp.join(args.work_dir, each.tag))
+            seconds[f'train {each.tag}'] = each.seconds
 
-    # The three evaluations are independent: they run side by side.
-    test_jobs = []
-    for name, config, key in RUNS:
-        run_options = dict(options)
-        if config == DISTILL:
-            run_options['model.teacher_ckpt'] = checkpoints['teacher']
-        log(f'test {key}: tools/test.py {osp.relpath(config, ROOT)} '
-            f'{checkpoints[key]}')
-        test_jobs.append(
-            Job(key, [
-                sys.executable,
-                osp.join(ROOT, 'tools', 'test.py'), config, checkpoints[key],
-                '--work-dir',
-                osp.join(args.work_dir, f'test_{key}'), *cli(run_options)
-            ], osp.join(args.work_dir, f'test_{key}.log'),
-                max(1, cores // len(RUNS))))
+    # The evaluations are independent: they run side by side.
+    test_jobs = [
+        job('test', key, config, checkpoints[key]) for _, config, key in RUNS
+    ]
     run_jobs(test_jobs)
     rows = []
-    for (name, config, key), job in zip(RUNS, test_jobs):
-        seconds[f'test {key}'] = job.seconds
+    for (name, config, key), each in zip(RUNS, test_jobs):
+        seconds[f'test {key}'] = each.seconds
         rows.append(
             dict(
                 model=name,
                 key=key,
                 config=osp.relpath(config, ROOT),
                 checkpoint=checkpoints[key],
-                params=count_parameters(STUDENT if key ==
-                                        'distilled' else config),
+                params=count_parameters(
+                    TEACHER if key == 'teacher' else STUDENT),
                 mIoU=test_miou(osp.join(args.work_dir, f'test_{key}'))))
     log(f'Drawing the predictions on {FIGURE_SCENES} validation scenes ...')
     figure = draw_predictions(args.work_dir, data_root, checkpoints)
 
     total = time.time() - start
     miou = {row['key']: row['mIoU'] for row in rows}
-    gain = miou['distilled'] - miou['student']
+    gains = {
+        key: miou[key] - miou['student']
+        for key in ('distilled', 'unlabelled')
+    }
     gap = miou['teacher'] - miou['student']
     print()
     print(f'Seed {args.seed}, {iters} iterations, {args.num_train} '
-          f'training and {args.num_val} validation scenes; mIoU on the '
-          'validation scenes:')
+          f'training scenes ({num_labelled} with labels for the students) '
+          f'and {args.num_val} validation scenes; mIoU on the validation '
+          'scenes:')
     print()
     print(format_table(rows))
     print()
-    print(f'Distillation gain: {gain:+.2f} mIoU (distilled - student; '
-          f'teacher - student: {gap:+.2f}).')
+    print(f'Distillation gain: {gains["distilled"]:+.2f} mIoU (distilled - '
+          f'student); with unlabelled images: {gains["unlabelled"]:+.2f} '
+          f'(teacher - student: {gap:+.2f}).')
     print('Time: ' + ', '.join(f'{name} {value:.0f}s'
                                for name, value in seconds.items()) +
           f'; total {total / 60:.1f} min.')
-    print(f'Predictions (image, ground truth, teacher, student, distilled) '
-          f'on {FIGURE_SCENES} validation scenes: {figure}')
+    print(f'Predictions (image, ground truth, teacher, student, distilled, '
+          f'distilled + unlabelled) on {FIGURE_SCENES} validation scenes: '
+          f'{figure}')
     print(f'Logs, checkpoints and data: {args.work_dir}')
     with open(osp.join(args.work_dir, 'results.json'), 'w') as file:
         json.dump(
@@ -388,9 +367,11 @@ def main() -> None:
                 seed=args.seed,
                 iters=iters,
                 num_train=args.num_train,
+                num_labelled=num_labelled,
                 num_val=args.num_val,
                 rows=rows,
-                gain=gain,
+                gain=gains['distilled'],
+                gain_unlabelled=gains['unlabelled'],
                 predictions=figure,
                 seconds=dict(seconds, total=total)),
             file,

@@ -7,7 +7,7 @@ _base_ = [
     './_base_/scenes.py',
 ]
 model = _base_.demo_student
-train_dataloader = _base_.demo_train_loader
+train_dataloader = _base_.demo_labelled_loader
 val_dataloader = _base_.demo_test_loader
 test_dataloader = _base_.demo_test_loader
 train_cfg = _base_.demo_train_cfg

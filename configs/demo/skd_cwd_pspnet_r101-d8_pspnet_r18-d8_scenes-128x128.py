@@ -36,7 +36,7 @@ model = dict(
                     recorder='feature',
                     connector='student_feature'),
                 preds_T=dict(from_student=False, recorder='feature')))))
-train_dataloader = _base_.demo_train_loader
+train_dataloader = _base_.demo_labelled_loader
 val_dataloader = _base_.demo_test_loader
 test_dataloader = _base_.demo_test_loader
 train_cfg = _base_.demo_train_cfg

@@ -19,8 +19,11 @@ TEACHER = osp.join(DEMO, 'pspnet_r101-d8_w16_scenes-128x128.py')
 STUDENT = osp.join(DEMO, 'pspnet_r18-d8_w8_scenes-128x128.py')
 DISTILL = osp.join(DEMO,
                    'skd_cwd_pspnet_r101-d8_pspnet_r18-d8_scenes-128x128.py')
-ROW = re.compile(r'^\| (teacher|student|distilled): .*'
-                 r'\| (\d+\.\d\d)M \| (\d+\.\d\d) \|$')
+DISTILL_UNL = osp.join(
+    DEMO, 'skd_cwd_pspnet_r101-d8_pspnet_r18-d8_scenes-unl-128x128.py')
+KEYS = ['teacher', 'student', 'distilled', 'distilled + unlabelled']
+ROW = re.compile(r'^\| (teacher|student|distilled|distilled \+ unlabelled): '
+                 r'.*\| (\d+\.\d\d)M \| (\d+\.\d\d) \|$')
 
 
 def test_smoke_run_prints_the_table(tmp_path):
@@ -35,35 +38,46 @@ def test_smoke_run_prints_the_table(tmp_path):
         ROW.match(line) for line in result.stdout.splitlines()
         if ROW.match(line)
     ]
-    assert [row.group(1) for row in rows] == \
-        ['teacher', 'student', 'distilled'], result.stdout
+    assert [row.group(1) for row in rows] == KEYS, result.stdout
     for row in rows:
         assert 0 <= float(row.group(3)) <= 100
     assert float(rows[0].group(2)) > float(rows[1].group(2)) == \
-        float(rows[2].group(2))
+        float(rows[2].group(2)) == float(rows[3].group(2))
     assert 'Distillation gain: ' in result.stdout
+    assert 'with unlabelled images: ' in result.stdout
     assert re.search(r'total \d+\.\d min', result.stdout)
 
     with open(work_dir / 'results.json') as file:
         results = json.load(file)
     assert [row['key'] for row in results['rows']] == \
-        ['teacher', 'student', 'distilled']
+        ['teacher', 'student', 'distilled', 'unlabelled']
     assert [row['config'] for row in results['rows']] == [
-        osp.relpath(path, REPO) for path in (TEACHER, STUDENT, DISTILL)
+        osp.relpath(path, REPO)
+        for path in (TEACHER, STUDENT, DISTILL, DISTILL_UNL)
     ]
+    assert results['num_labelled'] == 4
     for row in results['rows']:
         assert osp.basename(row['checkpoint']) == 'iter_2.pth'
     # The distilled run loaded the teacher the demo trained.
-    log = (work_dir / 'train_distilled.log').read_text()
-    assert 'distill.loss_cwd' in log and 'distill.loss_ho' in log
-    assert 'distill.loss_pa' in log and 'distill.loss_pi' in log
+    for run in ('distilled', 'unlabelled'):
+        log = (work_dir / f'train_{run}.log').read_text()
+        assert 'distill.loss_cwd' in log and 'distill.loss_ho' in log
+        assert 'distill.loss_pa' in log and 'distill.loss_pi' in log
+    # The 4 scenes after the 4 labelled ones, images only.
+    unlabelled = sorted(
+        (work_dir / 'data' / 'leftImg8bit' / 'unlabelled' / 'city').iterdir())
+    assert len(unlabelled) == 4
+    train = sorted((work_dir / 'data' / 'leftImg8bit' / 'train' /
+                    'city').iterdir())
+    assert [path.name for path in unlabelled] == \
+        [path.name for path in train[4:]]
 
     # The figure: 4 validation scenes (rows) x image, ground truth and the
-    # three models (columns), 256-pixel tiles with 4-pixel gaps.
+    # four models (columns), 256-pixel tiles with 4-pixel gaps.
     assert results['predictions'] == str(work_dir / 'predictions.png')
     figure = cv2.imread(results['predictions'])
-    assert figure.shape == (4 * 256 + 3 * 4, 5 * 256 + 4 * 4, 3)
-    tiles = [figure[:256, x:x + 256] for x in range(0, 5 * 260, 260)]
+    assert figure.shape == (4 * 256 + 3 * 4, 6 * 256 + 5 * 4, 3)
+    tiles = [figure[:256, x:x + 256] for x in range(0, 6 * 260, 260)]
     assert all(tile.std() > 10 for tile in tiles)
     # Ground truth and predictions are drawn maps, not the image again.
     assert all(np.abs(tile.astype(int) - tiles[0]).mean() > 5
@@ -71,6 +85,29 @@ def test_smoke_run_prints_the_table(tmp_path):
     # Progress went through mmengine's logger into the demo's log file.
     demo_log = (work_dir / 'demo.log').read_text()
     assert 'mmskd_demo - INFO - teacher   Iter(train) [2/2]' in demo_log
+
+
+def test_the_unlabelled_run_adds_images_only():
+    """Its labelled scenes are the students' few, its model, schedule and
+    seed the distilled run's; the teacher sees every label."""
+    student = Config.fromfile(STUDENT)
+    distill = Config.fromfile(DISTILL)
+    unlabelled = Config.fromfile(DISTILL_UNL)
+    labelled, images = unlabelled.train_dataloader.dataset.datasets
+    for key in ('data_root', 'data_prefix', 'pipeline', 'indices'):
+        assert labelled[key] == student.train_dataloader.dataset[key], key
+    assert student.train_dataloader.dataset.indices == 100
+    assert 'indices' not in Config.fromfile(TEACHER).train_dataloader.dataset
+    assert images.type == 'UnlabelledImageDataset'
+    assert images.data_prefix.img_path == 'leftImg8bit/unlabelled'
+    assert images.pipeline == labelled.pipeline
+    sampler = unlabelled.train_dataloader.sampler
+    assert sampler.batch_size == 2 * student.train_dataloader.batch_size
+    assert sampler.source_ratio == [1, 1]
+    for key in ('model', 'optim_wrapper', 'param_scheduler', 'train_cfg',
+                'randomness', 'test_dataloader'):
+        assert unlabelled[key] == distill[key], key
+    assert student.randomness.deterministic
 
 
 def test_student_and_distilled_share_schedule_data_and_model():
