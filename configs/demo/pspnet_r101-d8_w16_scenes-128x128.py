@@ -8,7 +8,7 @@ model = _base_.demo_teacher
 train_dataloader = _base_.demo_train_loader
 val_dataloader = _base_.demo_test_loader
 test_dataloader = _base_.demo_test_loader
-train_cfg = _base_.demo_train_cfg
+train_cfg = _base_.demo_teacher_train_cfg
 optim_wrapper = dict(optimizer=_base_.demo_optimizer)
 param_scheduler = [_base_.demo_poly_lr]
 default_hooks = _base_.demo_hooks

@@ -1,5 +1,5 @@
 # Copyright (c) mmskd contributors. All rights reserved.
-from .background_jobs import Job, run_jobs
+from .background_jobs import Job, available_cores, run_jobs
 from .launch import (allow_mmengine_checkpoints, enable_amp,
                      finish_distributed, load_config, setup_cpu_distributed)
 from .mmrazor_compat import (needs_quantization_stub,
@@ -8,8 +8,9 @@ from .resume import (find_resumable_checkpoint, prepare_resume,
                      read_checkpoint_meta)
 
 __all__ = [
-    'Job', 'run_jobs', 'allow_mmengine_checkpoints', 'enable_amp',
-    'find_resumable_checkpoint', 'finish_distributed', 'load_config',
+    'Job', 'available_cores', 'run_jobs', 'allow_mmengine_checkpoints',
+    'enable_amp', 'find_resumable_checkpoint', 'finish_distributed',
+    'load_config',
     'needs_quantization_stub', 'patch_mmrazor_quantization_import',
     'prepare_resume', 'read_checkpoint_meta', 'setup_cpu_distributed'
 ]

@@ -10,6 +10,7 @@ recorders, connectors applied, as in training) and the discriminator's
 scores of both score maps.
 """
 import copy
+import logging
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Union
 
@@ -18,6 +19,7 @@ import numpy as np
 import torch
 from mmengine.config import Config
 from mmengine.dataset import Compose
+from mmengine.logging import MMLogger
 from mmengine.model import revert_sync_batchnorm
 from mmengine.registry import MODELS, init_default_scope
 from mmengine.runner import load_checkpoint
@@ -94,7 +96,16 @@ def init_model(config: Union[str, Config],
     if 'teacher_ckpt' in cfg.model:
         cfg.model.teacher_ckpt = None
     init_default_scope(cfg.get('default_scope', 'mmseg'))
-    model = revert_sync_batchnorm(MODELS.build(cfg.model))
+    logger = MMLogger.get_current_instance()
+    level = logger.level
+    if checkpoint is not None:
+        # The checkpoint restores the teacher: the algorithm's warning that
+        # it has no teacher_ckpt would be wrong here.
+        logger.setLevel(logging.ERROR)
+    try:
+        model = revert_sync_batchnorm(MODELS.build(cfg.model))
+    finally:
+        logger.setLevel(level)
     model.cfg = cfg
     model.checkpoint_meta = {}
     if checkpoint is not None:

@@ -8,6 +8,7 @@ import sys
 
 import cv2
 import numpy as np
+import pytest
 from mmengine.config import Config
 from utils import REPO, load_tool, run_command
 
@@ -84,7 +85,9 @@ def test_smoke_run_prints_the_table(tmp_path):
                for tile in tiles[1:])
     # Progress went through mmengine's logger into the demo's log file.
     demo_log = (work_dir / 'demo.log').read_text()
-    assert 'mmskd_demo - INFO - teacher   Iter(train) [2/2]' in demo_log
+    assert 'mmskd_demo - INFO - teacher    Iter(train) [2/2]' in demo_log
+    # The figure's models load their checkpoints, teachers included.
+    assert 'teacher_ckpt is not set' not in demo_log
 
 
 def test_the_unlabelled_run_adds_images_only():
@@ -150,3 +153,46 @@ def test_progress_lines_are_shortened():
     assert short_progress(val) == 'Iter(val) [4/4]  mIoU 30.1000'
     assert short_progress('11/29 10:00:00 - mmengine - INFO - Checkpoints '
                           'will be saved to /tmp/x.') is None
+
+
+def _write_results(work_dir, seed, miou, minutes):
+    keys = ['teacher', 'student', 'distilled', 'unlabelled']
+    work_dir.mkdir()
+    results = dict(
+        seed=seed,
+        rows=[dict(key=key, mIoU=value) for key, value in zip(keys, miou)],
+        seconds=dict(total=minutes * 60))
+    (work_dir / 'results.json').write_text(json.dumps(results))
+    return str(work_dir)
+
+
+def test_seeds_table_reports_mean_std_and_the_3_sigma_verdict(
+        tmp_path, capsys, monkeypatch):
+    demo_seeds = load_tool('analysis_tools/demo_seeds.py')
+    # Gains (distilled, unlabelled) over the student: (+1, +3), (-1, +4),
+    # (+3, +5): means +1 and +4, stds 2 and 1 (n - 1).
+    work_dirs = [
+        _write_results(tmp_path / 'b', 1, [30, 20, 19, 24], 6.0),
+        _write_results(tmp_path / 'a', 0, [32, 22, 23, 25], 5.0),
+        _write_results(tmp_path / 'c', 2, [31, 21, 24, 26], 7.0),
+    ]
+    monkeypatch.setattr(sys, 'argv', ['demo_seeds.py', *work_dirs])
+    demo_seeds.main()
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[2] == ('| 0 | 32.00 | 22.00 | 23.00 | 25.00 | +1.00 '
+                        '| +3.00 | 5.0 |')
+    assert [line.split(' | ')[0] for line in lines[2:5]] == \
+        ['| 0', '| 1', '| 2']
+    assert lines[5] == ('| mean ± std | 31.00 ± 1.00 | 21.00 ± 1.00 '
+                        '| 22.00 ± 2.65 | 25.00 ± 1.00 | +1.00 ± 2.00 '
+                        '| +4.00 ± 1.00 | 6.00 ± 1.00 |')
+    assert lines[7].startswith('gain: mean +1.00, std 2.00, mean/std 0.5: '
+                               'does not hold')
+    assert lines[8].startswith('gain + unlabelled: mean +4.00, std 1.00, '
+                               'mean/std 4.0: holds')
+
+
+def test_seeds_table_names_a_work_dir_without_results(tmp_path):
+    demo_seeds = load_tool('analysis_tools/demo_seeds.py')
+    with pytest.raises(FileNotFoundError, match='finished tools/demo.py'):
+        demo_seeds.load_run(str(tmp_path))

@@ -39,3 +39,30 @@ def test_a_failing_job_stops_the_others(tmp_path):
         run_jobs([slow, failing])
     assert time.time() - start < 30
     assert slow.process.poll() is not None  # terminated
+
+
+def test_a_lane_runs_its_jobs_one_after_another(tmp_path):
+    """The second job of a lane starts when the first has succeeded; the
+    other lane runs meanwhile."""
+    stamp = 'import time; print(time.time())'
+    first, second, beside = (
+        Job(tag, python(f'import time; time.sleep(1); {stamp}'),
+            str(tmp_path / f'{tag}.log'), threads=None)
+        for tag in ('first', 'second', 'beside'))
+    run_jobs([[first, second], beside])
+    assert second.started >= first.started + first.seconds - 0.01
+    assert beside.started < first.started + first.seconds
+    ends = {job.tag: float(open(job.log_file).read()) for job in
+            (first, second, beside)}
+    assert ends['first'] < ends['second']
+    assert ends['beside'] < ends['second']
+
+
+def test_a_failure_in_a_lane_does_not_start_its_next_job(tmp_path):
+    failing = Job('failing', python('raise SystemExit(2)'),
+                  str(tmp_path / 'failing.log'), threads=None)
+    after = Job('after', python('print("ran")'), str(tmp_path / 'after.log'),
+                threads=None)
+    with pytest.raises(RuntimeError, match='exit code 2'):
+        run_jobs([[failing, after]])
+    assert after.process is None
