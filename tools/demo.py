@@ -2,42 +2,38 @@
 """The CPU demo (README's main job): does distillation help a small student?
 
     python tools/demo.py [--seed S] [--work-dir D] [--iters N]
-        [--teacher-iters N]
+        [--teacher-iters N] [--num-labelled N] [--num-train N] [--num-val N]
+        [--smoke]
 
-1. writes the scenes dataset (``mmskd.datasets.scenes``, deterministic
-   from ``--seed``) in the Cityscapes layout, and copies the images of the
-   scenes after the first ``demo_num_labelled`` to leftImg8bit/unlabelled;
-2. trains the teacher on all training scenes with their labels, in two
-   processes (mmengine's DDP on CPU, 2 x 4 images an iteration); then, side
-   by side on one core each, the student distilled from the teacher
-   (pixel-wise, pair-wise, holistic and channel-wise terms) on the labelled
-   few followed by the student alone on the same few, and the distilled
-   student with the unlabelled images added (configs/demo/);
-3. prints a Markdown table of the four models' mIoU on the validation
-   scenes (each run validates its last checkpoint as it ends, as
-   ``tools/test.py`` on that checkpoint would), the gains and the time, and
-   draws their predictions on the first validation scenes into
-   ``WORK_DIR/predictions.png``.
+1. writes the scenes (``mmskd.datasets.scenes``, deterministic from
+   ``--seed``) in the Cityscapes layout and copies the images of those after
+   the first ``demo_num_labelled`` to leftImg8bit/unlabelled;
+2. trains the teacher on all training scenes with their labels in two DDP
+   processes (gloo, 4 images each); then, side by side on one core each,
+   the student distilled from it (pixel-wise, pair-wise, holistic and
+   channel-wise terms) on the labelled few followed by the student alone on
+   them, and the distilled student with the unlabelled images added;
+3. prints a Markdown table of the four models' mIoU (each run validates its
+   last checkpoint as it ends), the gains and the time, and draws their
+   predictions on the first validation scenes into ``predictions.png``.
 
-Every run is ``tools/train.py`` on those configs as a user runs it (the
-teacher's as ``tools/dist_train.sh`` runs it), one thread per process; only
-the data root, the seed, the teacher checkpoint (and its per-process batch)
-and, with ``--iters`` / ``--teacher-iters`` / ``--num-labelled``, the
-schedule lengths and labelled count are passed as ``--cfg-options``. On a
-single core the runs go one after another, the teacher in one process. The
-table also goes to ``WORK_DIR/results.json``, the progress to ``demo.log``.
+Every run is ``tools/train.py`` on a config of configs/demo/ as a user runs
+it (the teacher's as torchrun with ``--launcher pytorch``), one thread per
+process; only the data root, the seed, the teacher checkpoint, the teacher's
+per-process batch and the options above go in as ``--cfg-options``. On one
+core the runs go one after another, the teacher in one process. The table
+also goes to ``WORK_DIR/results.json``, the progress to ``demo.log``.
 """
 import argparse
 import glob
 import json
 import os
 import os.path as osp
-import re
 import shutil
 import sys
 import time
 import warnings
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
@@ -60,13 +56,10 @@ RUNS = (
 # one after another; the second phase's lanes take about as long (0.45 +
 # 0.13 s against 0.55 s an iteration on one core).
 PHASES = ((('teacher', ), ), (('distilled', 'student'), ('unlabelled', )))
-# The teacher's processes on two or more cores; its config's batch of 8 is
-# split among them, so an iteration still sees 8 images.
+# The teacher's processes on two or more cores. Its config's batch of 8 is
+# split among them: a step's gradient still averages 8 images, BatchNorm
+# normalises over each process's 4 (SyncBN is plain BN on CPU).
 TEACHER_PROCESSES = 2
-# mmengine's progress lines, shown (shortened) while the runs go on.
-PROGRESS = re.compile(r'Iter\((train|val|test)\) \[\s*\d+/\d+\]')
-FIELD = re.compile(r'([\w.]+): (\S+)')
-SHOWN_FIELDS = ('eta', 'loss', 'mIoU')
 LOGGER = 'mmskd_demo'
 FIGURE_SCENES = 4  # validation scenes in predictions.png
 
@@ -81,40 +74,26 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument(
-        '--seed',
-        type=int,
-        default=0,
-        help='seed of the dataset and of the runs (default: 0)')
+    integer_options = (
+        ('--seed', 0, 'seed of the dataset and of the runs'),
+        ('--iters', None, 'training iterations of each student run (the '
+         'configs\' demo_iters if not given; 400 is the longer schedule)'),
+        ('--teacher-iters', None, 'training iterations of the teacher (the '
+         'configs\' demo_teacher_iters if not given)'),
+        ('--num-train', 500, 'generated training scenes'),
+        ('--num-val', 100, 'generated validation scenes'),
+        ('--num-labelled', None, 'training scenes whose labels the students '
+         'see (the configs\' demo_num_labelled if not given); the teacher '
+         'sees all'),
+    )
+    for flag, default, text in integer_options:
+        parser.add_argument(
+            flag, type=int, default=default,
+            help=text if default is None else f'{text} (default: {default})')
     parser.add_argument(
         '--work-dir',
         help='where data, logs and checkpoints go '
         '(default: work_dirs/demo_seed<SEED>)')
-    parser.add_argument(
-        '--iters',
-        type=int,
-        help='training iterations of each student run (default: the '
-        'configs\' demo_iters; 400 is the longer schedule)')
-    parser.add_argument(
-        '--teacher-iters',
-        type=int,
-        help='training iterations of the teacher (default: the configs\' '
-        'demo_teacher_iters)')
-    parser.add_argument(
-        '--num-train',
-        type=int,
-        default=500,
-        help='generated training images (default: %(default)s)')
-    parser.add_argument(
-        '--num-val',
-        type=int,
-        default=100,
-        help='generated validation images (default: %(default)s)')
-    parser.add_argument(
-        '--num-labelled',
-        type=int,
-        help='training scenes whose labels the students see; the teacher '
-        'sees all (default: the configs\' demo_num_labelled)')
     parser.add_argument(
         '--smoke',
         action='store_true',
@@ -131,6 +110,36 @@ def parse_args() -> argparse.Namespace:
         args.work_dir = osp.join('work_dirs', name)
     args.work_dir = osp.abspath(args.work_dir)
     return args
+
+
+def schedule_of(args: argparse.Namespace) -> Tuple[int, int, int]:
+    """Students' and teacher's iterations and the labelled scenes: the
+    options given, else the configs'.
+
+    Raises:
+        SystemExit: If the labelled scenes leave no unlabelled ones.
+    """
+    from mmengine.config import Config
+    student, teacher = Config.fromfile(STUDENT), Config.fromfile(TEACHER)
+    iters, teacher_iters, num_labelled = (
+        default if given is None else given for given, default in (
+            (args.iters, student.train_cfg.max_iters),
+            (args.teacher_iters, teacher.train_cfg.max_iters),
+            (args.num_labelled, student.train_dataloader.dataset.indices)))
+    if not 0 < num_labelled < args.num_train:
+        raise SystemExit(
+            f'--num-labelled {num_labelled} must lie between 0 and '
+            f'--num-train {args.num_train}: the students need labelled '
+            'scenes and the unlabelled run the others.')
+    return iters, teacher_iters, num_labelled
+
+
+def plan_phases(cores: int) -> List[List[List[str]]]:
+    """The runs' order: phases one after another, their lanes side by side
+    (``PHASES``), or on one core every phase as a single lane."""
+    if cores >= 2:
+        return [[list(lane) for lane in phase] for phase in PHASES]
+    return [[[key for lane in phase for key in lane]] for phase in PHASES]
 
 
 def common_options(config: str, data_root: str, seed: int,
@@ -192,20 +201,10 @@ def train_command(config: str, work_dir: str, options: Dict[str, object],
 
 def show_progress(tag: str, line: str) -> None:
     """Log a run's progress line, shortened (other lines are skipped)."""
+    from mmskd.utils import short_progress
     progress = short_progress(line)
     if progress:
         log(f'{tag:10s} {progress}')
-
-
-def short_progress(line: str) -> Optional[str]:
-    """``'Iter(train) [ 20/400]  eta 0:05:10  loss 1.23'`` from one of
-    mmengine's progress lines, or None for any other line."""
-    match = PROGRESS.search(line)
-    if match is None:
-        return None
-    fields = dict(FIELD.findall(line[match.end():]))
-    shown = [f'{key} {fields[key]}' for key in SHOWN_FIELDS if key in fields]
-    return '  '.join([match.group(0)] + shown)
 
 
 def last_checkpoint(work_dir: str) -> str:
@@ -284,12 +283,7 @@ def main() -> None:
     os.makedirs(args.work_dir, exist_ok=True)
     MMLogger.get_instance(LOGGER, logger_name=LOGGER, file_mode='w',
                           log_file=osp.join(args.work_dir, 'demo.log'))
-    student_cfg = Config.fromfile(STUDENT)
-    iters = args.iters or student_cfg.train_cfg.max_iters
-    teacher_iters = args.teacher_iters or \
-        Config.fromfile(TEACHER).train_cfg.max_iters
-    num_labelled = args.num_labelled or \
-        student_cfg.train_dataloader.dataset.indices
+    iters, teacher_iters, num_labelled = schedule_of(args)
     data_root = write_scenes(
         osp.join(args.work_dir, 'data'),
         seed=args.seed,
@@ -327,11 +321,7 @@ def main() -> None:
     configs = {key: config for _, config, key in RUNS}
     checkpoints: Dict[str, str] = {}
     seconds: Dict[str, float] = {}
-    # On one core the runs of a phase go one after another.
-    phases = PHASES if cores >= 2 else [
-        [[key for lane in phase for key in lane]] for phase in PHASES
-    ]
-    for phase in phases:
+    for phase in plan_phases(cores):
         lanes = [[train_job(key, configs[key]) for key in lane]
                  for lane in phase]
         run_jobs(lanes)

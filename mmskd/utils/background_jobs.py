@@ -16,8 +16,9 @@ class Job:
         tag (str): The job's name in progress messages.
         command (list[str]): The command line.
         log_file (str): Where its stdout and stderr go.
-        threads (int, optional): ``OMP_NUM_THREADS`` of the process, unless
-            the environment sets it.
+        threads (int, optional): ``OMP_NUM_THREADS`` of the process, over
+            the environment's (a fixed count keeps runs reproducible);
+            None leaves the environment's. Defaults to None.
         report (Callable, optional): Called as ``report(tag, line)`` with
             each new line of output (``pump``), e.g. to show progress.
             Defaults to None.
@@ -30,7 +31,7 @@ class Job:
                  tag: str,
                  command: List[str],
                  log_file: str,
-                 threads: Optional[int],
+                 threads: Optional[int] = None,
                  report: Optional[Callable[[str, str], None]] = None,
                  cwd: Optional[str] = None) -> None:
         self.env = dict(os.environ)
@@ -38,12 +39,13 @@ class Job:
         # cores, spinning thread pools made iterations up to 100x slower.
         self.env.setdefault('OMP_WAIT_POLICY', 'PASSIVE')
         if threads is not None:
-            self.env.setdefault('OMP_NUM_THREADS', str(threads))
+            self.env['OMP_NUM_THREADS'] = str(threads)
         self.tag, self.command, self.log_file = tag, command, log_file
         self.report, self.cwd = report, cwd
         self.process: Optional[subprocess.Popen] = None
         self.started = 0.
         self.seconds = 0.
+        self._reader = None
         self._partial = ''
 
     def start(self) -> None:
@@ -83,6 +85,8 @@ class Job:
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
             self.process.wait()
+        if self._reader is not None:
+            self._reader.close()
 
     def check(self) -> None:
         """Report the last lines; raise with the log's end if it failed.
@@ -119,11 +123,12 @@ def run_jobs(lanes: Sequence[Union[Job, Sequence[Job]]]) -> None:
             one).
 
     Raises:
-        RuntimeError: From the first job that failed.
+        RuntimeError: From the first failed job, in the order of the lanes.
     """
     queues: List[List[Job]] = [
         [lane] if isinstance(lane, Job) else list(lane) for lane in lanes
     ]
+    queues = [queue for queue in queues if queue]
     jobs = [job for queue in queues for job in queue]
     try:
         for queue in queues:

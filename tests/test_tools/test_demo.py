@@ -107,8 +107,10 @@ def test_the_unlabelled_run_adds_images_only():
     sampler = unlabelled.train_dataloader.sampler
     assert sampler.batch_size == 2 * student.train_dataloader.batch_size
     assert sampler.source_ratio == [1, 1]
+    assert unlabelled.train_dataloader.batch_size == sampler.batch_size
+    assert labelled.type == 'CityscapesDataset'
     for key in ('model', 'optim_wrapper', 'param_scheduler', 'train_cfg',
-                'randomness', 'test_dataloader'):
+                'randomness', 'val_dataloader', 'val_evaluator'):
         assert unlabelled[key] == distill[key], key
     assert student.randomness.deterministic
 
@@ -118,7 +120,8 @@ def test_student_and_distilled_share_schedule_data_and_model():
     distill = Config.fromfile(DISTILL)
     assert distill.train_cfg == student.train_cfg
     assert distill.train_dataloader == student.train_dataloader
-    assert distill.test_dataloader == student.test_dataloader
+    assert distill.val_dataloader == student.val_dataloader
+    assert distill.val_evaluator == student.val_evaluator
     assert distill.randomness == student.randomness
     assert distill.optim_wrapper.architecture.optimizer == \
         student.optim_wrapper.optimizer
@@ -139,20 +142,6 @@ def test_student_and_distilled_share_schedule_data_and_model():
     assert connector['in_channel'] == student.model.decode_head.channels
     assert connector['out_channel'] == \
         Config.fromfile(TEACHER).model.decode_head.channels
-
-
-def test_progress_lines_are_shortened():
-    short_progress = load_tool('demo.py').short_progress
-    train = ('11/29 10:00:00 - mmengine - INFO - Iter(train) [ 20/400]  '
-             'base_lr: 1.0000e-02 lr: 1.0000e-02  eta: 0:05:10  '
-             'time: 0.7071  loss: 1.2345  decode.loss_ce: 1.0000')
-    val = ('11/29 10:05:00 - mmengine - INFO - Iter(val) [4/4]    '
-           'aAcc: 80.0000  mIoU: 30.1000  mAcc: 40.0000')
-    assert short_progress(train) == \
-        'Iter(train) [ 20/400]  eta 0:05:10  loss 1.2345'
-    assert short_progress(val) == 'Iter(val) [4/4]  mIoU 30.1000'
-    assert short_progress('11/29 10:00:00 - mmengine - INFO - Checkpoints '
-                          'will be saved to /tmp/x.') is None
 
 
 def _write_results(work_dir, seed, miou, minutes):
@@ -196,3 +185,39 @@ def test_seeds_table_names_a_work_dir_without_results(tmp_path):
     demo_seeds = load_tool('analysis_tools/demo_seeds.py')
     with pytest.raises(FileNotFoundError, match='finished tools/demo.py'):
         demo_seeds.load_run(str(tmp_path))
+
+
+def test_runs_are_planned_in_two_phases_or_in_turn_on_one_core():
+    demo = load_tool('demo.py')
+    assert demo.plan_phases(2) == demo.plan_phases(16) == [
+        [['teacher']], [['distilled', 'student'], ['unlabelled']]
+    ]
+    # The second phase starts after the teacher's checkpoint exists.
+    assert demo.plan_phases(1) == [[['teacher']],
+                                   [['distilled', 'student', 'unlabelled']]]
+
+
+def test_options_reach_both_sources_of_the_unlabelled_run():
+    demo = load_tool('demo.py')
+    options = demo.common_options(demo.DISTILL_UNL, '/data', 7, 5, 20)
+    assert options['randomness.seed'] == 7
+    for prefix in ('train_dataloader.dataset.datasets.0',
+                   'train_dataloader.dataset.datasets.1',
+                   'val_dataloader.dataset', 'test_dataloader.dataset'):
+        assert options[f'{prefix}.data_root'] == '/data'
+    assert options['train_dataloader.dataset.datasets.0.indices'] == 20
+    assert 'train_dataloader.dataset.datasets.1.indices' not in options
+    assert options['train_cfg.max_iters'] == 5
+    teacher = demo.common_options(demo.TEACHER, '/data', 7, None, 20)
+    assert not any('indices' in key or 'max_iters' in key
+                   for key in teacher)
+
+
+def test_labelled_scenes_must_leave_unlabelled_ones(monkeypatch):
+    demo = load_tool('demo.py')
+    monkeypatch.setattr(sys, 'argv', ['demo.py', '--num-labelled', '500'])
+    with pytest.raises(SystemExit, match='--num-labelled 500 must lie'):
+        demo.schedule_of(demo.parse_args())
+    monkeypatch.setattr(sys, 'argv', ['demo.py', '--teacher-iters', '3'])
+    # What is not given comes from the configs.
+    assert demo.schedule_of(demo.parse_args()) == (300, 3, 100)

@@ -3,6 +3,7 @@
 the others and raises with the end of its log."""
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -52,8 +53,8 @@ def test_a_lane_runs_its_jobs_one_after_another(tmp_path):
     run_jobs([[first, second], beside])
     assert second.started >= first.started + first.seconds - 0.01
     assert beside.started < first.started + first.seconds
-    ends = {job.tag: float(open(job.log_file).read()) for job in
-            (first, second, beside)}
+    ends = {job.tag: float(Path(job.log_file).read_text())
+            for job in (first, second, beside)}
     assert ends['first'] < ends['second']
     assert ends['beside'] < ends['second']
 

@@ -16,8 +16,9 @@ import os.path as osp
 import statistics
 from typing import Dict, List, Sequence
 
-# Column -> how it is computed from one results.json.
+# The models' keys in results.json.
 MODELS = ('teacher', 'student', 'distilled', 'unlabelled')
+# Gain column -> the model whose mIoU minus the student's it is.
 GAINS = {'gain': 'distilled', 'gain + unlabelled': 'unlabelled'}
 SIGMAS = 3  # a gain holds when its mean >= SIGMAS * its std
 
@@ -79,7 +80,7 @@ def verdicts(rows: List[Dict[str, float]]) -> List[str]:
     for gain in GAINS:
         mean, std = mean_std([row[gain] for row in rows])
         holds = mean > 0 and mean >= SIGMAS * std
-        ratio = f'{mean / std:.1f}' if std else 'inf'
+        ratio = f'{mean / std:.1f}' if std else 'undefined (std 0)'
         lines.append(f'{gain}: mean {mean:+.2f}, std {std:.2f}, '
                      f'mean/std {ratio}: '
                      f'{"holds" if holds else "does not hold"} '
