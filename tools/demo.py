@@ -216,12 +216,8 @@ def last_checkpoint(work_dir: str) -> str:
 def final_miou(work_dir: str) -> float:
     """The mIoU of the last validation a ``tools/train.py`` run logged
     (``train_cfg.val_interval`` is its length: once, at the end)."""
-    logs = sorted(glob.glob(osp.join(work_dir, '*', 'vis_data',
-                                     'scalars.json')))
-    metrics = []
-    if logs:
-        with open(logs[-1]) as file:
-            metrics = [json.loads(line) for line in file if 'mIoU' in line]
+    from mmskd.utils import log_records
+    metrics = [record for record in log_records(work_dir) if 'mIoU' in record]
     if not metrics:
         raise RuntimeError(f'tools/train.py logged no mIoU in {work_dir}')
     return float(metrics[-1]['mIoU'])
@@ -297,6 +293,7 @@ def main() -> None:
         'also in leftImg8bit/unlabelled')
     cores = available_cores()
     teacher_processes = TEACHER_PROCESSES if cores >= 2 else 1
+    teacher_batch = Config.fromfile(TEACHER).train_dataloader.batch_size
 
     def train_job(key: str, config: str) -> 'Job':
         teacher = config == TEACHER
@@ -305,8 +302,7 @@ def main() -> None:
                                  args.num_labelled)
         processes = teacher_processes if teacher else 1
         if processes > 1:
-            batch = Config.fromfile(TEACHER).train_dataloader.batch_size
-            options['train_dataloader.batch_size'] = batch // processes
+            options['train_dataloader.batch_size'] = teacher_batch // processes
         if config in (DISTILL, DISTILL_UNL):
             options['model.teacher_ckpt'] = checkpoints['teacher']
         command = train_command(config, osp.join(args.work_dir, key),

@@ -7,11 +7,13 @@ from .mmrazor_compat import (needs_quantization_stub,
 from .progress_lines import short_progress
 from .resume import (find_resumable_checkpoint, prepare_resume,
                      read_checkpoint_meta)
+from .run_logs import log_records
 
 __all__ = [
     'Job', 'allow_mmengine_checkpoints', 'available_cores', 'enable_amp',
     'find_resumable_checkpoint', 'finish_distributed', 'load_config',
-    'needs_quantization_stub', 'patch_mmrazor_quantization_import',
-    'prepare_resume', 'read_checkpoint_meta', 'run_jobs',
-    'setup_cpu_distributed', 'short_progress'
+    'log_records', 'needs_quantization_stub',
+    'patch_mmrazor_quantization_import', 'prepare_resume',
+    'read_checkpoint_meta', 'run_jobs', 'setup_cpu_distributed',
+    'short_progress'
 ]

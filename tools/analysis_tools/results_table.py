@@ -22,12 +22,13 @@ better and a goal is met at or below its line.
 """
 import argparse
 import glob
-import json
 import os.path as osp
 import sys
-from typing import Dict, Iterator, List, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import yaml
+
+from mmskd.utils import log_records
 
 # The repository root (tools/analysis_tools/..), where model-index.yml is.
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -89,25 +90,6 @@ def run_name(work_dir: str) -> str:
     if len(dumped) == 1:
         return osp.splitext(osp.basename(dumped[0]))[0]
     return osp.basename(osp.normpath(work_dir))
-
-
-def log_records(work_dir: str) -> Iterator[dict]:
-    """The logged scalar records of every run in a work dir, oldest first.
-
-    Each ``vis_data`` folder holds the same records twice (``scalars.json``
-    of the LocalVisBackend and the LoggerHook's ``<timestamp>.json``); one of
-    them is read, ``scalars.json`` where it exists.
-    """
-    pattern = osp.join(work_dir, '**', 'vis_data')
-    for vis_dir in sorted(glob.glob(pattern, recursive=True)):
-        scalars = osp.join(vis_dir, 'scalars.json')
-        files = [scalars] if osp.isfile(scalars) else sorted(
-            glob.glob(osp.join(vis_dir, '*.json')))
-        for path in files:
-            with open(path) as file:
-                for line in file:
-                    if line.strip():
-                        yield json.loads(line)
 
 
 def last_score(work_dir: str,

@@ -1,8 +1,9 @@
 # The demo's data, schedule and model widths, shared by its four configs
-# (teacher, student, distilled, distilled + unlabelled). They are variables with a `demo_` prefix:
-# the mmseg configs the demo inherits already define `train_dataloader`,
-# `train_cfg` and the like, and mmengine refuses one key in two bases, so each
-# leaf config assigns them, e.g. `train_dataloader = _base_.demo_train_loader`.
+# (teacher, student, distilled, distilled + unlabelled). They are variables
+# with a `demo_` prefix: the mmseg configs the demo inherits already define
+# `train_dataloader`, `train_cfg` and the like, and mmengine refuses one key
+# in two bases, so each leaf config assigns them, e.g.
+# `train_dataloader = _base_.demo_train_loader`.
 #
 # Data: `mmskd.datasets.write_scenes` (tools/demo.py writes it), in the
 # Cityscapes layout, read by mmseg's CityscapesDataset with mmseg's Cityscapes
