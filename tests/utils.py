@@ -6,11 +6,9 @@ import functools
 import glob
 import importlib.util
 import json
-import os
 import os.path as osp
 import re
 import subprocess
-import sys
 import uuid
 from types import ModuleType
 from typing import Dict, Iterable, List, Set, Tuple, Union
@@ -23,7 +21,7 @@ from mmengine.runner import Runner
 
 import mmskd  # noqa: F401  (registers modules, installs the mmrazor fix)
 from mmskd.engine import CPUAmpOptimWrapper
-from mmskd.testing import format_cfg_options, tiny_seg_options
+from mmskd.testing import format_cfg_options, run_tool, tiny_seg_options
 from mmskd.utils.launch import enable_amp
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -72,10 +70,9 @@ def run_command(args: List[str],
                 timeout: float = 600) -> subprocess.CompletedProcess:
     """Run a command with this checkout's mmskd; fail with its output.
 
-    ``PYTHONPATH`` names the checkout so that the tools import the code
-    under test even where another checkout is the installed one.
-    ``timeout`` turns a hung run (e.g. a distributed deadlock) into a test
-    failure instead of a stuck suite.
+    ``mmskd.testing.run_tool``: ``PYTHONPATH`` names the checkout, and a run
+    past ``timeout`` (e.g. a distributed deadlock) fails the test with every
+    process it started killed, instead of a stuck suite.
 
     Args:
         args (list[str]): The command.
@@ -86,20 +83,7 @@ def run_command(args: List[str],
     Returns:
         subprocess.CompletedProcess: The finished run (exit code 0).
     """
-    full_env = dict(os.environ, PYTHONPATH=REPO, **(env or {}))
-    full_env['PATH'] = osp.dirname(sys.executable) + os.pathsep + \
-        full_env.get('PATH', '')
-    result = subprocess.run(
-        args,
-        cwd=cwd,
-        env=full_env,
-        capture_output=True,
-        text=True,
-        timeout=timeout)
-    assert result.returncode == 0, \
-        f'{" ".join(args)} failed:\n{result.stdout[-3000:]}\n' \
-        f'{result.stderr[-6000:]}'
-    return result
+    return run_tool(args, cwd=cwd, env=env, timeout=timeout)
 
 
 def cli_options(options: dict) -> List[str]:

@@ -1,21 +1,12 @@
 #!/usr/bin/env bash
 # Usage: bash tools/dist_test.sh CONFIG CHECKPOINT GPUS [ARGS...]
-# Runs tools/test.py under torchrun; without CUDA the processes use gloo on CPU.
+# Runs tools/test.py under torchrun; without CUDA the processes use gloo on
+# CPU. A failing rank's error is printed last (tools/torchrun_summary.sh).
 CONFIG=$1
 CHECKPOINT=$2
 GPUS=$3
-NNODES=${NNODES:-1}
-NODE_RANK=${NODE_RANK:-0}
-PORT=${PORT:-29500}
-MASTER_ADDR=${MASTER_ADDR:-"127.0.0.1"}
+TOOLS=$(dirname "$0")
 
-python -m torch.distributed.run \
-    --nnodes=$NNODES \
-    --node_rank=$NODE_RANK \
-    --master_addr=$MASTER_ADDR \
-    --nproc_per_node=$GPUS \
-    --master_port=$PORT \
-    $(dirname "$0")/test.py \
-    $CONFIG \
-    $CHECKPOINT \
-    --launcher pytorch ${@:4}
+source "$TOOLS/torchrun_summary.sh"
+torchrun_with_summary "$TOOLS/test.py" "$GPUS" \
+    "$CONFIG" "$CHECKPOINT" --launcher pytorch "${@:4}"

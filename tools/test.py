@@ -1,12 +1,23 @@
 # Copyright (c) mmskd contributors. All rights reserved.
-"""Evaluate a checkpoint (a distilled student or any OpenMMLab model)."""
+"""Evaluate a checkpoint (a distilled student or any OpenMMLab model).
+
+A distillation config's checkpoint holds its teacher, so the algorithm is
+built without reading ``teacher_ckpt`` (no model-zoo download). A checkpoint
+that does not hold exactly the config's model is refused before testing,
+naming what does not fit, instead of scoring a partly random model.
+"""
 import argparse
 import os
 
 from mmengine.config import DictAction
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
+from torch.distributed.elastic.multiprocessing.errors import record
 
+from mmskd.models.utils.checkpoint import (check_model_checkpoint,
+                                           read_model_checkpoint,
+                                           teacher_weights_from_checkpoint)
+from mmskd.models.utils.remote_checkpoints import naming_config_keys
 from mmskd.utils import (allow_mmengine_checkpoints, finish_distributed,
                          load_config, setup_cpu_distributed)
 
@@ -35,6 +46,10 @@ def parse_args() -> argparse.Namespace:
     return args
 
 
+# Under torchrun, the failing rank's exception goes to the launcher's
+# ChildFailedError report (and the dist_*.sh summary line) instead of
+# scrolling away above it.
+@record
 def main() -> None:
     args = parse_args()
     allow_mmengine_checkpoints()
@@ -48,9 +63,15 @@ def main() -> None:
             dict(type='DumpResults', out_file_path=args.out)
         ]
     setup_cpu_distributed(cfg, args.launcher)
-    runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg \
-        else RUNNERS.build(cfg)
-    runner.test()
+    checkpoint = read_model_checkpoint(args.checkpoint)
+    with naming_config_keys(cfg):
+        with teacher_weights_from_checkpoint():
+            runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg \
+                else RUNNERS.build(cfg)
+        check_model_checkpoint(runner.model, checkpoint, args.checkpoint,
+                               args.config)
+        del checkpoint  # the runner reads it again, through its hooks
+        runner.test()
     finish_distributed()
 
 

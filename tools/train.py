@@ -8,7 +8,9 @@ from mmengine.config import DictAction
 from mmengine.logging import print_log
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
+from torch.distributed.elastic.multiprocessing.errors import record
 
+from mmskd.models.utils.remote_checkpoints import naming_config_keys
 from mmskd.utils import (allow_mmengine_checkpoints, enable_amp,
                          finish_distributed, load_config, prepare_resume,
                          setup_cpu_distributed)
@@ -47,6 +49,10 @@ def parse_args() -> argparse.Namespace:
     return args
 
 
+# Under torchrun, the failing rank's exception goes to the launcher's
+# ChildFailedError report (and the dist_*.sh summary line) instead of
+# scrolling away above it.
+@record
 def main() -> None:
     args = parse_args()
     allow_mmengine_checkpoints()
@@ -62,9 +68,11 @@ def main() -> None:
         print_log('No CUDA device: training on CPU.', logger='current',
                   level=logging.WARNING)
 
-    runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg \
-        else RUNNERS.build(cfg)
-    runner.train()
+    # A model-zoo download that fails offline names the key to set.
+    with naming_config_keys(cfg):
+        runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg \
+            else RUNNERS.build(cfg)
+        runner.train()
     finish_distributed()
 
 

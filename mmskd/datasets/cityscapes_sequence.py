@@ -14,14 +14,15 @@ labelled one is the 20th). See :class:`FrameSequenceMixin` for the samples.
 """
 from typing import Sequence
 
-from mmseg.datasets import CityscapesDataset
 from mmseg.registry import DATASETS
 
+from .checked_datasets import CheckedCityscapesDataset
 from .frame_sequence import FrameSequenceMixin
 
 
 @DATASETS.register_module()
-class CityscapesSequenceDataset(FrameSequenceMixin, CityscapesDataset):
+class CityscapesSequenceDataset(FrameSequenceMixin,
+                                CheckedCityscapesDataset):
     """Labelled Cityscapes frames served with neighbouring sequence frames.
 
     Training samples are triplets at a gap drawn from ``gaps`` (the official
@@ -33,8 +34,9 @@ class CityscapesSequenceDataset(FrameSequenceMixin, CityscapesDataset):
             Defaults to (1, 2).
         **kwargs: ``eval_offsets``, ``flow_suffix`` and ``data_prefix``
             (with ``seq_path``, e.g. ``'leftImg8bit_sequence/train'``) of
-            :class:`FrameSequenceMixin`, and the arguments of mmseg's
-            ``CityscapesDataset``.
+            :class:`FrameSequenceMixin`, and the arguments of
+            :class:`CheckedCityscapesDataset` (mmseg's
+            ``CityscapesDataset`` with its labels checked at load).
     """
     FRAME_NAME = '{city}_{seq}_{frame}'
 

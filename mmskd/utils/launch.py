@@ -1,8 +1,12 @@
 # Copyright (c) mmskd contributors. All rights reserved.
 """Launch helpers shared by ``tools/train.py`` and ``tools/test.py``."""
+import datetime
+import faulthandler
 import logging
 import os
 import os.path as osp
+import sys
+import threading
 from typing import Any, List, Optional
 
 import torch
@@ -12,6 +16,14 @@ from mmengine.logging import print_log
 from mmengine.registry import MODEL_WRAPPERS
 from mmengine.utils import digit_version
 from torch.nn.parallel import DistributedDataParallel
+
+#: Seconds a collective of a CPU (gloo) distributed run waits for the other
+#: ranks when ``env_cfg.dist_cfg.timeout`` is unset: long enough for a rank
+#: saving a checkpoint or validating a larger share, far below gloo's 30
+#: minutes of a hung run.
+CPU_COLLECTIVE_TIMEOUT = 600
+#: Seconds :func:`finish_distributed` gives the ranks to leave together.
+FINISH_TIMEOUT = 60.0
 
 
 def load_config(config: str,
@@ -109,10 +121,15 @@ def setup_cpu_distributed(cfg: Config, launcher: str) -> bool:
 
     mmengine's pytorch launcher calls ``torch.cuda.set_device``, which raises
     on CPU-only torch, but the Runner skips its own ``init_dist`` when a
-    process group exists, so we create a gloo group first. DDP refuses
-    SyncBatchNorm on CPU modules, so SyncBN configs become BN, and the DDP
-    wrapper gets ``device_ids=None`` as CPU modules require. Nothing changes
-    when CUDA is available or the run is not distributed.
+    process group exists, so we create a gloo group first, whose collectives
+    give up after ``env_cfg.dist_cfg.timeout`` seconds (mmengine's key;
+    :data:`CPU_COLLECTIVE_TIMEOUT` if unset) rather than gloo's 30 minutes:
+    a rank waiting for one that died fails with a message naming the
+    operation. DDP refuses SyncBatchNorm on CPU modules, so SyncBN configs
+    become BN, whose statistics :class:`SyncNormBuffersHook` keeps equal on
+    every rank, and the DDP wrapper gets ``device_ids=None`` as CPU modules
+    require. Nothing changes when CUDA is available or the run is not
+    distributed.
 
     Args:
         cfg (Config): The config, modified in place.
@@ -123,8 +140,12 @@ def setup_cpu_distributed(cfg: Config, launcher: str) -> bool:
     """
     if launcher != 'pytorch' or torch.cuda.is_available():
         return False
+    dist_cfg = dict(cfg.get('env_cfg', {}).get('dist_cfg', {}), backend='gloo')
+    dist_cfg.setdefault('timeout', CPU_COLLECTIVE_TIMEOUT)
     if not dist.is_initialized():
-        dist.init_process_group(backend='gloo')
+        dist.init_process_group(
+            backend='gloo',
+            timeout=datetime.timedelta(seconds=dist_cfg['timeout']))
     cfg.model = expand_model_references(cfg.model)
     changed = replace_sync_bn(cfg._cfg_dict)
     wrapper = cfg.get('model_wrapper_cfg') or dict(
@@ -139,13 +160,32 @@ def setup_cpu_distributed(cfg: Config, launcher: str) -> bool:
                                                      DistributedDataParallel):
         wrapper['device_ids'] = None
     cfg.model_wrapper_cfg = wrapper
-    cfg.env_cfg = dict(cfg.get('env_cfg', {}), dist_cfg=dict(backend='gloo'))
+    cfg.env_cfg = dict(cfg.get('env_cfg', {}), dist_cfg=dist_cfg)
+    add_sync_norm_buffers_hook(cfg)
     print_log(
         f'CPU distributed run (rank {os.environ.get("RANK")}): gloo backend, '
-        f'{changed} SyncBN configs reverted to BN.',
+        f'{changed} SyncBN configs reverted to BN, their statistics averaged '
+        f'across ranks after every iteration; collectives time out after '
+        f'{dist_cfg["timeout"]} s.',
         logger='current',
         level=logging.INFO)
     return True
+
+
+def add_sync_norm_buffers_hook(cfg: Config) -> None:
+    """Add :class:`SyncNormBuffersHook` to ``cfg.custom_hooks`` once.
+
+    Args:
+        cfg (Config): The config, modified in place.
+    """
+    # Imported here: mmskd.engine imports mmskd.registry, which imports
+    # mmskd.utils at module level.
+    from mmskd.engine.hooks import SyncNormBuffersHook
+    hook_type = f'mmskd.{SyncNormBuffersHook.__name__}'
+    hooks = list(cfg.get('custom_hooks') or [])
+    if all(hook.get('type') != hook_type for hook in hooks):
+        hooks.append(dict(type=hook_type))
+    cfg.custom_hooks = hooks
 
 
 def optim_wrapper_entries(optim_wrapper: dict) -> List[dict]:
@@ -167,18 +207,78 @@ def optim_wrapper_entries(optim_wrapper: dict) -> List[dict]:
     ]
 
 
-def finish_distributed() -> None:
-    """Destroy the default process group, all ranks together, if one exists.
+def finish_distributed(timeout: float = FINISH_TIMEOUT) -> None:
+    """Destroy the default process group, all ranks together, if one exists,
+    within ``timeout`` seconds.
 
-    Call it when a run has finished. A process that exits with its gloo
-    group alive can abort in the group's teardown ("terminate called without
-    an active exception", seen in about one of four 2-process CPU runs), and
-    torch warns that ``destroy_process_group()`` was not called; the barrier
-    keeps one rank from tearing down while another still communicates.
+    Call it when a run has finished and written its outputs. A process that
+    exits with its gloo group alive can abort in the group's teardown
+    ("terminate called without an active exception", seen in about one of
+    four 2-process CPU runs), and torch warns that
+    ``destroy_process_group()`` was not called; the barrier keeps one rank
+    from tearing down while another still communicates.
+
+    The teardown itself can hang too (a rank of a 2-process run that had
+    written its result, left waiting in gloo), and torchrun then waits for
+    that rank forever. So the ranks leave in a thread: if it has not
+    returned after ``timeout`` seconds, the process exits at once with
+    status 0, since the run is done and its outputs are written (a rank that
+    failed reports its own status to the launcher). Should the hang hold the
+    interpreter lock, so that not even that can run, faulthandler's watchdog,
+    which needs no lock, prints every thread's stack and exits with status 1
+    after twice ``timeout``.
+
+    Args:
+        timeout (float): Seconds the ranks get to leave together.
+            Defaults to :data:`FINISH_TIMEOUT`.
+
+    Raises:
+        Exception: What the barrier or the teardown raised in time (e.g. a
+            peer's connection closed).
     """
-    if dist.is_available() and dist.is_initialized():
-        dist.barrier()
-        dist.destroy_process_group()
+    if not (dist.is_available() and dist.is_initialized()):
+        return
+    errors: List[BaseException] = []
+    leaving = threading.Thread(
+        target=_leave_group,
+        args=(errors, ),
+        name='finish_distributed',
+        daemon=True)
+    faulthandler.dump_traceback_later(2 * timeout, exit=True)
+    try:
+        leaving.start()
+        leaving.join(timeout)
+    finally:
+        faulthandler.cancel_dump_traceback_later()
+    if leaving.is_alive():
+        _exit_done(f'The process group was not torn down within {timeout} s '
+                   '(a rank hung in gloo); exiting without it, as the run '
+                   'is done and its outputs are written.')
+    if errors:
+        raise errors[0]
+
+
+def _leave_group(errors: List[BaseException]) -> None:
+    """Barrier, then destroy the default group; what either raises goes to
+    ``errors`` for the calling thread to raise."""
+    try:
+        try:
+            dist.barrier()
+        finally:
+            dist.destroy_process_group()
+    except BaseException as error:  # re-raised by finish_distributed
+        errors.append(error)
+
+
+def _exit_done(message: str) -> None:
+    """Log ``message``, flush every output and exit with status 0 at once,
+    skipping the interpreter's teardown (which would wait for the hung
+    thread's group)."""
+    print_log(message, logger='current', level=logging.WARNING)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    logging.shutdown()
+    os._exit(0)
 
 
 def enable_amp(cfg: Config) -> None:

@@ -10,7 +10,7 @@ recorders, connectors applied, as in training) and the discriminator's
 scores of both score maps.
 """
 import copy
-import logging
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Union
 
@@ -19,14 +19,17 @@ import numpy as np
 import torch
 from mmengine.config import Config
 from mmengine.dataset import Compose
-from mmengine.logging import MMLogger
 from mmengine.model import revert_sync_batchnorm
 from mmengine.registry import MODELS, init_default_scope
-from mmengine.runner import load_checkpoint
 from torch import Tensor, nn
 
 from mmskd.engine.updates import unwrap
 from mmskd.models.utils import model_family
+from mmskd.models.utils.checkpoint import (check_model_checkpoint,
+                                           read_model_checkpoint,
+                                           teacher_weights_from_checkpoint)
+from mmskd.models.utils.checkpoint_fit import checkpoint_state_dict
+from mmskd.models.utils.remote_checkpoints import naming_config_keys
 from mmskd.utils import allow_mmengine_checkpoints
 
 SEGMENTOR = 'mmseg segmentor'
@@ -73,14 +76,17 @@ def init_model(config: Union[str, Config],
     """Build a model from its config and load its checkpoint.
 
     Works for a distill config (the checkpoint restores the teacher too,
-    so ``teacher_ckpt`` is not loaded) and for a plain segmentor config.
+    so ``teacher_ckpt`` is not read) and for a plain segmentor config. A
+    checkpoint that does not hold exactly the config's model is refused
+    (see :func:`~mmskd.models.utils.checkpoint.check_model_checkpoint`).
     Like ``tools/train.py`` and ``tools/test.py``, it lets torch >= 2.6
     load mmengine's training checkpoints, which hold its message hub
     (:func:`~mmskd.utils.allow_mmengine_checkpoints`).
 
     Args:
         config (str | Config): The config or its path.
-        checkpoint (str, optional): The checkpoint to load.
+        checkpoint (str, optional): The checkpoint to load; without one, a
+            distill model's teacher has no trained weights either.
         device (str): Where the model runs. Defaults to ``'cpu'``.
         cfg_options (dict, optional): ``--cfg-options`` overrides.
 
@@ -88,30 +94,33 @@ def init_model(config: Union[str, Config],
         nn.Module: The model in eval mode, with ``cfg`` (the config),
         ``dataset_meta`` and ``checkpoint_meta`` (the checkpoint's ``meta``,
         e.g. its ``iter``; empty without a checkpoint).
+
+    Raises:
+        ValueError: If the checkpoint does not fit the config's model.
     """
     cfg = Config.fromfile(config) if isinstance(config, str) else \
         copy.deepcopy(config)
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
-    if 'teacher_ckpt' in cfg.model:
-        cfg.model.teacher_ckpt = None
     init_default_scope(cfg.get('default_scope', 'mmseg'))
-    logger = MMLogger.get_current_instance()
-    level = logger.level
-    if checkpoint is not None:
-        # The checkpoint restores the teacher: the algorithm's warning that
-        # it has no teacher_ckpt would be wrong here.
-        logger.setLevel(logging.ERROR)
-    try:
-        model = revert_sync_batchnorm(MODELS.build(cfg.model))
-    finally:
-        logger.setLevel(level)
-    model.cfg = cfg
-    model.checkpoint_meta = {}
+    loaded = {}
+    restoring = nullcontext()
     if checkpoint is not None:
         allow_mmengine_checkpoints()
-        loaded = load_checkpoint(model, checkpoint, map_location='cpu')
-        model.checkpoint_meta = loaded.get('meta', {})
+        loaded = read_model_checkpoint(checkpoint)
+        restoring = teacher_weights_from_checkpoint()
+    elif 'teacher_ckpt' in cfg.model:
+        cfg.model.teacher_ckpt = None
+    with naming_config_keys(cfg), restoring:
+        model = revert_sync_batchnorm(MODELS.build(cfg.model))
+    if checkpoint is not None:
+        name = config if isinstance(config, str) else 'the config'
+        check_model_checkpoint(model, loaded, checkpoint, name)
+        # The fit is checked: strict loading would also refuse a missing
+        # BatchNorm counter.
+        model.load_state_dict(checkpoint_state_dict(loaded), strict=False)
+    model.cfg = cfg
+    model.checkpoint_meta = loaded.get('meta', {})
     model.dataset_meta = model.checkpoint_meta.get('dataset_meta')
     return model.to(device).eval()
 

@@ -15,7 +15,7 @@ from mmengine.model import MMSeparateDistributedDataParallel
 from mmengine.optim import OptimWrapperDict, build_optim_wrapper
 from mmengine.registry import DATASETS, MODELS, init_default_scope
 
-from mmskd.utils import setup_cpu_distributed
+from mmskd.utils import finish_distributed, setup_cpu_distributed
 
 
 class DDPRun(NamedTuple):
@@ -80,11 +80,10 @@ def same_on_both_ranks(parts: Dict[str, torch.Tensor]) -> Dict[str, bool]:
 
 
 def finish(run: DDPRun, out: str, result: dict) -> None:
-    """Rank 0 writes ``result``; then both ranks leave together (a rank
-    tearing down gloo while the other still talks to it can hang the
-    survivor)."""
+    """Rank 0 writes ``result``; then both ranks leave together, within
+    ``finish_distributed``'s deadline, as the tools do (a rank tearing down
+    gloo while the other still talks to it can hang the survivor)."""
     if run.rank == 0:
         with open(out, 'w') as file:
             json.dump(result, file)
-    dist.barrier()
-    dist.destroy_process_group()
+    finish_distributed()

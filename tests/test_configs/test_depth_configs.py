@@ -193,7 +193,7 @@ def test_discovers_the_depth_configs():
 @pytest.mark.parametrize('name', DEPTH_CONFIGS)
 def test_config_builds_its_full_size_depth_model(name):
     cfg = Config.fromfile(osp.join(CONFIG_ROOT, name))
-    assert cfg.train_dataloader.dataset.type == 'NYUDataset'
+    assert cfg.train_dataloader.dataset.type == 'CheckedNYUDataset'
     assert cfg.train_dataloader.dataset.pipeline[1].type == \
         'LoadUInt16DepthAnnotation'
     assert cfg.val_evaluator.type == 'PatchedDepthMetric'

@@ -28,6 +28,11 @@ from mmseg.registry import MODELS
 from test_depth_configs import assert_depth_metrics_printed
 
 import mmskd  # noqa: F401  (registers modules, installs the mmrazor fix)
+from mmskd.models.utils import build_architecture
+from mmskd.testing import (assert_no_wrapper_names,
+                           assert_resumes_in_one_process,
+                           assert_student_converts, assert_test_py_reproduces,
+                           run_tool)
 
 DISTILL_CONFIGS = sorted(
     osp.relpath(path, CONFIG_ROOT)
@@ -211,16 +216,33 @@ def test_frames_alone_train_with_distillation_only(nyu_root, teacher_ckpt,
         assert train[key] != 0, key
 
 
-def test_dist_train_two_gloo_processes(nyu_root, teacher_ckpt, tmp_path):
+def test_dist_train_two_gloo_processes_then_every_tool(
+        nyu_root, teacher_ckpt, tmp_path):
+    """Two processes; the checkpoint then gives test.py the run's last
+    rmse, converts to the student alone and resumes in one process."""
+    config = osp.join(CONFIG_ROOT, SKD_R18)
+    options = distill_overrides(SKD_R18, nyu_root, teacher_ckpt)
+    work_dir = str(tmp_path / 'work')
     command = [
-        'bash', 'tools/dist_train.sh',
-        osp.join(CONFIG_ROOT, SKD_R18), '2', '--work-dir',
-        str(tmp_path / 'work'),
-        *distill_options(SKD_R18, nyu_root, teacher_ckpt)
+        'bash', 'tools/dist_train.sh', config, '2', '--work-dir', work_dir,
+        *cli_options(options)
     ]
     port = str(random.randint(20000, 40000))
-    result = run_command(command, env=dict(PORT=port))
+    result = run_tool(command, env=dict(PORT=port))
     log = result.stdout + result.stderr
     assert 'Distributed training: True' in log
     assert "type='MMSeparateDistributedDataParallel'" in log
     assert_distilled(log, SKD_R18)
+    checkpoint = osp.join(work_dir, 'iter_1.pth')
+    assert_no_wrapper_names(checkpoint)
+    assert_test_py_reproduces(run_command, config, checkpoint, log,
+                              str(tmp_path / 'test'), cli_options(options),
+                              metric='rmse')
+    cfg = Config.fromfile(config)
+    cfg.merge_from_dict(options)
+    assert_student_converts(checkpoint,
+                            str(tmp_path / 'student.pth'),
+                            build_architecture(cfg.model.architecture))
+    assert_resumes_in_one_process(
+        run_command, config, work_dir,
+        cli_options(dict(options, **{'train_cfg.max_iters': 2})), 1, 2)

@@ -23,20 +23,22 @@ from mmengine.config import Config
 from mmengine.registry import MODELS, init_default_scope
 
 import mmskd  # noqa: F401  (registers modules, installs the mmrazor fix)
+from mmskd.models.adapters import decode_identity
 from mmskd.models.utils import resolve_config_path
 from mmskd.testing import write_cityscapes_like, write_voc_like
 
 IMAGE_SIZE = (64, 64)
 PAIR = 'deeplabv3plus_r101-d8_deeplabv3_m-v2-d16'
 PHASE_ONE = {
-    'PascalVOCDataset':
+    'CheckedPascalVOCDataset':
     'ka/ka-translator_deeplabv3plus_r101-d8_4xb4-1e_voc12aug-512x512.py',
-    'CityscapesDataset':
+    'CheckedCityscapesDataset':
     'ka/ka-translator_deeplabv3plus_r101-d8_4xb4-1e_cityscapes-512x1024.py',
 }
 PHASE_TWO = {
-    'PascalVOCDataset': f'ka/ka_{PAIR}_4xb4-30k_voc12aug-512x512.py',
-    'CityscapesDataset': f'ka/ka_{PAIR}_4xb4-90k_cityscapes-512x1024.py',
+    'CheckedPascalVOCDataset': f'ka/ka_{PAIR}_4xb4-30k_voc12aug-512x512.py',
+    'CheckedCityscapesDataset':
+    f'ka/ka_{PAIR}_4xb4-90k_cityscapes-512x1024.py',
 }
 BASELINES = [
     f'ka/{method}_{PAIR}_4xb4-30k_voc12aug-512x512.py'
@@ -83,8 +85,8 @@ def test_phase_two_reads_the_checkpoint_of_its_phase_one(data):
     assert phase_two.optim_wrapper.optimizer.lr == 0.007
     assert phase_two.optim_wrapper.optimizer.weight_decay == 4e-5
     assert phase_two.param_scheduler[0].power == 0.9
-    assert phase_two.train_cfg.max_iters == (30000 if data ==
-                                             'PascalVOCDataset' else 90000)
+    assert phase_two.train_cfg.max_iters == (
+        30000 if data == 'CheckedPascalVOCDataset' else 90000)
     losses = phase_two.model.distiller.distill_losses
     assert (losses.loss_adapt.loss_weight, losses.loss_aff.loss_weight) == \
         (50.0, 1.0)
@@ -119,7 +121,7 @@ def test_metafile_entry_matches_the_config(name):
 
 
 def test_full_size_recipe_has_the_papers_output_strides():
-    cfg = loaded_config(KA_CONFIGS, PHASE_ONE['PascalVOCDataset'])
+    cfg = loaded_config(KA_CONFIGS, PHASE_ONE['CheckedPascalVOCDataset'])
     cfg.model.teacher_ckpt = None
     cfg.model.architecture.pretrained = None
     init_default_scope('mmseg')
@@ -148,9 +150,9 @@ def test_full_size_recipe_has_the_papers_output_strides():
 def data_roots(tmp_path_factory) -> dict:
     height, width = IMAGE_SIZE
     return dict(
-        PascalVOCDataset=write_voc_like(
+        CheckedPascalVOCDataset=write_voc_like(
             str(tmp_path_factory.mktemp('voc')), height=height, width=width),
-        CityscapesDataset=write_cityscapes_like(
+        CheckedCityscapesDataset=write_cityscapes_like(
             str(tmp_path_factory.mktemp('cityscapes')),
             height=height,
             width=width))
@@ -200,11 +202,11 @@ def test_phase_one_trains_one_epoch_and_writes_the_encoder(
     checkpoint = torch.load(path, map_location='cpu', weights_only=False)
     state = checkpoint['state_dict']
     assert any(key.startswith('translator.encoder.') for key in state)
-    assert state['translator._extra_state']['channels'] == 32
+    assert decode_identity(state['translator._extra_state'])['channels'] == 32
     # One pass: 8 VOC trainaug images (train + aug) or 4 Cityscapes ones,
     # 2 a batch.
-    assert checkpoint['meta']['iter'] == (4
-                                          if data == 'PascalVOCDataset' else 2)
+    assert checkpoint['meta']['iter'] == (
+        4 if data == 'CheckedPascalVOCDataset' else 2)
     train, val = logged_scalars(log_dir)
     assert math.isfinite(train['translator.loss_rec'])
     assert train['translator.loss_sparsity'] > 0

@@ -66,13 +66,13 @@ def data_roots(tmp_path_factory) -> Dict[str, str]:
     cityscapes = write_cityscapes_with_extra(
         str(tmp_path_factory.mktemp('cityscapes')), **size)
     return dict(
-        CityscapesDataset=cityscapes,
+        CheckedCityscapesDataset=cityscapes,
         UnlabelledImageDataset=cityscapes,
-        ADE20KDataset=write_ade20k_like(
+        CheckedADE20KDataset=write_ade20k_like(
             str(tmp_path_factory.mktemp('ade20k')), **size),
         CamVidDataset=write_camvid_like(
             str(tmp_path_factory.mktemp('camvid')), **size),
-        PascalVOCDataset=write_voc_like(
+        CheckedPascalVOCDataset=write_voc_like(
             str(tmp_path_factory.mktemp('voc')), **size))
 
 

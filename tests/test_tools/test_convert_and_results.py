@@ -2,8 +2,10 @@
 """tools/model_converters/convert_to_student.py,
 tools/analysis_tools/results_table.py and the metafiles."""
 import json
+import os
 import os.path as osp
 import re
+import subprocess
 import sys
 
 import pytest
@@ -91,6 +93,85 @@ def test_convert_refuses_a_plain_checkpoint(tmp_path):
                plain)
     with pytest.raises(ValueError, match="No tensor starts with"):
         convert.convert(plain, str(tmp_path / 'out.pth'))
+
+
+def test_convert_reads_an_old_multi_process_checkpoint(tmp_path):
+    """Checkpoints of multi-process runs written before the parts kept
+    their own names hold the DDP level: the student comes out without it."""
+    convert = load_tool('model_converters/convert_to_student.py')
+    old = str(tmp_path / 'old.pth')
+    weight = torch.arange(3.)
+    torch.save(
+        dict(
+            state_dict={
+                'architecture.module.backbone.conv1.weight': weight,
+                'discriminator.module.fc.weight': torch.zeros(1),
+                'teacher.backbone.conv1.weight': torch.ones(3),
+            }), old)
+    converted = convert.convert(old, str(tmp_path / 'out.pth'))
+    assert list(converted['state_dict']) == ['backbone.conv1.weight']
+    assert torch.equal(converted['state_dict']['backbone.conv1.weight'],
+                       weight)
+    assert converted['meta']['converted_from']['dropped'] == dict(
+        discriminator=1, teacher=1)
+
+
+# Nothing listens on port 9 (discard): a fetch fails at once, as offline.
+UNREACHABLE = 'http://127.0.0.1:9/teacher_20200101-abc.pth'
+TEST = 'tools/test.py'
+
+
+def refused_output(args: list) -> str:
+    """The output of a command that must fail (run like run_command)."""
+    env = dict(os.environ, PYTHONPATH=REPO)
+    result = subprocess.run(
+        args, cwd=REPO, env=env, capture_output=True, text=True,
+        timeout=600)
+    assert result.returncode != 0, output_of(result)[-3000:]
+    return output_of(result)
+
+
+def test_test_py_evaluates_a_distillation_checkpoint_offline(
+        distill_checkpoint, cityscapes_root, tmp_path):
+    """The checkpoint holds the teacher: a model-zoo teacher_ckpt is never
+    fetched, and nothing warns that the teacher is untrained."""
+    options = tiny_seg_options(Config.fromfile(CWD_FEA), cityscapes_root)
+    options['model.teacher_ckpt'] = UNREACHABLE
+    log = output_of(run_command([
+        sys.executable, TEST, CWD_FEA, distill_checkpoint, '--work-dir',
+        str(tmp_path / 'test'), *cli_options(options)
+    ]))
+    assert re.search(r'Iter\(test\) .*mIoU: \d', log), log[-2000:]
+    for unwanted in ('Could not fetch', 'teacher_ckpt is not set',
+                     'do not match exactly', 'missing keys'):
+        assert unwanted not in log, log[-3000:]
+
+
+def test_test_py_takes_a_student_only_with_its_own_config(
+        distill_checkpoint, cityscapes_root, tmp_path):
+    student_ckpt = str(tmp_path / 'student.pth')
+    run_command([sys.executable, CONVERT, distill_checkpoint, student_ckpt])
+    student_cfg = resolve_config_path(STUDENT)
+    options = tiny_seg_options(Config.fromfile(student_cfg), cityscapes_root)
+    args = [sys.executable, TEST, student_cfg]
+    log = output_of(run_command([
+        *args, student_ckpt, '--work-dir',
+        str(tmp_path / 'student'), *cli_options(options)
+    ]))
+    assert re.search(r'Iter\(test\) .*mIoU: \d', log), log[-2000:]
+
+    # The whole distillation checkpoint with the student's config: refused
+    # before testing, not scored as a random student.
+    log = refused_output([
+        *args, distill_checkpoint, '--work-dir',
+        str(tmp_path / 'whole'), *cli_options(options)
+    ])
+    assert f"ValueError: Checkpoint '{distill_checkpoint}' does not fit " \
+        f"the model of '{student_cfg}': " in log
+    assert 'It is a distillation checkpoint (student and teacher): use it ' \
+        'with its distillation config, or export its student' in log
+    assert 'convert_to_student.py' in log
+    assert 'Iter(test)' not in log
 
 
 def write_run(work_dir, config: str, records: list,

@@ -108,7 +108,7 @@ def test_the_unlabelled_run_adds_images_only():
     assert sampler.batch_size == 2 * student.train_dataloader.batch_size
     assert sampler.source_ratio == [1, 1]
     assert unlabelled.train_dataloader.batch_size == sampler.batch_size
-    assert labelled.type == 'CityscapesDataset'
+    assert labelled.type == 'CheckedCityscapesDataset'
     for key in ('model', 'optim_wrapper', 'param_scheduler', 'train_cfg',
                 'randomness', 'val_dataloader', 'val_evaluator'):
         assert unlabelled[key] == distill[key], key

@@ -2,13 +2,16 @@
 """Knowledge adaptation through the stock tools, on generated VOC data.
 
 README's two commands, shrunk (``ka_data.tiny_ka_options``): phase 1
-trains the translator with ``tools/train.py`` and writes ``epoch_1.pth``;
-phase 2 reads it with ``tools/train.py`` and trains the student; another
-phase-2 run continues the first from its iteration 2 with ``--resume``;
+trains the translator with ``tools/dist_train.sh`` on two processes and
+writes ``epoch_1.pth``; phase 2 reads it, also on two processes, and trains
+the student; a one-process phase-2 run continues the first from its
+iteration 2 with ``--resume``; ``tools/test.py`` scores the last checkpoint
+as the run's validation did;
 ``tools/model_converters/convert_to_student.py`` exports the student alone
 from a phase-2 checkpoint.
 """
 import os.path as osp
+import random
 import sys
 
 import pytest
@@ -19,7 +22,8 @@ from ka_data import tiny_ka_options
 from mmengine.config import Config
 
 from mmskd.models.utils import build_architecture
-from mmskd.testing import write_voc_like
+from mmskd.testing import (assert_no_wrapper_names,
+                           assert_test_py_reproduces, write_voc_like)
 
 PHASE_ONE = osp.join(
     CONFIG_ROOT,
@@ -41,6 +45,19 @@ def train(config: str, work_dir: str, options: dict, *extra: str) -> str:
     return result.stdout + result.stderr
 
 
+def dist_train(config: str, work_dir: str, options: dict) -> str:
+    """``tools/dist_train.sh CONFIG 2`` (gloo on CPU)."""
+    result = run_command(
+        [
+            'bash', 'tools/dist_train.sh', config, '2', '--work-dir',
+            work_dir, *cli_options(options)
+        ],
+        env=dict(PORT=str(random.randint(20000, 40000))))
+    log = result.stdout + result.stderr
+    assert 'Distributed training: True' in log
+    return log
+
+
 def state_of(path: str) -> dict:
     return torch.load(
         path, map_location='cpu', weights_only=False)['state_dict']
@@ -58,7 +75,7 @@ def runs(tmp_path_factory) -> dict:
     phase_one.merge_from_dict(options)
     options['model.teacher_ckpt'] = write_teacher_checkpoint(
         phase_one, str(root / 'teacher.pth'))
-    logs = dict(phase_one=train(PHASE_ONE, str(root / 'p1'), options))
+    logs = dict(phase_one=dist_train(PHASE_ONE, str(root / 'p1'), options))
     translator_ckpt = str(root / 'p1' / 'epoch_1.pth')
 
     phase_two = Config.fromfile(PHASE_TWO)
@@ -70,7 +87,7 @@ def runs(tmp_path_factory) -> dict:
     options['model.translator_ckpt'] = translator_ckpt
     options['default_hooks.checkpoint.interval'] = 1
     work_dir = str(root / 'p2')
-    logs['phase_two'] = train(PHASE_TWO, work_dir, options)
+    logs['phase_two'] = dist_train(PHASE_TWO, work_dir, options)
     options['load_from'] = osp.join(work_dir, 'iter_2.pth')
     resumed = str(root / 'p2_resumed')
     logs['resumed'] = train(PHASE_TWO, resumed, options, '--resume')
@@ -79,6 +96,7 @@ def runs(tmp_path_factory) -> dict:
                 translator_ckpt=translator_ckpt,
                 phase_two=work_dir,
                 resumed=resumed,
+                options=options,
                 student_cfg=phase_two.model.architecture)
 
 
@@ -102,6 +120,14 @@ def test_phase_two_trains_student_and_adapters_and_validates(runs):
     for term in ('distill.loss_adapt', 'distill.loss_aff',
                  'student.decode.loss_ce', 'mIoU'):
         assert term in log, term
+    assert_no_wrapper_names(osp.join(runs['phase_two'], 'iter_4.pth'))
+
+
+def test_test_py_scores_phase_two_as_its_validation(runs, tmp_path):
+    assert_test_py_reproduces(run_command, PHASE_TWO,
+                              osp.join(runs['phase_two'], 'iter_4.pth'),
+                              runs['logs']['phase_two'], str(tmp_path),
+                              cli_options(runs['options']))
 
 
 def test_resume_continues_the_student_and_its_adapters(runs):

@@ -1,18 +1,25 @@
 # Copyright (c) mmskd contributors. All rights reserved.
 """The full SKD config (pixel-wise + pair-wise + holistic), launched as a
-user launches it: tools/dist_train.sh, then --resume (tools/train.py, --amp
-and its resume with this algorithm: tests/test_tools/
-test_unlabelled_training.py)."""
+user launches it: tools/dist_train.sh on two processes, then every tool on
+its checkpoint (test.py, convert_to_student, visualize_distill, a
+one-process --resume); --amp and its resume with this algorithm:
+tests/test_tools/test_unlabelled_training.py."""
+import glob
 import os.path as osp
 import random
 import re
+import sys
 
 import pytest
 import torch
 from mmengine.config import Config
 from utils import REPO, cli_options, run_command
 
-from mmskd.testing import tiny_seg_options
+from mmskd.models.utils import build_architecture
+from mmskd.testing import (MISMATCH_WARNING, assert_no_wrapper_names,
+                           assert_resumes_in_one_process,
+                           assert_student_converts, assert_test_py_reproduces,
+                           run_tool, tiny_seg_options)
 
 SKD = osp.join(
     REPO, 'configs/skd/'
@@ -35,20 +42,19 @@ def assert_holistic_training(log: str, last_iter: int, max_iters: int):
     assert re.search(r'Iter\(val\) .*mIoU: \d', log)
 
 
-def test_dist_train_two_gloo_processes_then_resume(options, tmp_path):
+def test_dist_train_two_gloo_processes_then_every_tool(
+        options, cityscapes_root, tmp_path):
+    """The user's path from a 2-process checkpoint: test.py scores what the
+    run's last validation scored, the student converts, the pair is drawn,
+    and a 1-process --resume continues it; every tensor loads each time."""
     work_dir = str(tmp_path / 'work')
-
-    def dist_train(*extra: str, max_iters: int) -> str:
-        result = run_command(
-            [
-                'bash', 'tools/dist_train.sh', SKD, '2', '--work-dir',
-                work_dir, *extra, *cli_options(
-                    dict(options, **{'train_cfg.max_iters': max_iters}))
-            ],
-            env=dict(PORT=str(random.randint(20000, 40000))))
-        return result.stdout + result.stderr
-
-    log = dist_train(max_iters=2)
+    result = run_tool(
+        [
+            'bash', 'tools/dist_train.sh', SKD, '2', '--work-dir', work_dir,
+            *cli_options(options)
+        ],
+        env=dict(PORT=str(random.randint(20000, 40000))))
+    log = result.stdout + result.stderr
     assert 'Distributed training: True' in log
     assert "type='MMSeparateDistributedDataParallel'" in log
     if not torch.cuda.is_available():
@@ -56,12 +62,32 @@ def test_dist_train_two_gloo_processes_then_resume(options, tmp_path):
             assert f'CPU distributed run (rank {rank}): gloo backend, ' \
                 '6 SyncBN configs reverted to BN' in log
     assert_holistic_training(log, 2, 2)
-    log = dist_train('--resume', max_iters=4)
-    assert 'resumed epoch: 0, iter: 2' in log
-    assert 'Iter(train) [1/4]' not in log
-    assert_holistic_training(log, 4, 4)
-    checkpoint = torch.load(
-        osp.join(work_dir, 'iter_4.pth'), weights_only=False)
-    assert set(checkpoint['optimizer']) >= {'architecture', 'discriminator'}
-    assert any(k.startswith('discriminator.')
-               for k in checkpoint['state_dict'])
+    checkpoint = osp.join(work_dir, 'iter_2.pth')
+    state = assert_no_wrapper_names(checkpoint)
+    assert any(k.startswith('discriminator.') for k in state)
+
+    assert_test_py_reproduces(run_command, SKD, checkpoint, log,
+                              str(tmp_path / 'test'), cli_options(options))
+    student_cfg = Config.fromfile(SKD)
+    student_cfg.merge_from_dict(options)
+    assert_student_converts(checkpoint,
+                            str(tmp_path / 'student.pth'),
+                            build_architecture(student_cfg.model.architecture))
+    images = sorted(
+        glob.glob(osp.join(cityscapes_root, 'leftImg8bit', 'val', '*', '*')))
+    drawn = run_command([
+        sys.executable, 'tools/analysis_tools/visualize_distill.py', SKD,
+        checkpoint, images[0], '--out-dir',
+        str(tmp_path / 'vis'), *cli_options(options)
+    ])
+    assert MISMATCH_WARNING not in drawn.stdout + drawn.stderr
+    assert osp.isfile(str(tmp_path / 'vis' / 'summary.json'))
+
+    log = assert_resumes_in_one_process(
+        run_command, SKD, work_dir,
+        cli_options(dict(options, **{'train_cfg.max_iters': 3})), 2, 3)
+    assert 'Iter(train) [1/3]' not in log
+    assert_holistic_training(log, 3, 3)
+    resumed = torch.load(
+        osp.join(work_dir, 'iter_3.pth'), weights_only=False)
+    assert set(resumed['optimizer']) >= {'architecture', 'discriminator'}

@@ -10,11 +10,11 @@ import sys
 
 import pytest
 import torch
-from utils import REPO, cli_options, run_command
+from utils import REPO, cli_options
 from image_folder_data import write_cityscapes_with_extra
 from mmengine.config import Config
 
-from mmskd.testing import tiny_seg_options
+from mmskd.testing import run_tool, tiny_seg_options
 
 CONFIG = osp.join(
     REPO, 'configs/skd/skd_pspnet_r101-d8_pspnet_r18-d8_4xb4-80k_'
@@ -52,7 +52,7 @@ def train(config: str, root: str, work_dir: str, *extra: str,
     else:
         command = ['bash', 'tools/dist_train.sh', config, str(processes)]
         env = dict(PORT=str(random.randint(20000, 40000)))
-    result = run_command(
+    result = run_tool(
         [*command, '--work-dir', work_dir, *extra, *cli_options(options)],
         env=env)
     return result.stdout + result.stderr

@@ -1,6 +1,7 @@
 # Copyright (c) mmskd contributors. All rights reserved.
 """The video configs in real training: one iteration each with mIoU and TC,
-two gloo processes, exact resume, the student exported alone."""
+both algorithms on two gloo processes with every tool on their checkpoints,
+exact resume, the student exported alone."""
 import glob
 import json
 import os.path as osp
@@ -18,6 +19,11 @@ from mmengine.dataset import pseudo_collate
 from mmengine.registry import DATASETS
 from sequence_data import tiny_video_options, write_cityscapes_sequences
 
+from mmskd.models.utils import build_architecture
+from mmskd.testing import (assert_no_wrapper_names,
+                           assert_resumes_in_one_process,
+                           assert_student_converts, assert_test_py_reproduces,
+                           logged_metric, run_tool)
 from mmskd.utils import allow_mmengine_checkpoints
 
 CONFIGS = sorted(glob.glob(osp.join(REPO, 'configs/video/*.py')))
@@ -89,33 +95,51 @@ def test_one_iteration_then_miou_and_tc(config, amp, root, tmp_path,
     assert 0 <= val['TC'] <= 100 and 0 <= val['mIoU'] <= 100, val
 
 
-def test_dist_train_two_gloo_processes_then_test_py(root, tmp_path):
-    options = tiny_video_options(Config.fromfile(FULL), root)
+TEMPORAL_R18 = osp.join(
+    REPO, 'configs/video/temporal_pspnet_r18-d8_4xb2-80k_cityscapes-seq-'
+    '512x1024.py')
+
+
+@pytest.mark.parametrize(
+    'config, term', [(FULL, 'distill.loss_mf'),
+                     (TEMPORAL_R18, 'temporal.loss_tl')],
+    ids=['VideoDistill', 'TemporalTraining'])
+def test_dist_train_two_gloo_processes_then_every_tool(config, term, root,
+                                                       tmp_path):
+    """Both video algorithms on two processes; their checkpoint then gives
+    test.py the run's last mIoU and TC, converts to the network alone, and
+    resumes in one process."""
+    options = tiny_video_options(Config.fromfile(config), root)
     # A dict with _delete_ does not fit on the command line: a one-line
     # config replaces the flow source instead.
     flow = options.pop('model.flow_source')
-    config = tmp_path / 'video_true_flow.py'
-    config.write_text(
-        f'_base_ = [{FULL!r}]\nmodel = dict(flow_source={flow!r})\n')
-    result = run_command([
-        'bash', 'tools/dist_train.sh',
-        str(config), '2', '--work-dir',
-        str(tmp_path / 'work'), *cli_options(options)
-    ],
-                         env=dict(PORT=str(random.randint(20000, 40000))))
+    true_flow = tmp_path / 'true_flow.py'
+    true_flow.write_text(
+        f'_base_ = [{config!r}]\nmodel = dict(flow_source={flow!r})\n')
+    config, words = str(true_flow), cli_options(options)
+    work_dir = str(tmp_path / 'work')
+    result = run_tool(
+        ['bash', 'tools/dist_train.sh', config, '2', '--work-dir', work_dir,
+         *words],
+        env=dict(PORT=str(random.randint(20000, 40000))))
     log = result.stdout + result.stderr
     assert 'Distributed training: True' in log
-    assert 'Iter(train) [2/2]' in log and 'distill.loss_mf' in log
+    assert 'Iter(train) [2/2]' in log and term in log
     assert re.search(r'Iter\(val\) .*mIoU: \d.*TC: \d', log), log[-2000:]
-    # The stock test script reports mIoU and TC of the trained student.
-    tested = run_command([
-        sys.executable, 'tools/test.py',
-        str(config),
-        str(tmp_path / 'work' / 'iter_2.pth'), '--work-dir',
-        str(tmp_path / 'test'), *cli_options(options)
-    ])
-    assert re.search(r'Iter\(test\) .*mIoU: \d.*TC: \d',
-                     tested.stdout + tested.stderr)
+    checkpoint = osp.join(work_dir, 'iter_2.pth')
+    assert_no_wrapper_names(checkpoint)
+    tested = assert_test_py_reproduces(run_command, config, checkpoint, log,
+                                       str(tmp_path / 'test'), words)
+    assert logged_metric(tested, 'TC', 'test') == \
+        logged_metric(log, 'TC', 'val')
+    cfg = Config.fromfile(config)
+    cfg.merge_from_dict(options)
+    assert_student_converts(checkpoint,
+                            str(tmp_path / 'network.pth'),
+                            build_architecture(cfg.model.architecture))
+    assert_resumes_in_one_process(
+        run_command, config, work_dir,
+        cli_options(dict(options, **{'train_cfg.max_iters': 3})), 2, 3)
 
 
 def _tensors(value) -> list:
@@ -192,7 +216,7 @@ def test_resume_continues_exactly_and_exports_the_student(
 
 def test_ddp_keeps_student_and_conv_lstm_in_sync(root, tmp_path):
     out = str(tmp_path / 'result.json')
-    run_command([
+    run_tool([
         sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node=2',
         f'--master_port={random.randint(20000, 40000)}',
         'tests/scripts/video_ddp_worker.py', FULL, root, out

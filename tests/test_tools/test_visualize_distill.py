@@ -4,6 +4,7 @@ import glob
 import json
 import os.path as osp
 import sys
+from unittest import mock
 
 import cv2
 import numpy as np
@@ -19,7 +20,7 @@ from mmskd.models.losses import ChannelWiseDivergence, PairWiseAffinityLoss
 from mmskd.testing import tiny_seg_options
 from mmskd.visualization import (DistillVisualizer, TermMaps, affinity_row,
                                  channel_distributions, channel_divergences,
-                                 node_of, pick_term, top_channels)
+                                 init_model, node_of, pick_term, top_channels)
 
 SKD = osp.join(
     REPO, 'configs/skd/'
@@ -169,3 +170,42 @@ def test_heat_maps_share_one_colour_scale():
     # scale, 0 and 1 are the two ends of the colour map.
     assert (low == low[0, 0]).all() and (high == high[0, 0]).all()
     assert np.abs(low[0, 0].astype(int) - high[0, 0].astype(int)).sum() > 200
+
+
+def test_init_model_restores_the_teacher_without_fetching_it(
+        skd_checkpoint, cityscapes_root):
+    """The checkpoint holds the teacher: a model-zoo teacher_ckpt (here an
+    unreachable URL, as offline) is never read, nor warned about."""
+    cfg = tiny_cfg(SKD, cityscapes_root)
+    with mock.patch('mmskd.models.algorithms.structured_distill.print_log'
+                    ) as print_log:
+        model = init_model(
+            cfg,
+            skd_checkpoint,
+            cfg_options={'model.teacher_ckpt': 'http://127.0.0.1:9/t.pth'})
+    assert not any('untrained' in call.args[0]
+                   for call in print_log.call_args_list)
+    saved = torch.load(skd_checkpoint, weights_only=False)['state_dict']
+    for key, value in model.teacher.state_dict().items():
+        assert torch.equal(value, saved[f'teacher.{key}']), key
+    assert model.checkpoint_meta['iter'] == STEP
+    assert model.dataset_meta['classes'][0] == 'road'
+
+
+def test_init_model_refuses_a_checkpoint_of_another_model(
+        skd_checkpoint, cityscapes_root, tmp_path):
+    saved = torch.load(skd_checkpoint, weights_only=False)['state_dict']
+    student_only = str(tmp_path / 'student.pth')
+    torch.save(
+        dict(state_dict={
+            key[len('architecture.'):]: value
+            for key, value in saved.items()
+            if key.startswith('architecture.')
+        }), student_only)
+    with pytest.raises(ValueError) as error:
+        init_model(tiny_cfg(SKD, cityscapes_root), student_only)
+    message = str(error.value)
+    assert message.startswith(f'Checkpoint {student_only!r} does not fit '
+                              "the model of 'the config': ")
+    assert 'The model is a distillation algorithm, but the checkpoint ' \
+        'holds one model' in message

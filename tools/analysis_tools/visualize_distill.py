@@ -5,7 +5,10 @@
         [--out-dir DIR] [--pixel Y X] [--channels C ...]
 
 CONFIG is a segmentation distill config and CKPT a checkpoint of its
-training run (it holds teacher and student). For each image the panels are
+training run (it holds teacher and student, so the config's
+``teacher_ckpt`` is not read: no model-zoo download). A checkpoint that does
+not hold exactly CONFIG's model is refused, naming what does not fit,
+instead of drawing a partly random pair. For each image the panels are
 
 - ``<stem>_predictions``: the image, the teacher's and the student's
   test-time labels and where they disagree, with the discriminator's scores

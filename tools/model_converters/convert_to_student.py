@@ -29,6 +29,8 @@ from typing import Any, Dict, Tuple
 import numpy as np
 import torch
 
+from mmskd.models.utils import drop_wrapper_names
+
 STUDENT_PREFIX = 'architecture.'
 
 
@@ -114,7 +116,9 @@ def convert(checkpoint_path: str,
     """
     checkpoint = torch.load(
         checkpoint_path, map_location='cpu', weights_only=False)
-    state_dict = checkpoint.get('state_dict', checkpoint)
+    # Checkpoints of multi-process runs written before mmskd saved the
+    # parts' own names hold `architecture.module.*`.
+    state_dict = drop_wrapper_names(checkpoint.get('state_dict', checkpoint))
     student, dropped = split_student(state_dict, prefix)
     meta = plain(checkpoint.get('meta', {})) if 'state_dict' in checkpoint \
         else {}

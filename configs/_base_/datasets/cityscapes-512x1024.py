@@ -5,6 +5,15 @@ _base_ = [
     'mmseg::_base_/default_runtime.py',
 ]
 custom_imports = dict(imports=['mmskd'], allow_failed_imports=False)
+# mmseg's CityscapesDataset with its files and labels checked when it loads (a
+# missing label map, label ids beyond the classes, labels that are all
+# ignored fail before the first iteration; see
+# mmskd/datasets/checked_datasets.py): it reads 16 label maps spread over
+# each split, `check_labels='all'` reads every one.
+dataset_type = 'CheckedCityscapesDataset'
+train_dataloader = dict(dataset=dict(type=dataset_type))
+val_dataloader = dict(dataset=dict(type=dataset_type))
+test_dataloader = val_dataloader
 # Saves the random number generators' states with every checkpoint and puts
 # them back on --resume, so that a resumed run continues as the
 # uninterrupted one would (see mmskd.engine.RandomStateHook). A config that

@@ -8,3 +8,18 @@ _base_ = [
     'mmseg::_base_/default_runtime.py',
 ]
 custom_imports = dict(imports=['mmskd'], allow_failed_imports=False)
+# mmseg's PascalVOCDataset with its files and labels checked when it loads (a
+# missing label map, label ids beyond the classes, labels that are all
+# ignored fail before the first iteration; see
+# mmskd/datasets/checked_datasets.py): it reads 16 label maps spread over
+# each split, `check_labels='all'` reads every one.
+dataset_type = 'CheckedPascalVOCDataset'
+dataset_train = dict(type=dataset_type)
+dataset_aug = dict(type=dataset_type)
+train_dataloader = dict(
+    dataset=dict(datasets=[
+        dict(_base_.dataset_train, type=dataset_type),
+        dict(_base_.dataset_aug, type=dataset_type),
+    ]))
+val_dataloader = dict(dataset=dict(type=dataset_type))
+test_dataloader = val_dataloader

@@ -7,7 +7,7 @@
 # set it from their pair base (`feature_source`). The connector's widths are
 # read off the recorded modules (StructuredDistill fills in `in_channel` and
 # `out_channel`), so they follow any student and teacher.
-_base_ = ['./recorders.py']
+_base_ = ['./recorders.py', './separate_ddp.py']
 model = dict(
     # The mmskd registry scope sits below mmrazor's; `_scope_` makes the
     # whole model build resolve mmskd, then mmrazor, then mmengine types.

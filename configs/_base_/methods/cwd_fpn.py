@@ -5,6 +5,7 @@
 # (mmdet's ValLoop).
 # Leaf configs use configs/_base_/schedules/schedule_1x.py with the student's
 # own recipe from the pair base.
+_base_ = ['./separate_ddp.py']
 model = dict(
     # Build in the mmskd scope; the students and teachers are built in
     # mmdet's, the scope of their cfg_path configs.

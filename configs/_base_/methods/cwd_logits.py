@@ -1,6 +1,6 @@
 # Channel-wise distillation of the score maps (logits), tau 1 and weight 5 as
 # mmrazor's PSPNet config (75.54 mIoU there).
-_base_ = ['./recorders.py']
+_base_ = ['./recorders.py', './separate_ddp.py']
 model = dict(
     # The mmskd registry scope sits below mmrazor's; `_scope_` makes the
     # whole model build resolve mmskd, then mmrazor, then mmengine types.

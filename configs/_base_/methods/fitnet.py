@@ -6,7 +6,7 @@
 # squared error. The leaf adds that connector (`regressor`): a chain of
 # connectors takes no inferred widths, so it names them from the pair. The
 # weight is not given in the paper.
-_base_ = ['./recorders.py']
+_base_ = ['./recorders.py', './separate_ddp.py']
 model = dict(
     _scope_='mmskd',
     type='StructuredDistill',

@@ -4,7 +4,8 @@
 # define `model` (mmengine refuses one key in two bases); they say
 #   model = _base_.holistic_model
 # Leaf configs take the two optimizers from
-# configs/_base_/schedules/adversarial_*.py.
+# configs/_base_/schedules/adversarial_*.py; the DDP wrapper of each part
+# comes from the method base beside this one (separate_ddp.py).
 
 # The paper's A2L4 discriminator on the score map conditioned on the image;
 # leaf configs set `in_channels` to their class count.
@@ -24,9 +25,3 @@ holistic_model = dict(
     disc_loss_weight=0.1,
     disc_steps=1,
     student_first=True)
-# Student and discriminator take separate steps, so DDP wraps each trainable
-# part on its own and the algorithm's train_step drives them.
-model_wrapper_cfg = dict(
-    type='MMSeparateDistributedDataParallel',
-    broadcast_buffers=False,
-    find_unused_parameters=False)

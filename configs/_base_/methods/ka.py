@@ -6,7 +6,7 @@
 # adaptation loss and C_a for the affinity loss (3 x 3x3 conv-BN-ReLU each;
 # the paper leaves C_a's design open). The adapters' widths are read off
 # the recorded modules, the encoder's from the phase-1 checkpoint.
-_base_ = ['./recorders.py']
+_base_ = ['./recorders.py', './separate_ddp.py']
 model = dict(
     _scope_='mmskd',
     type='KnowledgeAdaptationDistill',

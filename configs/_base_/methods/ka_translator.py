@@ -3,7 +3,7 @@
 # 3 transposed conv, stride 2 first and last, BN + ReLU, the feature's
 # width), trained on reconstruction + 1e-7 * ||E(phi_t)||_1. The width is
 # read off the recorded module. Pairs record `decode_head.bottleneck`.
-_base_ = ['./recorders.py']
+_base_ = ['./recorders.py', './separate_ddp.py']
 model = dict(
     _scope_='mmskd',
     type='KnowledgeTranslatorPretrain',

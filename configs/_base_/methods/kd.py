@@ -3,7 +3,7 @@
 # "bilinearly upsample[d] ... to the size of the teacher network". The paper
 # reports T = 2, 4 and 6 (leaves set tau); tau^2 scales the loss (see
 # PixelWiseDivergence); the weight is not given in the paper.
-_base_ = ['./recorders.py']
+_base_ = ['./recorders.py', './separate_ddp.py']
 model = dict(
     _scope_='mmskd',
     type='StructuredDistill',

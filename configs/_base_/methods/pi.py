@@ -4,7 +4,7 @@
 # PSP/ASPP `bottleneck`), which the second term X reads; leaf configs set
 # its source from their pair base's `feature_source`, e.g. DeepLabV3+'s
 # `decode_head.sep_bottleneck`.
-_base_ = ['./recorders.py']
+_base_ = ['./recorders.py', './separate_ddp.py']
 model = dict(
     # The mmskd registry scope sits below mmrazor's; `_scope_` makes the
     # whole model build resolve mmskd, then mmrazor, then mmengine types.

@@ -39,6 +39,7 @@ pi_cls = {
 recorders = dict(
     fpn=dict(type='ModuleOutputs', source='neck'),
     cls_scores=dict(type='ModuleOutputs', source='bbox_head.conv_cls'))
+_base_ = ['./separate_ddp.py']
 model = dict(
     _scope_='mmskd',
     type='StructuredDistill',

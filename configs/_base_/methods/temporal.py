@@ -1,7 +1,7 @@
 # One segmentor trained on frame sequences with CE (labelled frames) + TL on
 # the (labelled, other) pairs: the teacher's pre-training of thesis ch. 5,
 # and the "TL" row (e) of Table 5.1 for the student.
-_base_ = ['./temporal_terms.py']
+_base_ = ['./temporal_terms.py', './separate_ddp.py']
 model = dict(
     _scope_='mmskd',
     type='TemporalTraining',

@@ -5,5 +5,3 @@
 # data_prefix['flow_path'] (unaugmented geometry only, see the README).
 flow_source = dict(type='RAFTFlow', variant='large', weights='DEFAULT')
 temporal_loss = dict(type='MotionGuidedTemporalLoss', loss_weight=0.1)  # λ
-# The networks run twice per step and average their gradients themselves.
-model_wrapper_cfg = dict(type='MMSeparateDistributedDataParallel')

@@ -6,7 +6,8 @@
 # `train_dataloader = _base_.demo_train_loader`.
 #
 # Data: `mmskd.datasets.write_scenes` (tools/demo.py writes it), in the
-# Cityscapes layout, read by mmseg's CityscapesDataset with mmseg's Cityscapes
+# Cityscapes layout, read by mmskd's CheckedCityscapesDataset (mmseg's
+# CityscapesDataset with its labels checked at load) with mmseg's Cityscapes
 # pipeline at the scenes' size: 128 x 128 images instead of 2048 x 1024, the
 # same random rescale (0.5 to 2), crop, flip and photometric distortion.
 demo_data_root = 'data/mmskd_scenes'
@@ -37,7 +38,10 @@ demo_train_loader = dict(
     batch_size=8,
     num_workers=0,
     persistent_workers=False,
-    dataset=dict(data_root=demo_data_root, pipeline=demo_train_pipeline))
+    dataset=dict(
+        type='CheckedCityscapesDataset',
+        data_root=demo_data_root,
+        pipeline=demo_train_pipeline))
 # Few labels, many images: the teacher learns from all training scenes with
 # their labels; the student (alone and distilled) from the labels of the
 # first `demo_num_labelled` only; "distilled + unlabelled" also sees the
@@ -65,7 +69,6 @@ demo_unlabelled_loader = dict(
         type='ConcatDataset',
         datasets=[
             dict(
-                type='CityscapesDataset',
                 data_prefix=dict(
                     img_path='leftImg8bit/train', seg_map_path='gtFine/train'),
                 **demo_labelled_loader['dataset']),
@@ -75,7 +78,10 @@ demo_test_loader = dict(
     batch_size=1,
     num_workers=0,
     persistent_workers=False,
-    dataset=dict(data_root=demo_data_root, pipeline=demo_test_pipeline))
+    dataset=dict(
+        type='CheckedCityscapesDataset',
+        data_root=demo_data_root,
+        pipeline=demo_test_pipeline))
 
 # Schedule: mmseg's SGD (momentum 0.9, weight decay 5e-4) and poly decay to
 # 1e-4, shortened to `demo_iters`, with lr 0.05 instead of 0.01: the models

@@ -1,6 +1,10 @@
 # NYU Depth v2 (mmseg's layout and pipeline: 480x480 train crops, 640x480
-# test images, depth in metres) and mmseg's runtime, with three changes:
+# test images, depth in metres) and mmseg's runtime, with four changes:
 # depth maps that are not 16-bit PNGs raise an error naming the file; the
+# dataset (CheckedNYUDataset) reads 16 depth maps spread over each split
+# when it loads and refuses depths in another unit than millimetres (e.g.
+# metres or 0.1 mm: a median depth outside 0.4-10 m), missing files and
+# maps without depth (`check_depths='all'` reads every map); the
 # photometric augmentation is mmseg's own PhotoMetricDistortion instead of
 # Albu (no albumentations dependency); the metric accepts a metric list.
 _base_ = [
@@ -36,8 +40,10 @@ test_pipeline = [
     load_depth,
     pack,
 ]
-train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
-val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
+dataset_type = 'CheckedNYUDataset'
+train_dataloader = dict(
+    dataset=dict(type=dataset_type, pipeline=train_pipeline))
+val_dataloader = dict(dataset=dict(type=dataset_type, pipeline=test_pipeline))
 test_dataloader = val_dataloader
 val_evaluator = dict(type='PatchedDepthMetric')
 test_evaluator = val_evaluator

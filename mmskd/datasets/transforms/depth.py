@@ -8,6 +8,8 @@ from mmseg.datasets.transforms import LoadDepthAnnotation
 from mmseg.registry import TRANSFORMS
 from mmseg.utils import datafrombytes
 
+from ..data_checks import check_uint16_depth
+
 
 @TRANSFORMS.register_module()
 class LoadUInt16DepthAnnotation(LoadDepthAnnotation):
@@ -20,7 +22,9 @@ class LoadUInt16DepthAnnotation(LoadDepthAnnotation):
     most 0.255 m, and an RGB rendering becomes a 3-channel "depth". This
     loader raises a ValueError naming the file, its dtype and its shape
     instead. Its arguments and outputs are ``LoadDepthAnnotation``'s;
-    registered in mmseg's scope, where pipelines are built.
+    registered in mmseg's scope, where pipelines are built. Depths in the
+    wrong unit (metres, 0.1 mm) are uint16 too: ``CheckedNYUDataset``
+    refuses those when it loads, from a sample of its maps.
 
     Args:
         decode_backend (str): How to decode the file ('cv2' for PNG, as in
@@ -42,20 +46,10 @@ class LoadUInt16DepthAnnotation(LoadDepthAnnotation):
             dict: With ``gt_depth_map`` (H, W) and ``depth_rescale_factor``.
         """
         path = results['depth_map_path']
-        depth = datafrombytes(
-            fileio.get(path, backend_args=self.backend_args),
-            backend=self.decode_backend)
-        if depth is None:
-            raise ValueError(f'depth map {path} could not be decoded as an '
-                             f'image (decode_backend={self.decode_backend!r})')
-        if depth.dtype != np.uint16 or depth.ndim != 2:
-            raise ValueError(
-                f'depth map {path} must be a single-channel 16-bit image '
-                '(uint16 values that depth_rescale_factor='
-                f'{self.depth_rescale_factor:g} turns into depths, 0 = no '
-                f'depth), but it decodes to {depth.dtype} of shape '
-                f'{depth.shape}; write it with cv2.imwrite(path, '
-                'depth.astype(np.uint16))')
+        depth = check_uint16_depth(
+            datafrombytes(
+                fileio.get(path, backend_args=self.backend_args),
+                backend=self.decode_backend), path, self.depth_rescale_factor)
         if self.to_float32:
             depth = depth.astype(np.float32)
         results['gt_depth_map'] = depth * self.depth_rescale_factor

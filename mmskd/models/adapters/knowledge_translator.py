@@ -1,7 +1,7 @@
 # Copyright (c) mmskd contributors. All rights reserved.
 """The knowledge translator of knowledge adaptation: an auto-encoder of the
 teacher's last features, trained in phase 1."""
-from typing import Dict, Optional, Sequence
+from typing import Dict, Optional, Sequence, Union
 
 import torch.nn.functional as F
 from mmcv.cnn import build_norm_layer
@@ -10,6 +10,7 @@ from torch import Tensor, nn
 
 from mmskd.registry import MODELS
 from .conv_adapter import conv_bn_relu_stack
+from .translator_checkpoint import decode_identity, encode_identity
 
 # Appendix: three convolutions and three transposed convolutions; only the
 # first convolution and the last transposed convolution have stride 2.
@@ -169,18 +170,21 @@ class KnowledgeTranslator(BaseModule):
             loss_rec=F.mse_loss(outputs['reconstruction'], feats),
             loss_sparsity=self.sparsity_weight * code_l1.mean())
 
-    def get_extra_state(self) -> Dict:
+    def get_extra_state(self) -> Tensor:
         """What is saved beside the weights: the teacher it was trained on.
 
         Returns:
-            dict: A copy of ``teacher_identity``.
+            Tensor: ``teacher_identity`` encoded by ``encode_identity``
+            (a tensor, as distributed training broadcasts every state
+            value).
         """
-        return dict(self.teacher_identity)
+        return encode_identity(self.teacher_identity)
 
-    def set_extra_state(self, state: Dict) -> None:
+    def set_extra_state(self, state: Union[Tensor, Dict]) -> None:
         """Restore ``teacher_identity`` from a checkpoint.
 
         Args:
-            state (dict): What :meth:`get_extra_state` saved.
+            state (Tensor | dict): What :meth:`get_extra_state` saved (a
+                dict in checkpoints written before the tensor form).
         """
-        self.teacher_identity = dict(state)
+        self.teacher_identity = decode_identity(state)

@@ -9,7 +9,11 @@ needs two things from it:
 - the identity of the teacher the translator was trained on, which the
   translator saves as its extra state (``translator._extra_state``): the
   recorded feature, its channel count, a digest of the teacher's layers
-  (names and shapes) and one of its weights.
+  (names and shapes) and one of its weights. It is stored as the UTF-8
+  bytes of its JSON in a uint8 tensor (:func:`encode_identity`): mmengine's
+  Runner broadcasts every state-dict value from rank 0 before distributed
+  training, and its ``broadcast`` takes tensors only. Checkpoints written
+  before hold the plain dict, which :func:`decode_identity` still reads.
 
 Phase 2 computes the same identity for its own teacher and refuses a
 translator whose identity differs, since an encoder trained on another
@@ -20,8 +24,9 @@ trained checkpoints apart and does not depend on the file's path, so a
 local copy of the model-zoo file matches its URL.
 """
 import hashlib
+import json
 import os.path as osp
-from typing import Dict, NamedTuple, Optional
+from typing import Dict, NamedTuple, Optional, Union
 
 import torch
 from torch import Tensor, nn
@@ -81,6 +86,37 @@ def teacher_identity(teacher: nn.Module, feature_source: str, channels: int,
         teacher_ckpt=teacher_ckpt)
 
 
+def encode_identity(identity: Dict) -> Tensor:
+    """The identity as a uint8 tensor of its JSON (see the module notes).
+
+    Args:
+        identity (dict): What :func:`teacher_identity` returns.
+
+    Returns:
+        Tensor: 1-D uint8, the same on every rank for the same teacher.
+    """
+    data = json.dumps(identity, sort_keys=True).encode('utf-8')
+    return torch.frombuffer(bytearray(data), dtype=torch.uint8).clone()
+
+
+def decode_identity(state: Union[Tensor, Dict, None]) -> Dict:
+    """The identity saved by :func:`encode_identity` (or, in checkpoints
+    written before it, as a plain dict).
+
+    Args:
+        state (Tensor | dict | None): A translator's extra state.
+
+    Returns:
+        dict: The identity; empty for None or an empty tensor.
+    """
+    if state is None:
+        return {}
+    if isinstance(state, Tensor):
+        data = bytes(state.to('cpu', torch.uint8).tolist())
+        return json.loads(data.decode('utf-8')) if data else {}
+    return dict(state)
+
+
 class PhaseOneTranslator(NamedTuple):
     """What phase 2 takes from a phase-1 checkpoint.
 
@@ -123,7 +159,7 @@ def read_translator_checkpoint(path: str) -> PhaseOneTranslator:
     checkpoint = torch.load(
         osp.expanduser(path), map_location='cpu', weights_only=False)
     state_dict = checkpoint.get('state_dict', checkpoint)
-    identity = state_dict.get(EXTRA_STATE_KEY)
+    identity = _readable_identity(state_dict.get(EXTRA_STATE_KEY))
     encoder_state = {
         key[len('translator.'):]: value
         for key, value in state_dict.items() if key.startswith(ENCODER_PREFIX)
@@ -137,6 +173,14 @@ def read_translator_checkpoint(path: str) -> PhaseOneTranslator:
             'KnowledgeTranslatorPretrain run saves. Point translator_ckpt '
             'at such a run\'s epoch_1.pth.')
     return PhaseOneTranslator(path, identity, encoder_state)
+
+
+def _readable_identity(state) -> Optional[Dict]:
+    """The saved identity, or None where it cannot be decoded."""
+    try:
+        return decode_identity(state)
+    except (TypeError, ValueError):  # not JSON bytes, not a mapping
+        return None
 
 
 def check_same_teacher(trained_on: Dict, this_run: Dict, path: str) -> None:

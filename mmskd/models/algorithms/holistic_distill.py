@@ -8,7 +8,7 @@ import torch
 from mmengine.optim import OptimWrapper, OptimWrapperDict
 from mmengine.registry import DefaultScope
 
-from mmskd.engine.updates import guarded_update, unwrap
+from mmskd.engine.updates import unwrap
 from mmskd.registry import MODELS
 from ..distillers import recorded_channels
 from ..losses import wasserstein_terms
@@ -45,8 +45,12 @@ class HolisticDistill(StructuredDistill):
     is refused with the fix: at build where the recorded module tells its
     width (``out_channels``), otherwise at the first step.
 
-    The student's update also trains the distiller's connectors; an update
-    whose gradients are not finite is skipped (``guarded_update``). This
+    The student's update also trains the distiller's connectors. Both
+    updates are guarded (:class:`GuardedStepMixin`'s ``step_guard``): an
+    update whose gradients are not finite is skipped, the buffers (e.g.
+    BatchNorm running statistics) of the part it trains are put back to
+    their values before this step's forwards, and ``max_skipped_steps``
+    skips in a row of either part stop the run. This
     needs an ``OptimWrapperDict`` with ``architecture`` and
     ``discriminator`` wrappers (``AdversarialOptimWrapperConstructor``).
     After mmrazor's ``StopDistillHook`` neither the holistic term nor the
@@ -131,6 +135,7 @@ class HolisticDistill(StructuredDistill):
         # has `no_sync`, so accumulation skips its all-reduce in between.
         with student_wrapper.optim_context(self.student):
             data = self.data_preprocessor(data, True)
+            self.step_guard.begin('student', (self.student, self.distiller))
             losses = self._run_forward(data, mode='loss')
         if self.distillation_stopped:
             return self._update_student(student_wrapper, losses)
@@ -169,7 +174,8 @@ class HolisticDistill(StructuredDistill):
             losses: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
         """Update the student and connectors; returns the log variables."""
         loss, log_vars = self.parse_losses(losses)
-        guarded_update(wrapper, loss, unwrap(self.distiller), 'student')
+        self.step_guard.update(wrapper, loss, 'student',
+                               unwrap(self.distiller))
         return log_vars
 
     def _check_recorders(self) -> None:
@@ -280,6 +286,9 @@ class HolisticDistill(StructuredDistill):
         small.
         """
         disc = unwrap(self.discriminator)
+        # Frozen, the discriminator still updates its running statistics:
+        # they belong to its next update's window.
+        self.step_guard.begin('discriminator', (disc, ))
         with frozen(disc), autocast_disabled(fake_maps[0].device):
             scores = [
                 disc(fake.float(), image).mean()
@@ -294,6 +303,7 @@ class HolisticDistill(StructuredDistill):
         disc = unwrap(self.discriminator)
         log_vars = dict()
         for _ in range(self.disc_steps):
+            self.step_guard.begin('discriminator', (disc, ))
             with wrapper.optim_context(disc):
                 terms = [
                     wasserstein_terms(disc, real, fake, image)
@@ -304,7 +314,8 @@ class HolisticDistill(StructuredDistill):
                 penalty = torch.stack([t[2] for t in terms]).sum()
                 loss_adv = self.disc_loss_weight * (score_fake - score_real)
                 loss_gp = self.disc_loss_weight * self.gp_weight * penalty
-            guarded_update(wrapper, loss_adv + loss_gp, disc, 'discriminator')
+            self.step_guard.update(wrapper, loss_adv + loss_gp,
+                                   'discriminator', disc)
             log_vars = {
                 'disc.loss_adv': loss_adv.detach(),
                 'disc.loss_gp': loss_gp.detach(),

@@ -8,6 +8,7 @@ from mmskd.engine.updates import unwrap
 from mmskd.registry import MODELS
 from ..adapters import (TranslatorEncoder, check_same_teacher,
                         read_translator_checkpoint, teacher_identity)
+from ..utils.checkpoint import teacher_restored_later
 from .structured_distill import StructuredDistill
 
 
@@ -100,10 +101,13 @@ class KnowledgeAdaptationDistill(StructuredDistill):
         this_run = teacher_identity(self.teacher, recorder.get('source'),
                                     phase_one.identity['channels'],
                                     self.teacher_ckpt)
-        check_same_teacher(phase_one.identity, this_run, translator_ckpt)
-        encoder.load_state_dict(phase_one.encoder_state)
-        # Keep ``init_weights`` from overwriting the loaded encoder.
-        encoder._is_init = True
+        if not teacher_restored_later():
+            # Otherwise (tools/test.py) the checkpoint about to be loaded
+            # holds the teacher and encoder this run was trained with.
+            check_same_teacher(phase_one.identity, this_run, translator_ckpt)
+            encoder.load_state_dict(phase_one.encoder_state)
+            # Keep ``init_weights`` from overwriting the loaded encoder.
+            encoder._is_init = True
         self.translator_ckpt = translator_ckpt
         self.translator_connector = translator_connector
 

@@ -1,9 +1,10 @@
 # Copyright (c) mmskd contributors. All rights reserved.
 """Phase 1 of knowledge adaptation: train the knowledge translator on the
 frozen teacher's last features."""
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Union
 
 import torch
+from mmengine.optim import OptimWrapper
 from mmengine.registry import DefaultScope
 from mmengine.structures import BaseDataElement
 from mmrazor.models.utils import add_prefix
@@ -95,7 +96,29 @@ class KnowledgeTranslatorPretrain(StructuredDistill):
         self.run_teacher(batch_inputs, data_samples)
         feats = unwrap(self.distiller).get_record(
             self.teacher_recorder, from_student=False)
-        return add_prefix(self.translator.loss(feats), 'translator')
+        return add_prefix(unwrap(self.translator).loss(feats), 'translator')
+
+    def train_step(self, data: Union[dict, tuple, list],
+                   optim_wrapper: OptimWrapper) -> Dict[str, torch.Tensor]:
+        """One guarded update of the translator, the only trained part.
+
+        Args:
+            data (dict | tuple | list): A batch from the dataloader.
+            optim_wrapper (OptimWrapper): The translator's optimizer wrapper.
+
+        Returns:
+            dict: The log variables.
+        """
+        # The translator is called through its ``loss``, never through a
+        # DDP forward, so its gradients are averaged by hand.
+        translator = unwrap(self.translator)
+        return self.guarded_train_step(
+            data,
+            optim_wrapper,
+            trained=(translator, ),
+            context=translator,
+            synced=translator,
+            name='translator')
 
     def _predict(self,
                  inputs: torch.Tensor,

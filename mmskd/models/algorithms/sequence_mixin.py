@@ -3,7 +3,7 @@
 into frames, one flow computation per sample, the temporal loss over frame
 pairs, and predictions that carry the temporal-consistency fields."""
 import copy
-from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple, Union
+from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -12,9 +12,7 @@ from mmengine.registry import DefaultScope
 from mmseg.structures import SegDataSample
 from torch import Tensor, nn
 
-from mmengine.optim import OptimWrapper
-
-from mmskd.engine.updates import guarded_update, unwrap
+from mmskd.engine.updates import unwrap
 from mmskd.registry import TASK_UTILS
 from ..data_preprocessors import SequenceDataPreProcessor
 
@@ -308,28 +306,3 @@ class SequenceMixin:
             else:
                 sample.seq_flow = flows[index]
         return data_samples
-
-    def guarded_train_step(self, data: Union[dict, tuple, list],
-                           optim_wrapper: OptimWrapper, context: nn.Module,
-                           synced: Optional[nn.Module],
-                           name: str) -> Dict[str, Tensor]:
-        """Preprocess, compute the losses and update through
-        :func:`~mmskd.engine.guarded_update`.
-
-        Args:
-            data (dict | tuple | list): A batch from the dataloader.
-            optim_wrapper (OptimWrapper): The one optimizer.
-            context (nn.Module): The module whose ``optim_context`` to
-                enter (the wrapped network, for DDP's ``no_sync``).
-            synced (nn.Module, optional): Parameters averaged by hand.
-            name (str): What is trained, for the skip warning.
-
-        Returns:
-            dict: The log variables.
-        """
-        with optim_wrapper.optim_context(context):
-            data = self.data_preprocessor(data, True)
-            losses = self._run_forward(data, mode='loss')
-        loss, log_vars = self.parse_losses(losses)
-        guarded_update(optim_wrapper, loss, synced, name)
-        return log_vars

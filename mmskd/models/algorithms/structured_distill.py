@@ -7,6 +7,7 @@ from typing import Dict, List, Optional, Union
 import torch
 from mmengine.logging import print_log
 from mmengine.model import BaseModel
+from mmengine.optim import OptimWrapper
 from mmengine.registry import DefaultScope
 from mmengine.structures import BaseDataElement
 from mmrazor.models import SingleTeacherDistill
@@ -16,7 +17,10 @@ from mmskd.engine.updates import unwrap
 from mmskd.registry import MODELS
 from ..distillers import infer_connector_channels
 from ..utils import (build_architecture, check_pair_families,
-                     labelled_task_loss, load_teacher_checkpoint)
+                     keep_unwrapped_names, labelled_task_loss,
+                     load_teacher_checkpoint)
+from ..utils.checkpoint import teacher_restored_later
+from .guarded_step import GuardedStepMixin
 
 LossResults = Dict[str, torch.Tensor]
 
@@ -27,7 +31,7 @@ TEACHER_FORWARDS = ('tensor', 'extract_feat')
 
 
 @MODELS.register_module()
-class StructuredDistill(SingleTeacherDistill):
+class StructuredDistill(GuardedStepMixin, SingleTeacherDistill):
     """Distil a frozen teacher into a student through recorded tensors.
 
     Compared with mmrazor's ``SingleTeacherDistill``:
@@ -48,6 +52,12 @@ class StructuredDistill(SingleTeacherDistill):
     train more than the student (e.g. :class:`HolisticDistill`) subclass
     this one and own their ``train_step``.
 
+    Training is guarded (:class:`GuardedStepMixin`): a batch with NaN or
+    inf inputs stops the run before any network runs; an update whose
+    gradients are not finite is skipped, the BatchNorm running statistics
+    its forward changed are put back, and ``max_skipped_steps`` such skips
+    in a row stop the run.
+
     Args:
         architecture (dict | BaseModel): The student.
         teacher (dict | BaseModel): The teacher.
@@ -66,6 +76,8 @@ class StructuredDistill(SingleTeacherDistill):
             tensors.
         data_preprocessor (dict, optional): Defaults to the student's.
         init_cfg (dict, optional): Initialisation config. Defaults to None.
+        max_skipped_steps (int): Stop the run after this many updates in a
+            row skipped for non-finite gradients. Defaults to 10.
     """
 
     #: Key of the student's optimizer wrapper in an ``OptimWrapperDict``.
@@ -84,6 +96,7 @@ class StructuredDistill(SingleTeacherDistill):
                  teacher_module_inplace: bool = False,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None,
+                 max_skipped_steps: int = 10,
                  **unknown) -> None:
         _refuse_unknown_arguments(type(self).__name__, unknown)
         if teacher_forward not in TEACHER_FORWARDS:
@@ -93,8 +106,9 @@ class StructuredDistill(SingleTeacherDistill):
         student = build_architecture(architecture)
         teacher_is_config = isinstance(teacher, dict)
         teacher = build_architecture(teacher)
-        if not teacher_ckpt and teacher_is_config and \
-                not _loads_its_own_weights(teacher):
+        restored_later = teacher_restored_later()
+        if not teacher_ckpt and teacher_is_config and not restored_later \
+                and not _loads_its_own_weights(teacher):
             _warn_untrained_teacher()
         check_pair_families(student, teacher)
         distiller = infer_connector_channels(distiller, student, teacher)
@@ -110,7 +124,9 @@ class StructuredDistill(SingleTeacherDistill):
                 data_preprocessor=data_preprocessor,
                 init_cfg=init_cfg)
         self.teacher_forward = teacher_forward
-        if teacher_ckpt:
+        self.init_step_guard(max_skipped_steps)
+        keep_unwrapped_names(self)
+        if teacher_ckpt and not restored_later:
             load_teacher_checkpoint(self.teacher, teacher_ckpt)
             # Keep ``init_weights`` from overwriting the loaded teacher.
             self.teacher._is_init = True
@@ -129,6 +145,28 @@ class StructuredDistill(SingleTeacherDistill):
         super().train(mode)
         self.teacher.eval()
         return self
+
+    def train_step(self, data: Union[dict, tuple, list],
+                   optim_wrapper: OptimWrapper) -> LossResults:
+        """One guarded update of the student and the connectors.
+
+        Args:
+            data (dict | tuple | list): A batch from the dataloader.
+            optim_wrapper (OptimWrapper): The student's optimizer wrapper.
+
+        Returns:
+            dict: The log variables.
+        """
+        # Under MMSeparateDistributedDataParallel the student is a DDP
+        # module (its `no_sync` serves accumulation), while the connectors
+        # run outside their DDP forward and are averaged by hand.
+        return self.guarded_train_step(
+            data,
+            optim_wrapper,
+            trained=(self.student, self.distiller),
+            context=self.student,
+            synced=unwrap(self.distiller),
+            name='student')
 
     @torch.no_grad()
     def run_teacher(self, batch_inputs: torch.Tensor,

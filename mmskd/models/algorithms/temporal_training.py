@@ -13,12 +13,13 @@ from torch import Tensor
 
 from mmskd.engine.updates import unwrap
 from mmskd.registry import MODELS
-from ..utils import build_architecture
+from ..utils import build_architecture, keep_unwrapped_names
+from .guarded_step import GuardedStepMixin
 from .sequence_mixin import SequenceMixin, merge_records
 
 
 @MODELS.register_module()
-class TemporalTraining(SequenceMixin, BaseAlgorithm):
+class TemporalTraining(SequenceMixin, GuardedStepMixin, BaseAlgorithm):
     """A segmentor trained with CE on the labelled frames + TL on sequences.
 
     The thesis pre-trains its teacher this way (ch. 5, Fig. 5.2b; Table 5.3:
@@ -30,7 +31,8 @@ class TemporalTraining(SequenceMixin, BaseAlgorithm):
     ``tools/model_converters/convert_to_student.py`` turns it into a
     model-zoo style checkpoint for :class:`VideoDistill`'s
     ``teacher_ckpt``. Validation
-    predicts every frame and fills the fields of the TC metric.
+    predicts every frame and fills the fields of the TC metric. Training is
+    guarded as :class:`StructuredDistill`'s (see :class:`GuardedStepMixin`).
 
     Args:
         architecture (dict | BaseModel): The segmentor, e.g.
@@ -41,6 +43,8 @@ class TemporalTraining(SequenceMixin, BaseAlgorithm):
             Defaults to 'decode_head.conv_seg'.
         data_preprocessor (dict, optional): Defaults to the segmentor's.
         init_cfg (dict, optional): Initialisation config.
+        max_skipped_steps (int): Stop the run after this many updates in a
+            row skipped for non-finite gradients. Defaults to 10.
     """
 
     def __init__(self,
@@ -49,7 +53,8 @@ class TemporalTraining(SequenceMixin, BaseAlgorithm):
                  temporal_loss: dict,
                  logits_source: str = 'decode_head.conv_seg',
                  data_preprocessor: Optional[dict] = None,
-                 init_cfg: Optional[dict] = None) -> None:
+                 init_cfg: Optional[dict] = None,
+                 max_skipped_steps: int = 10) -> None:
         super().__init__(
             build_architecture(architecture),
             data_preprocessor=data_preprocessor,
@@ -62,6 +67,8 @@ class TemporalTraining(SequenceMixin, BaseAlgorithm):
             self.recorders = RecorderManager(
                 dict(logits=dict(type='ModuleOutputs', source=logits_source)))
         self.recorders.initialize(self.architecture)
+        self.init_step_guard(max_skipped_steps)
+        keep_unwrapped_names(self)
 
     def loss(self, batch_inputs: Tensor,
              data_samples: list) -> Dict[str, Tensor]:
@@ -104,8 +111,13 @@ class TemporalTraining(SequenceMixin, BaseAlgorithm):
         # The network runs twice per step (see VideoDistill.train_step), so
         # it is called unwrapped and its gradients are averaged by hand.
         network = unwrap(self.architecture)
-        return self.guarded_train_step(data, optim_wrapper, network, network,
-                                       'network')
+        return self.guarded_train_step(
+            data,
+            optim_wrapper,
+            trained=(network, ),
+            context=network,
+            synced=network,
+            name='network')
 
     def forward(self, inputs: Tensor, data_samples=None, mode: str = 'tensor'):
         """``loss``; ``predict`` with the TC fields for sequences; or the

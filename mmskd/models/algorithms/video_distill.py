@@ -187,8 +187,13 @@ class VideoDistill(SequenceMixin, StructuredDistill):
             unwrap(self.distiller),
             unwrap(self.video_losses)
         ])
-        return self.guarded_train_step(data, optim_wrapper,
-                                       unwrap(self.student), synced, 'student')
+        return self.guarded_train_step(
+            data,
+            optim_wrapper,
+            trained=synced,
+            context=unwrap(self.student),
+            synced=synced,
+            name='student')
 
     def predict(self, inputs: Tensor, data_samples: list) -> list:
         """The student's predictions, with the TC fields for sequences.

@@ -6,10 +6,11 @@ from .families import SUPPORTED_FAMILIES, check_pair_families, model_family
 from .frozen import frozen
 from .labelled_loss import labelled_task_loss
 from .precision import autocast_available, autocast_disabled
+from .wrapper_names import drop_wrapper_names, keep_unwrapped_names
 
 __all__ = [
     'build_architecture', 'load_model_cfg', 'resolve_config_path',
     'load_teacher_checkpoint', 'SUPPORTED_FAMILIES', 'check_pair_families',
     'model_family', 'frozen', 'labelled_task_loss', 'autocast_available',
-    'autocast_disabled'
+    'autocast_disabled', 'drop_wrapper_names', 'keep_unwrapped_names'
 ]

@@ -1,6 +1,8 @@
 # Copyright (c) mmskd contributors. All rights reserved.
 """The knowledge translator (auto-encoder), its frozen encoder and the
 student's adapters."""
+import json
+
 import pytest
 import torch
 import torch.nn.functional as F
@@ -84,10 +86,21 @@ def test_teacher_identity_travels_with_the_state_dict():
     translator = KnowledgeTranslator(channels=2)
     translator.teacher_identity = dict(feature_source='x', channels=2)
     state = translator.state_dict()
-    assert state['_extra_state'] == dict(feature_source='x', channels=2)
+    # A tensor, so that mmengine's broadcast of the state dict takes it.
+    assert state['_extra_state'].dtype == torch.uint8
+    assert json.loads(bytes(state['_extra_state'].tolist())) == dict(
+        feature_source='x', channels=2)
     restored = KnowledgeTranslator(channels=2)
     restored.load_state_dict(state)
     assert restored.teacher_identity == translator.teacher_identity
+
+
+def test_identity_saved_as_a_dict_before_still_loads():
+    translator = KnowledgeTranslator(channels=2)
+    state = dict(translator.state_dict(),
+                 _extra_state=dict(feature_source='x', channels=2))
+    translator.load_state_dict(state)
+    assert translator.teacher_identity == dict(feature_source='x', channels=2)
 
 
 def test_frozen_encoder_has_the_translators_encoder_names():

@@ -18,6 +18,7 @@ from mmskd.models.losses import gradient_penalty, wasserstein_terms
 
 ALGORITHM = 'mmskd.models.algorithms.holistic_distill.'
 UPDATES = 'mmskd.engine.updates.'
+GUARD = 'mmskd.engine.step_guard.'
 
 SKD = osp.join(
     REPO, 'configs/skd/'
@@ -160,14 +161,14 @@ def test_discriminator_first_order(cfg):
         calls.append(name)
         return guarded_update(wrapper, loss, synced, name)
 
-    with mock.patch(ALGORITHM + 'guarded_update', side_effect=record_update):
+    with mock.patch(GUARD + 'guarded_update', side_effect=record_update):
         algorithm.train_step(batch(cfg), optim_wrapper)
     assert calls == ['discriminator', 'student']
     cfg.model.student_first = True
     cfg.model.disc_steps = 2
     algorithm, optim_wrapper = build(cfg)
     calls.clear()
-    with mock.patch(ALGORITHM + 'guarded_update', side_effect=record_update):
+    with mock.patch(GUARD + 'guarded_update', side_effect=record_update):
         algorithm.train_step(batch(cfg), optim_wrapper)
     assert calls == ['student', 'discriminator', 'discriminator']
 

@@ -7,9 +7,10 @@ import random
 import sys
 
 import torch
-from utils import REPO, run_command, tiny_cfg
+from utils import REPO, tiny_cfg
 from mmengine.runner import Runner
 
+from mmskd.testing import run_tool
 from mmskd.utils import allow_mmengine_checkpoints
 
 SKD = osp.join(
@@ -20,7 +21,7 @@ SKD = osp.join(
 def test_ddp_two_processes_keep_student_disc_and_connector_in_sync(
         cityscapes_root, tmp_path):
     out = str(tmp_path / 'result.json')
-    run_command([
+    run_tool([
         sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node=2',
         f'--master_port={random.randint(20000, 40000)}',
         'tests/scripts/holistic_ddp_worker.py', SKD, cityscapes_root, out

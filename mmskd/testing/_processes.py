@@ -1,0 +1,209 @@
+# Copyright (c) mmskd contributors. All rights reserved.
+"""Subprocesses that cannot outlive their test.
+
+``torchrun`` starts each worker in a session of its own, so neither a
+timeout that kills the launcher nor a kill of the launcher's process group
+reaches the workers: a rank hung in its teardown kept running after the
+suite ended. Every command started here therefore carries a token in its
+environment, which all its descendants inherit whatever session they move
+to, and when the command ends (done, timed out or interrupted) every process
+still carrying the token is killed, together with the command's process
+group. Finding processes by their environment needs Linux's ``/proc``;
+elsewhere only the process group is killed.
+"""
+import os
+import os.path as osp
+import signal
+import subprocess
+import sys
+import time
+import uuid
+import warnings
+from typing import Dict, List, Optional, Sequence, Set, Tuple
+
+#: The environment variable that marks a command's processes.
+TOKEN_VARIABLE = 'MMSKD_BOUNDED_RUN'
+#: Characters of each output stream that a failure message shows.
+TAIL_CHARS = 6000
+#: Seconds to wait for the output pipes once every process is killed.
+DRAIN_SECONDS = 10
+#: The checkout whose ``mmskd`` this is (its tools are the ones tested).
+CHECKOUT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+
+class HungCommandError(subprocess.TimeoutExpired):
+    """A command ran past its timeout; it was killed with its processes."""
+
+    def __str__(self) -> str:
+        return (f'{" ".join(map(str, self.cmd))} did not finish within '
+                f'{self.timeout} s and was killed with all its processes. '
+                'A distributed run that hangs has a rank waiting for one '
+                'that left or died: the end of the output names it.\n'
+                f'--- stdout ---\n{_tail(self.stdout)}\n'
+                f'--- stderr ---\n{_tail(self.stderr)}')
+
+
+def run_bounded(
+        command: Sequence[str],
+        timeout: float,
+        *,
+        cwd: Optional[str] = None,
+        env: Optional[Dict[str, str]] = None) -> subprocess.CompletedProcess:
+    """Run a command and make sure none of its processes outlive it.
+
+    Processes still running when the command has exited (e.g. a torchrun
+    worker that its launcher left behind) are killed with a warning; a
+    command running past ``timeout`` is killed with all its processes and
+    raises. Either way no process of the command is left.
+
+    Args:
+        command (Sequence[str]): The command.
+        timeout (float): Seconds before the command counts as hung.
+        cwd (str, optional): Where to run it.
+        env (dict, optional): Its whole environment; ``os.environ`` if
+            not given.
+
+    Returns:
+        subprocess.CompletedProcess: The finished command, with its exit
+        code and text output (not checked here).
+
+    Raises:
+        HungCommandError: If the command ran past ``timeout``; it carries
+            the output produced until then.
+    """
+    token = uuid.uuid4().hex
+    process = subprocess.Popen(
+        list(command),
+        cwd=cwd,
+        env={
+            **(os.environ if env is None else env), TOKEN_VARIABLE: token
+        },
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True)
+    try:
+        stdout, stderr = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        kill_processes(process.pid, token)
+        stdout, stderr = _drain(process)
+        raise HungCommandError(command, timeout, stdout, stderr) from None
+    finally:
+        left = kill_processes(process.pid, token)
+        process.poll()
+    if left:
+        warnings.warn(f'{command[0]} exited leaving processes {sorted(left)} '
+                      'running; they were killed.')
+    return subprocess.CompletedProcess(command, process.returncode, stdout,
+                                       stderr)
+
+
+def run_tool(command: Sequence[str],
+             cwd: str = CHECKOUT,
+             env: Optional[Dict[str, str]] = None,
+             timeout: float = 600,
+             check: bool = True) -> subprocess.CompletedProcess:
+    """Run a command of this checkout (a tool, a launch script) with
+    :func:`run_bounded`; fail with its output unless it succeeds (or
+    ``check`` is False).
+
+    The checkout goes first on ``PYTHONPATH`` so that the tools import the
+    code under test even where another checkout is the installed one, and
+    this interpreter's directory first on ``PATH`` so that ``python`` in the
+    launch scripts is this interpreter.
+
+    Args:
+        command (Sequence[str]): The command.
+        cwd (str): Where to run it. Defaults to the checkout.
+        env (dict, optional): Extra environment variables.
+        timeout (float): Seconds before the run counts as hung.
+        check (bool): Whether to fail unless the exit code is 0.
+            Defaults to True.
+
+    Returns:
+        subprocess.CompletedProcess: The finished run.
+    """
+    full_env = dict(os.environ, PYTHONPATH=CHECKOUT, **(env or {}))
+    full_env['PATH'] = osp.dirname(sys.executable) + os.pathsep + \
+        full_env.get('PATH', '')
+    result = run_bounded(command, timeout, cwd=cwd, env=full_env)
+    assert not check or result.returncode == 0, \
+        f'{" ".join(command)} failed with exit code {result.returncode}:\n' \
+        f'{_tail(result.stdout, 3000)}\n{_tail(result.stderr)}'
+    return result
+
+
+def kill_processes(group: int, token: str) -> Set[int]:
+    """SIGKILL a process group and every process whose environment holds
+    ``token``, until none is left.
+
+    Args:
+        group (int): The process group (the id of its leader).
+        token (str): The value of :data:`TOKEN_VARIABLE` to look for.
+
+    Returns:
+        set[int]: The ids of the processes found by their token.
+    """
+    _signal(os.killpg, group)
+    found: Set[int] = set()
+    # A process may fork between a scan and its kill, so scan again.
+    for _ in range(10):
+        pids = set(processes_with_token(token))
+        if not pids:
+            break
+        found |= pids
+        for pid in pids:
+            _signal(os.kill, pid)
+        time.sleep(0.1)
+    return found
+
+
+def processes_with_token(token: str) -> List[int]:
+    """The live processes whose environment sets :data:`TOKEN_VARIABLE` to
+    ``token`` (none where ``/proc`` does not exist).
+
+    Args:
+        token (str): The token.
+
+    Returns:
+        list[int]: Their process ids. Zombies are left out: their
+        environment is gone, and their parents reap them.
+    """
+    marker = f'{TOKEN_VARIABLE}={token}'.encode()
+    pids = []
+    for name in os.listdir('/proc') if osp.isdir('/proc') else []:
+        if not name.isdigit():
+            continue
+        try:
+            with open(f'/proc/{name}/environ', 'rb') as file:
+                variables = file.read().split(b'\0')
+        except OSError:  # exited meanwhile, or another user's process
+            continue
+        if marker in variables:
+            pids.append(int(name))
+    return pids
+
+
+def _signal(kill, target: int) -> None:
+    """SIGKILL ``target`` with ``kill`` (``os.kill``/``os.killpg``); one
+    that is gone already is fine."""
+    try:
+        kill(target, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _drain(process: subprocess.Popen) -> Tuple[str, str]:
+    """The rest of a killed process's output (empty if a process that
+    escaped the kill still holds its pipes)."""
+    try:
+        return process.communicate(timeout=DRAIN_SECONDS)
+    except subprocess.TimeoutExpired:
+        return '', ''
+
+
+def _tail(text: Optional[str], chars: int = TAIL_CHARS) -> str:
+    """The last ``chars`` characters of ``text``."""
+    if isinstance(text, bytes):
+        text = text.decode(errors='replace')
+    return (text or '')[-chars:]

@@ -1,0 +1,88 @@
+# Copyright (c) mmskd contributors. All rights reserved.
+"""mmskd.testing.run_bounded leaves no process behind, as torchrun's
+workers (each in a session of its own) would be left."""
+import os
+import sys
+import time
+
+import pytest
+
+from mmskd.testing import HungCommandError, run_bounded
+
+# A launcher like torchrun: starts a worker in a new session, which prints
+# its pid and sleeps; the launcher then exits, or sleeps too.
+LAUNCHER = '''
+import subprocess, sys, time
+worker = subprocess.Popen(
+    [sys.executable, '-c', 'import os, time; print(os.getpid(), flush=True);'
+     ' time.sleep(600)'], start_new_session=True)
+time.sleep({launcher_sleep})
+'''
+
+
+def launcher(launcher_sleep: float) -> list:
+    return [
+        sys.executable, '-c',
+        LAUNCHER.format(launcher_sleep=launcher_sleep)
+    ]
+
+
+def is_gone(pid: int, within: float = 10) -> bool:
+    """Whether ``pid`` exits (or is a zombie) within ``within`` s."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            with open(f'/proc/{pid}/stat') as file:
+                if file.read().rsplit(')', 1)[1].split()[0] == 'Z':
+                    return True
+        except FileNotFoundError:
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_returns_the_exit_code_and_output():
+    result = run_bounded([
+        sys.executable, '-c', 'import sys; print("out");'
+        ' print("err", file=sys.stderr); sys.exit(3)'
+    ],
+                         timeout=60)
+    assert (result.returncode, result.stdout, result.stderr) == \
+        (3, 'out\n', 'err\n')
+
+
+@pytest.mark.skipif(not os.path.isdir('/proc'), reason='finds by /proc')
+def test_kills_a_worker_its_launcher_left_behind():
+    # The worker holds the output pipe, so it is killed on the timeout.
+    with pytest.raises(HungCommandError) as error:
+        run_bounded(launcher(launcher_sleep=0), timeout=4)
+    pid = int(error.value.stdout.split()[0])
+    assert is_gone(pid)
+    assert 'did not finish within 4 s' in str(error.value)
+    assert error.value.stdout.strip() == str(pid)
+
+
+@pytest.mark.skipif(not os.path.isdir('/proc'), reason='finds by /proc')
+def test_kills_launcher_and_worker_on_timeout():
+    started = time.monotonic()
+    with pytest.raises(HungCommandError) as error:
+        run_bounded(launcher(launcher_sleep=600), timeout=4)
+    assert time.monotonic() - started < 60
+    assert is_gone(int(error.value.stdout.split()[0]))
+
+
+@pytest.mark.skipif(not os.path.isdir('/proc'), reason='finds by /proc')
+def test_kills_a_worker_that_closed_its_output():
+    # A worker detached from the pipes does not hold the command up; it is
+    # killed with a warning when the launcher exits.
+    command = [
+        sys.executable, '-c', 'import subprocess, sys; p = subprocess.Popen('
+        '[sys.executable, "-c", "import time; time.sleep(600)"], '
+        'start_new_session=True, stdout=subprocess.DEVNULL, '
+        'stderr=subprocess.DEVNULL); print(p.pid)'
+    ]
+    with pytest.warns(UserWarning, match='leaving processes') as warned:
+        result = run_bounded(command, timeout=60)
+    pid = int(result.stdout)
+    assert str([pid]) in str(warned[0].message)
+    assert is_gone(pid)
