@@ -63,14 +63,15 @@ def main() -> None:
             dict(type='DumpResults', out_file_path=args.out)
         ]
     setup_cpu_distributed(cfg, args.launcher)
-    checkpoint = read_model_checkpoint(args.checkpoint)
     with naming_config_keys(cfg):
         with teacher_weights_from_checkpoint():
             runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg \
                 else RUNNERS.build(cfg)
-        check_model_checkpoint(runner.model, checkpoint, args.checkpoint,
-                               args.config)
-        del checkpoint  # the runner reads it again, through its hooks
+        # Read once more by the runner, through its hooks; a fit checked
+        # here refuses a random model before any image is evaluated.
+        check_model_checkpoint(runner.model,
+                               read_model_checkpoint(args.checkpoint),
+                               args.checkpoint, args.config)
         runner.test()
     finish_distributed()
 

@@ -121,8 +121,12 @@ class CheckedLabelsMixin:
             data_list[index]['seg_map_path']
             for index in checked_indices(len(data_list), self.check_labels)
         ]
-        check_label_files(paths, self.label_rules(), loader.imdecode_backend,
-                          loader.backend_args)
+        check_label_files(
+            paths,
+            self.label_rules(),
+            loader.imdecode_backend,
+            loader.backend_args,
+            allow_all_ignored=self.test_mode)
 
     def label_rules(self) -> LabelRules:
         """The values this dataset's label maps may hold.

@@ -245,7 +245,8 @@ def check_label_map(path: str, labels: np.ndarray, rules: LabelRules) -> bool:
 def check_label_files(paths: Sequence[str],
                       rules: LabelRules,
                       backend: str = 'pillow',
-                      backend_args: Optional[dict] = None) -> None:
+                      backend_args: Optional[dict] = None,
+                      allow_all_ignored: bool = False) -> None:
     """Read label maps and refuse wrong values or only ignored pixels.
 
     Args:
@@ -253,6 +254,9 @@ def check_label_files(paths: Sequence[str],
         rules (LabelRules): The dataset's classes and mapping.
         backend (str): mmcv's decoding backend, the pipeline's.
         backend_args (dict, optional): File backend arguments.
+        allow_all_ignored (bool): Accept maps of only the ignored label (a
+            split without labels, e.g. Cityscapes test for the evaluation
+            server). Defaults to False.
 
     Raises:
         ValueError: From :func:`check_label_map`, or if every map read
@@ -262,13 +266,14 @@ def check_label_files(paths: Sequence[str],
         check_label_map(path, read_map(path, backend, backend_args), rules)
         for path in paths
     ]
-    if labelled and not any(labelled):
+    if labelled and not any(labelled) and not allow_all_ignored:
         raise ValueError(
             f'{rules.dataset}: every label map read ({len(paths)}, e.g. '
             f'{paths[0]}) holds only the ignored label '
             f'{rules.ignore_index} after the mapping: training on them '
             'gives a loss of 0 and learns nothing. Expected '
-            f'{rules.layout}.')
+            f'{rules.layout}. For a split without labels (a test split '
+            'for an evaluation server) set the dataset\'s test_mode=True.')
 
 
 @dataclass

@@ -19,6 +19,7 @@ import logging
 from typing import Dict, Iterable, List, Optional, Sequence, Union
 
 import torch
+from mmengine.dist import all_reduce, get_world_size
 from mmengine.logging import print_log
 from mmengine.optim import OptimWrapper
 from torch import Tensor, nn
@@ -52,8 +53,15 @@ def check_finite_inputs(inputs: Inputs,
     Raises:
         FloatingPointError: If any input value is not finite.
     """
-    if _all_finite(inputs):
+    finite_here = _all_finite(inputs)
+    if _finite_on_every_rank(finite_here, inputs):
         return
+    if finite_here:
+        raise FloatingPointError(
+            'Another process of this run got non-finite training inputs '
+            '(its own error names the files); this one stops with it, '
+            'before any network ran, so that no process waits for the '
+            'others in a collective.')
     # A batch tensor iterates over its samples, as a list of images does.
     bad = _non_finite_files(list(inputs), data_samples)
     raise FloatingPointError(
@@ -70,6 +78,21 @@ def _all_finite(inputs: Inputs) -> bool:
     if isinstance(inputs, Tensor):
         return bool(inputs.isfinite().all())
     return all(bool(tensor.isfinite().all()) for tensor in inputs)
+
+
+def _finite_on_every_rank(finite_here: bool, inputs: Inputs) -> bool:
+    """Whether every process of the run got finite inputs.
+
+    One all-reduce of one element: a process that stopped alone would leave
+    the others waiting in the student's gradient all-reduce until the
+    collective timeout (under slurm or mpi, where no agent ends them).
+    """
+    if get_world_size() == 1:
+        return finite_here
+    device = inputs.device if isinstance(inputs, Tensor) else inputs[0].device
+    flag = torch.tensor([1 if finite_here else 0], device=device)
+    all_reduce(flag, op='min')
+    return bool(flag.item())
 
 
 def _non_finite_files(samples: List[Tensor],
@@ -150,6 +173,18 @@ class BufferSnapshot:
         }
         self._buffers = list(buffers.values())
         self._saved = [buffer.detach().clone() for buffer in self._buffers]
+
+    def buffers_finite(self) -> bool:
+        """Whether every floating-point buffer is finite now.
+
+        Returns:
+            bool: False if a kept buffer holds a NaN or an infinity.
+        """
+        floats = [b for b in self._buffers if b.is_floating_point()]
+        if not floats:
+            return True
+        norms = torch._foreach_norm(floats)
+        return bool(torch.stack([n.float() for n in norms]).isfinite().all())
 
     @torch.no_grad()
     def restore(self) -> None:
@@ -234,6 +269,18 @@ class StepGuard:
         if not wrapper.should_update():
             return stepped
         snapshot = self._snapshots.pop(name, None)
+        if stepped and snapshot is not None and \
+                not snapshot.buffers_finite():
+            # Under an fp16 GradScaler the scaler skips an overflowing step
+            # itself, but its forward may already have put inf into the
+            # running statistics.
+            snapshot.restore()
+            print_log(
+                f'The {name}\'s buffers (BatchNorm running statistics) '
+                'became non-finite in this step and are back to their '
+                'values before it.',
+                logger='current',
+                level=logging.WARNING)
         if stepped:
             self.skipped_in_a_row[name] = 0
             return stepped

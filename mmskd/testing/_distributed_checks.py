@@ -11,7 +11,7 @@ import os.path as osp
 import re
 import sys
 from types import ModuleType
-from typing import Callable, List, Optional
+from typing import Callable, List, Optional, Sequence
 
 import torch
 
@@ -21,6 +21,8 @@ Run = Callable[[List[str]], 'subprocess.CompletedProcess']  # noqa: F821
 
 # mmengine's warning when a checkpoint and a model differ (load_state_dict).
 MISMATCH_WARNING = 'do not match exactly'
+# mmseg's IoUMetric, as logged.
+SEG_METRICS = ('aAcc', 'mIoU', 'mAcc')
 
 
 def logged_metric(log: str, metric: str, mode: str) -> str:
@@ -44,10 +46,13 @@ def logged_metric(log: str, metric: str, mode: str) -> str:
     return values[-1]
 
 
-def assert_test_py_reproduces(run: Run, config: str, checkpoint: str,
-                              train_log: str, work_dir: str,
+def assert_test_py_reproduces(run: Run,
+                              config: str,
+                              checkpoint: str,
+                              train_log: str,
+                              work_dir: str,
                               options: List[str],
-                              metric: str = 'mIoU') -> str:
+                              metrics: Sequence[str] = SEG_METRICS) -> str:
     """``tools/test.py`` on ``checkpoint`` loads every tensor and scores what
     the run's last validation scored.
 
@@ -59,7 +64,8 @@ def assert_test_py_reproduces(run: Run, config: str, checkpoint: str,
         train_log (str): The training run's output.
         work_dir (str): test.py's work dir.
         options (list[str]): ``--cfg-options`` words of the run.
-        metric (str): The metric to compare. Defaults to ``'mIoU'``.
+        metrics (Sequence[str]): The metrics to compare, each to the
+            logged digits. Defaults to mmseg's aAcc, mIoU and mAcc.
 
     Returns:
         str: test.py's output.
@@ -70,10 +76,10 @@ def assert_test_py_reproduces(run: Run, config: str, checkpoint: str,
     ])
     log = result.stdout + result.stderr
     assert MISMATCH_WARNING not in log, log[-3000:]
-    tested = logged_metric(log, metric, 'test')
-    validated = logged_metric(train_log, metric, 'val')
+    tested = [logged_metric(log, metric, 'test') for metric in metrics]
+    validated = [logged_metric(train_log, metric, 'val') for metric in metrics]
     assert tested == validated, \
-        f'test.py: {metric} {tested}, the run\'s validation: {validated}'
+        f'test.py: {metrics} {tested}, the run\'s validation: {validated}'
     return log
 
 

@@ -51,7 +51,25 @@ def load_config(config: str,
     elif cfg.get('work_dir', None) is None:
         cfg.work_dir = osp.join('./work_dirs',
                                 osp.splitext(osp.basename(config))[0])
+    carry_find_unused_parameters(cfg)
     return cfg
+
+
+def carry_find_unused_parameters(cfg: Config) -> None:
+    """Give the config's ``model_wrapper_cfg`` its ``find_unused_parameters``.
+
+    mmengine reads the top-level ``find_unused_parameters`` only for its
+    default wrapper; every mmskd distillation config names its wrapper
+    (``configs/_base_/methods/separate_ddp.py``), where the key would be
+    ignored without a word. A value the wrapper config sets itself wins.
+
+    Args:
+        cfg (Config): The config, modified in place.
+    """
+    wrapper = cfg.get('model_wrapper_cfg')
+    if isinstance(wrapper, dict) and 'find_unused_parameters' in cfg:
+        wrapper.setdefault('find_unused_parameters',
+                           cfg.find_unused_parameters)
 
 
 def allow_mmengine_checkpoints() -> bool:
@@ -232,9 +250,9 @@ def finish_distributed(timeout: float = FINISH_TIMEOUT) -> None:
         timeout (float): Seconds the ranks get to leave together.
             Defaults to :data:`FINISH_TIMEOUT`.
 
-    Raises:
-        Exception: What the barrier or the teardown raised in time (e.g. a
-            peer's connection closed).
+    What the barrier or the teardown raises in time (e.g. a peer that left
+    first closed its connection) is logged as a warning: the run is done,
+    and a late rank must not turn it into a failure.
     """
     if not (dist.is_available() and dist.is_initialized()):
         return
@@ -255,18 +273,22 @@ def finish_distributed(timeout: float = FINISH_TIMEOUT) -> None:
                    '(a rank hung in gloo); exiting without it, as the run '
                    'is done and its outputs are written.')
     if errors:
-        raise errors[0]
+        print_log(
+            f'Leaving the process group failed ({errors[0]!r}); the run is '
+            'done and its outputs are written.',
+            logger='current',
+            level=logging.WARNING)
 
 
 def _leave_group(errors: List[BaseException]) -> None:
     """Barrier, then destroy the default group; what either raises goes to
-    ``errors`` for the calling thread to raise."""
+    ``errors`` for the calling thread to report."""
     try:
         try:
             dist.barrier()
         finally:
             dist.destroy_process_group()
-    except BaseException as error:  # re-raised by finish_distributed
+    except BaseException as error:  # reported by finish_distributed
         errors.append(error)
 
 

@@ -237,7 +237,7 @@ def test_dist_train_two_gloo_processes_then_every_tool(
     assert_no_wrapper_names(checkpoint)
     assert_test_py_reproduces(run_command, config, checkpoint, log,
                               str(tmp_path / 'test'), cli_options(options),
-                              metric='rmse')
+                              metrics=('rmse', 'd1'))
     cfg = Config.fromfile(config)
     cfg.merge_from_dict(options)
     assert_student_converts(checkpoint,

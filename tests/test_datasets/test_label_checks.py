@@ -129,8 +129,10 @@ def test_all_ignored_labels_are_refused(city_root):
     with pytest.raises(
             ValueError,
             match='every label map read .4, e.g. .*holds only the '
-            'ignored label 255.*loss of 0'):
+            'ignored label 255.*loss of 0.*test_mode=True'):
         cityscapes(city_root)
+    # A split without labels (Cityscapes test) is read in test mode.
+    assert len(cityscapes(city_root, test_mode=True)) == 4
 
 
 def test_ade20k_labels_all_other_are_all_ignored(tmp_path):

@@ -169,6 +169,31 @@ def test_a_skipped_window_goes_back_to_its_start():
     assert guard.skipped_in_a_row['student'] == 1
 
 
+def test_a_step_the_grad_scaler_takes_leaves_no_non_finite_statistics():
+    """Under an enabled GradScaler (fp16 AMP) the scaler decides the step;
+    running statistics that the step's forward made non-finite go back."""
+    model, wrapper = make()
+    wrapper.loss_scaler = mock.Mock(is_enabled=mock.Mock(return_value=True))
+    guard = StepGuard()
+    running = [b.clone() for b in model[1].buffers()]
+    with mock.patch.object(wrapper, 'step') as step, \
+            mock.patch(GUARD + 'print_log') as print_log:
+        assert train(guard, model, wrapper, NAN)  # handed to the scaler
+    step.assert_called_once()
+    assert all(torch.equal(a, b) for a, b in zip(running, model[1].buffers()))
+    assert 'became non-finite in this step' in print_log.call_args.args[0]
+    assert guard.skipped_in_a_row == dict(student=0)
+
+
+def test_a_rank_with_finite_inputs_stops_with_the_one_that_has_none():
+    with mock.patch(GUARD + 'get_world_size', return_value=2), \
+            mock.patch(GUARD + 'all_reduce') as all_reduce:
+        all_reduce.side_effect = lambda flag, op: flag.zero_()
+        with pytest.raises(FloatingPointError, match='Another process'):
+            check_finite_inputs(torch.zeros(1, 3, 2, 2))
+    assert all_reduce.call_args.kwargs == dict(op='min')
+
+
 @pytest.mark.parametrize('value', [0, -1, 2.5, None])
 def test_max_skipped_steps_must_be_a_positive_int(value):
     with pytest.raises(ValueError, match='positive int'):

@@ -124,10 +124,18 @@ def test_phase_two_trains_student_and_adapters_and_validates(runs):
 
 
 def test_test_py_scores_phase_two_as_its_validation(runs, tmp_path):
+    """The checkpoint holds teacher and encoder: test.py reads neither
+    teacher_ckpt nor the phase-1 file (gone here)."""
+    options = dict(
+        runs['options'],
+        **{
+            'model.teacher_ckpt': str(tmp_path / 'gone_teacher.pth'),
+            'model.translator_ckpt': str(tmp_path / 'gone_epoch_1.pth')
+        })
     assert_test_py_reproduces(run_command, PHASE_TWO,
                               osp.join(runs['phase_two'], 'iter_4.pth'),
                               runs['logs']['phase_two'], str(tmp_path),
-                              cli_options(runs['options']))
+                              cli_options(options))
 
 
 def test_resume_continues_the_student_and_its_adapters(runs):

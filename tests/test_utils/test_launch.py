@@ -12,7 +12,8 @@ import torch.distributed as dist
 from mmengine.config import Config
 
 from mmskd.testing import run_bounded, run_tool
-from mmskd.utils import finish_distributed, setup_cpu_distributed
+from mmskd.utils import (finish_distributed, load_config,
+                         setup_cpu_distributed)
 from mmskd.utils.launch import CPU_COLLECTIVE_TIMEOUT
 
 # A one-process group whose barrier hangs as ``{hang}`` does, then
@@ -143,3 +144,18 @@ def test_sync_norm_buffers_hook_averages_training_statistics(tmp_path):
         assert state['0.num_batches_tracked'] == rank + 3
         assert state['1.running_mean'] == [rank + 1.0] * 2
         assert state['1.running_var'] == [2.0 * rank + 1] * 2
+
+
+def test_find_unused_parameters_reaches_the_named_wrapper(tmp_path):
+    config = tmp_path / 'cfg.py'
+    config.write_text(
+        "model_wrapper_cfg = dict(type='MMSeparateDistributedDataParallel')\n"
+        'find_unused_parameters = True\n')
+    cfg = load_config(str(config))
+    assert cfg.model_wrapper_cfg == dict(
+        type='MMSeparateDistributedDataParallel', find_unused_parameters=True)
+    # The wrapper's own setting wins.
+    cfg = load_config(
+        str(config),
+        {'model_wrapper_cfg.find_unused_parameters': False})
+    assert cfg.model_wrapper_cfg.find_unused_parameters is False

@@ -8,8 +8,29 @@ from mmskd.engine.updates import unwrap
 from mmskd.registry import MODELS
 from ..adapters import (TranslatorEncoder, check_same_teacher,
                         read_translator_checkpoint, teacher_identity)
+from ..distillers import recorded_channels
+from ..utils import build_architecture
 from ..utils.checkpoint import teacher_restored_later
 from .structured_distill import StructuredDistill
+
+
+def _check_translator_connector(distiller: dict, connector: str) -> None:
+    """Refuse a ``translator_connector`` the distiller has no connector of.
+
+    Args:
+        distiller (dict): The distiller config.
+        connector (str): The translator's name in ``connectors``.
+
+    Raises:
+        ValueError: Naming the connectors there are and the one to add.
+    """
+    connectors = distiller.get('connectors') or {}
+    if connector not in connectors:
+        raise ValueError(
+            f'translator_connector is {connector!r}, but the distiller has '
+            f'the connectors {sorted(connectors)}; add '
+            f"connectors=dict({connector}=dict(type='TranslatorEncoder')) "
+            'and read the teacher feature through it.')
 
 
 def _translator_recorder(distiller: dict, connector: str) -> str:
@@ -72,6 +93,12 @@ class KnowledgeAdaptationDistill(StructuredDistill):
             Defaults to ``'translator'``.
         **kwargs: The arguments of :class:`StructuredDistill`.
 
+    Built to load a checkpoint of this algorithm (``tools/test.py``,
+    ``visualize_distill.py``: ``teacher_weights_from_checkpoint``), it reads
+    the encoder's width off the teacher's recorded feature and neither
+    reads ``translator_ckpt`` nor checks its teacher: the checkpoint holds
+    both.
+
     Raises:
         FileNotFoundError: If ``translator_ckpt`` does not exist.
         ValueError: If it is not a phase-1 checkpoint, or its translator
@@ -85,11 +112,22 @@ class KnowledgeAdaptationDistill(StructuredDistill):
                  translator_ckpt: str,
                  translator_connector: str = 'translator',
                  **kwargs) -> None:
-        phase_one = read_translator_checkpoint(translator_ckpt)
+        _check_translator_connector(distiller, translator_connector)
+        recorder_name = _translator_recorder(distiller, translator_connector)
+        recorder = distiller['teacher_recorders'][recorder_name]
+        restored_later = teacher_restored_later()
+        if restored_later:
+            # tools/test.py: the checkpoint to be loaded holds the encoder,
+            # so the phase-1 file is not needed; its width is the recorded
+            # teacher feature's.
+            teacher = build_architecture(teacher)
+            channels = recorded_channels(recorder, teacher)
+        if not restored_later or channels is None:
+            phase_one = read_translator_checkpoint(translator_ckpt)
+            channels = phase_one.identity['channels']
         distiller = self._with_translator_width(distiller,
                                                 translator_connector,
-                                                phase_one.identity['channels'])
-        recorder_name = _translator_recorder(distiller, translator_connector)
+                                                channels)
         super().__init__(architecture, teacher, distiller, **kwargs)
         encoder = unwrap(self.distiller).connectors[translator_connector]
         if not isinstance(encoder, TranslatorEncoder):
@@ -97,13 +135,9 @@ class KnowledgeAdaptationDistill(StructuredDistill):
                 f'connectors[{translator_connector!r}] is a '
                 f'{type(encoder).__name__}; the translator connector must be '
                 "dict(type='TranslatorEncoder').")
-        recorder = distiller['teacher_recorders'][recorder_name]
-        this_run = teacher_identity(self.teacher, recorder.get('source'),
-                                    phase_one.identity['channels'],
-                                    self.teacher_ckpt)
-        if not teacher_restored_later():
-            # Otherwise (tools/test.py) the checkpoint about to be loaded
-            # holds the teacher and encoder this run was trained with.
+        if not restored_later:
+            this_run = teacher_identity(self.teacher, recorder.get('source'),
+                                        channels, self.teacher_ckpt)
             check_same_teacher(phase_one.identity, this_run, translator_ckpt)
             encoder.load_state_dict(phase_one.encoder_state)
             # Keep ``init_weights`` from overwriting the loaded encoder.
@@ -120,13 +154,7 @@ class KnowledgeAdaptationDistill(StructuredDistill):
         of the same loss, but the translator keeps the teacher's width.
         """
         distiller = copy.deepcopy(dict(distiller))
-        connectors = distiller.get('connectors') or {}
-        if connector not in connectors:
-            raise ValueError(
-                f'translator_connector is {connector!r}, but the distiller '
-                f'has the connectors {sorted(connectors)}; add '
-                f"connectors=dict({connector}=dict(type='TranslatorEncoder')) "
-                'and read the teacher feature through it.')
+        connectors = distiller['connectors']
         connectors[connector] = dict(
             connectors[connector], in_channel=channels, out_channel=channels)
         return distiller

@@ -82,6 +82,8 @@ class RAFTFlow(BaseFlowSource):
 
     Raises:
         ImportError: When built where torchvision does not import.
+        RuntimeError: When the weights cannot be fetched, naming the keys
+            to set.
     """
 
     def __init__(self,
@@ -95,7 +97,16 @@ class RAFTFlow(BaseFlowSource):
                              f'got {variant!r}.')
         optical_flow = import_raft()
         builder = getattr(optical_flow, f'raft_{variant}')
-        self.net = builder(weights=weights, progress=False).eval()
+        try:
+            self.net = builder(weights=weights, progress=False).eval()
+        except OSError as error:  # torch.hub's download, offline
+            raise RuntimeError(
+                f'Could not fetch torchvision\'s RAFT-{variant} weights '
+                f'({error}). On a machine without network, put the file '
+                'torchvision names at $TORCH_HOME/hub/checkpoints/, or use '
+                'precomputed flow: model = dict(flow_source=dict('
+                "_delete_=True, type='PrecomputedFlow')) in your config "
+                '(README, "How flow is provided").') from error
         self.net.requires_grad_(False)
         self.num_flow_updates = int(num_flow_updates)
         self.mean = torch.tensor(mean, dtype=torch.float32).view(1, -1, 1, 1)

@@ -1,10 +1,14 @@
 # Copyright (c) mmskd contributors. All rights reserved.
-"""Load a frozen teacher's weights with errors that say what to do."""
+"""Read checkpoints with errors that say what to do: a frozen teacher's
+weights (``teacher_ckpt``) and the checkpoint a tool evaluates or draws,
+each refused unless it fits its model."""
+import logging
 import os.path as osp
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Iterator, Mapping
 
+from mmengine.logging import print_log
 from mmengine.runner.checkpoint import _load_checkpoint
 from torch import nn
 
@@ -118,7 +122,8 @@ def load_teacher_checkpoint(teacher: nn.Module, path: str) -> None:
         ValueError: If the checkpoint does not fit the teacher, naming the
             tensors that do not and where to get one that does.
     """
-    state_dict = teacher_state_dict(_read_checkpoint(path))
+    state_dict = _without_absent_parts(
+        teacher, teacher_state_dict(_read_checkpoint(path)), path)
     check_checkpoint_fits(
         teacher, state_dict,
         f'Teacher checkpoint {path!r} does not fit the teacher model '
@@ -126,6 +131,33 @@ def load_teacher_checkpoint(teacher: nn.Module, path: str) -> None:
     # The fit is checked above; strict loading would also refuse a missing
     # BatchNorm counter.
     teacher.load_state_dict(state_dict, strict=False)
+
+
+def _without_absent_parts(teacher: nn.Module, state_dict: Mapping,
+                          path: str) -> Mapping:
+    """``state_dict`` without the parts the teacher was built without.
+
+    A teacher runs in ``mode='tensor'`` only, so a config may build it
+    without a part its model-zoo checkpoint holds (``auxiliary_head=None``
+    saves its compute); those tensors are left out with a warning. Every
+    part the teacher has must still fit exactly.
+    """
+    parts = {name for name, _ in teacher.named_children()}
+    absent = sorted({
+        key.split('.', 1)[0]
+        for key in state_dict if key.split('.', 1)[0] not in parts
+        and '.' in key
+    })
+    if not absent:
+        return state_dict
+    print_log(
+        f'Teacher checkpoint {path!r} holds parts the teacher model has no '
+        f'module for ({", ".join(absent)}); their tensors are not used.',
+        logger='current',
+        level=logging.WARNING)
+    return type(state_dict)(
+        (key, value) for key, value in state_dict.items()
+        if key.split('.', 1)[0] not in absent)
 
 
 def read_model_checkpoint(path: str) -> dict:

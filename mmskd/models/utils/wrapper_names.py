@@ -14,7 +14,9 @@ one kind of checkpoint misses every tensor of the other.
 algorithm's ``state_dict()`` drops the wrapper level, so checkpoints carry the
 unwrapped names at any process count. mmengine's ``load_state_dict`` (used by
 ``load_from``, ``--resume`` and the tools) already looks through DDP wrappers,
-so those names load into a wrapped or an unwrapped algorithm alike.
+so those names load into a wrapped or an unwrapped algorithm alike (torch's
+own ``load_state_dict`` does not look through them: load a wrapped algorithm
+with mmengine's).
 
 Checkpoints written before carry the wrapper level. The one rule for them:
 **a key ``<part>.module.<rest>``, where ``<part>`` is a first-level part of
@@ -103,8 +105,11 @@ def _save_unwrapped(module: nn.Module, state_dict: Dict, prefix: str,
 def _load_unwrapped(module: nn.Module, state_dict: Dict, prefix: str,
                     *args) -> None:
     """``load_state_dict`` pre-hook: read an older checkpoint's wrapper
-    names as the parts' own."""
-    _replace_in_place(state_dict, drop_wrapper_names(state_dict, prefix))
+    names as the parts' own (the loaders read each module's metadata before
+    any hook runs, so only the keys matter here)."""
+    renamed = drop_wrapper_names(state_dict, prefix)
+    state_dict.clear()
+    state_dict.update(renamed)
 
 
 def keep_unwrapped_names(algorithm: nn.Module) -> None:
