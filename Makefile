@@ -17,3 +17,10 @@ demo: $(INSTALLED)
 
 test: $(INSTALLED)
 	$(PYTHON) -m pytest tests
+
+# The documentation (docs/en, Sphinx + MyST): requirements/docs.txt into the
+# venv, then an HTML build that fails on any warning.
+.PHONY: docs
+docs: $(INSTALLED)
+	$(PYTHON) -m pip install --disable-pip-version-check -q -r requirements/docs.txt
+	$(VENV)/bin/sphinx-build -W -b html docs/en docs/en/_build/html

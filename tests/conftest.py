@@ -1,5 +1,5 @@
 # Copyright (c) mmskd contributors. All rights reserved.
-"""Fixtures shared by the suite; shared helpers are in ``tests/utils.py``."""
+"""Fixtures shared by the suite; shared helpers are in ``mmskd.testing``."""
 import copy
 import functools
 from typing import Callable, Dict

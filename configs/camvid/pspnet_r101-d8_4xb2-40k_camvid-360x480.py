@@ -7,6 +7,7 @@
 _base_ = [
     'mmseg::_base_/models/pspnet_r50-d8.py',
     '../_base_/datasets/camvid-360x480.py',
+    '../_base_/default_runtime.py',
     '../_base_/schedules/schedule_40k.py',
 ]
 model = dict(

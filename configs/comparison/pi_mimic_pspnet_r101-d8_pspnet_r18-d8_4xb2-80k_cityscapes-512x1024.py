@@ -1,5 +1,6 @@
 _base_ = [
     '../_base_/datasets/cityscapes-512x1024.py',
+    '../_base_/default_runtime.py',
     '../_base_/schedules/schedule_80k.py',
     '../_base_/methods/pi_mimic.py',
     '../_base_/pairs/pspnet_r101-d8_pspnet_r18-d8_cityscapes-512x1024.py',

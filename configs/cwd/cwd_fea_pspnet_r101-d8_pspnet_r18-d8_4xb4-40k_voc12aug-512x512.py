@@ -1,5 +1,6 @@
 _base_ = [
     '../_base_/datasets/voc12aug-512x512.py',
+    '../_base_/default_runtime.py',
     '../_base_/schedules/schedule_40k.py',
     '../_base_/methods/cwd_fea.py',
     '../_base_/pairs/pspnet_r101-d8_pspnet_r18-d8_voc12aug-512x512.py',

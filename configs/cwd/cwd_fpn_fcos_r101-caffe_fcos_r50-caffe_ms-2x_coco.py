@@ -1,6 +1,7 @@
 _base_ = [
-    '../_base_/datasets/coco-detection.py',
-    '../_base_/schedules/schedule_1x.py',
+    '../_base_/datasets/coco-detection-ms-640-800.py',
+    '../_base_/default_runtime_det.py',
+    '../_base_/schedules/fcos_2x.py',
     '../_base_/methods/cwd_fpn.py',
     '../_base_/pairs/fcos_r101-caffe_fcos_r50-caffe_ms-2x_coco.py',
 ]
@@ -8,8 +9,3 @@ model = dict(
     architecture=_base_.student,
     teacher=_base_.teacher,
     teacher_ckpt=_base_.teacher_ckpt)
-# The student's own model-zoo recipe (see the pair base), multi-scale.
-train_dataloader = dict(dataset=dict(pipeline=_base_.student_train_pipeline))
-train_cfg = dict(max_epochs=_base_.student_max_epochs)
-param_scheduler = _base_.student_param_scheduler
-optim_wrapper = _base_.student_optim_wrapper

@@ -1,5 +1,6 @@
 _base_ = [
     '../_base_/datasets/cityscapes-512x1024.py',
+    '../_base_/default_runtime.py',
     '../_base_/schedules/schedule_80k.py',
     '../_base_/methods/cwd_logits.py',
     '../_base_/pairs/'

@@ -2,8 +2,9 @@
 # head of 128 channels, trained alone on NYU.
 _base_ = [
     '../_base_/models/depthbin_r50-d8.py',
-    './_base_/nyu-480x480.py',
-    './_base_/schedule_20k.py',
+    '../_base_/datasets/nyu-480x480.py',
+    '../_base_/default_runtime.py',
+    '../_base_/schedules/depth_20k.py',
 ]
 model = dict(
     pretrained='mmcls://mobilenet_v2',

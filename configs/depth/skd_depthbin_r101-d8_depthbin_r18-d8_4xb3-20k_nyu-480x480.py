@@ -4,8 +4,9 @@
 # configs/depth/depthbin_r101-d8_4xb3-20k_nyu-480x480.py (teacher_ckpt:
 # configs/_base_/pairs/depthbin_r101-d8_depthbin_r18-d8_nyu-480x480.py).
 _base_ = [
-    './_base_/nyu-480x480.py',
-    './_base_/adversarial_20k.py',
+    '../_base_/datasets/nyu-480x480.py',
+    '../_base_/default_runtime.py',
+    '../_base_/schedules/adversarial_depth_20k.py',
     '../_base_/methods/skd_depth.py',
     '../_base_/pairs/depthbin_r101-d8_depthbin_r18-d8_nyu-480x480.py',
 ]

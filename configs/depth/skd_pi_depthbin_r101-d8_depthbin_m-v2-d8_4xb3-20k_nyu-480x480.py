@@ -4,8 +4,9 @@
 # configs/depth/depthbin_r101-d8_4xb3-20k_nyu-480x480.py (teacher_ckpt: the
 # pair base).
 _base_ = [
-    './_base_/nyu-480x480.py',
-    './_base_/schedule_20k.py',
+    '../_base_/datasets/nyu-480x480.py',
+    '../_base_/default_runtime.py',
+    '../_base_/schedules/depth_20k.py',
     '../_base_/methods/skd_depth_pi.py',
     '../_base_/pairs/depthbin_r101-d8_depthbin_m-v2-d8_nyu-480x480.py',
 ]

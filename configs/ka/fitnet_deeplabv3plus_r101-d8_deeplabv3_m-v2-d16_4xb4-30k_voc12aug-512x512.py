@@ -1,5 +1,6 @@
 _base_ = [
     '../_base_/datasets/voc12aug-512x512.py',
+    '../_base_/default_runtime.py',
     '../_base_/schedules/deeplab_30k.py',
     '../_base_/methods/fitnet.py',
     '../_base_/pairs/'

@@ -1,5 +1,6 @@
 _base_ = [
     '../_base_/datasets/cityscapes-512x1024.py',
+    '../_base_/default_runtime.py',
     '../_base_/schedules/adversarial_80k.py',
     '../_base_/methods/skd_cwd.py',
     '../_base_/pairs/pspnet_r101-d8_pspnet_m-v2-d8_cityscapes-512x1024.py',

@@ -1,5 +1,6 @@
 _base_ = [
     '../_base_/datasets/cityscapes-512x1024.py',
+    '../_base_/default_runtime.py',
     '../_base_/schedules/adversarial_80k.py',
     '../_base_/methods/skd.py',
     '../_base_/pairs/'

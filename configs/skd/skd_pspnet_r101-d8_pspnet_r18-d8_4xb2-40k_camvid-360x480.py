@@ -1,5 +1,6 @@
 _base_ = [
     '../_base_/datasets/camvid-360x480.py',
+    '../_base_/default_runtime.py',
     '../_base_/schedules/adversarial_40k.py',
     '../_base_/methods/skd.py',
     '../_base_/pairs/pspnet_r101-d8_pspnet_r18-d8_camvid-360x480.py',

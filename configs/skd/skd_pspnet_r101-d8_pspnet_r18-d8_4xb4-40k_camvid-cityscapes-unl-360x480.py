@@ -2,6 +2,7 @@
 # Cityscapes images as unlabelled data (2 labelled + 2 unlabelled per GPU).
 _base_ = [
     '../_base_/datasets/camvid-cityscapes-unl-360x480.py',
+    '../_base_/default_runtime.py',
     '../_base_/schedules/adversarial_40k.py',
     '../_base_/methods/skd.py',
     '../_base_/pairs/pspnet_r101-d8_pspnet_r18-d8_camvid-360x480.py',

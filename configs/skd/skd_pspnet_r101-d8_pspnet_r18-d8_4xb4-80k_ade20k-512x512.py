@@ -1,5 +1,6 @@
 _base_ = [
     '../_base_/datasets/ade20k-512x512.py',
+    '../_base_/default_runtime.py',
     '../_base_/schedules/adversarial_80k.py',
     '../_base_/methods/skd.py',
     '../_base_/pairs/pspnet_r101-d8_pspnet_r18-d8_ade20k-512x512.py',

@@ -2,6 +2,7 @@
 # train_extra images as unlabelled data (2 labelled + 2 unlabelled per GPU).
 _base_ = [
     '../_base_/datasets/cityscapes-trainextra-unl-512x1024.py',
+    '../_base_/default_runtime.py',
     '../_base_/schedules/adversarial_80k.py',
     '../_base_/methods/skd.py',
     '../_base_/pairs/pspnet_r101-d8_pspnet_r18-d8_cityscapes-512x1024.py',

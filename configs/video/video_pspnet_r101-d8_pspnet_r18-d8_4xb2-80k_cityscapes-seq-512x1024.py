@@ -2,6 +2,7 @@
 # teacher of temporal_pspnet_r101-d8_... (73.06 mIoU, 70.56 TC).
 _base_ = [
     '../_base_/datasets/cityscapes-seq-512x1024.py',
+    '../_base_/default_runtime.py',
     '../_base_/schedules/schedule_80k.py',
     '../_base_/methods/video.py',
     '../_base_/pairs/pspnet_r101-d8_pspnet_r18-d8_cityscapes-512x1024.py',

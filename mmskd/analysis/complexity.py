@@ -18,7 +18,8 @@ from mmengine.config import Config
 from mmengine.model import revert_sync_batchnorm
 from torch import nn
 
-from mmskd.models.utils import build_architecture, load_model_cfg
+from mmskd.models.utils import load_model_cfg
+from mmskd.registry import MODELS
 
 # Roles of a distill config and the model keys they live under.
 ROLES = (('teacher', 'teacher'), ('student', 'architecture'))
@@ -67,7 +68,7 @@ def inference_network(model_cfg: dict) -> nn.Module:
         nn.Module: The model in eval mode, SyncBN turned into BN (which
         runs without a process group) and without an auxiliary head.
     """
-    model = revert_sync_batchnorm(build_architecture(model_cfg))
+    model = revert_sync_batchnorm(MODELS.build(model_cfg))
     if getattr(model, 'auxiliary_head', None) is not None:
         model.auxiliary_head = None
     return model.eval()

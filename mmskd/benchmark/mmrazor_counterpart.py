@@ -112,7 +112,6 @@ def _recorded_channels(algorithm: nn.Module, mapping: dict,
 
 def _same_value(loss: dict, razor_loss: dict, channels: int) -> bool:
     """Whether the mmskd loss and its mmrazor stand-in agree on a sample."""
-    from mmengine.registry import DefaultScope
     from mmrazor.registry import MODELS as RAZOR_MODELS
 
     from mmskd.registry import MODELS as SKD_MODELS
@@ -121,10 +120,9 @@ def _same_value(loss: dict, razor_loss: dict, channels: int) -> bool:
         2, 2, channels, 3, 5, generator=generator).unbind(0)
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')
-        with DefaultScope.overwrite_default_scope('mmskd'):
-            ours = SKD_MODELS.build(dict(loss))(preds_S, preds_T)
-        with DefaultScope.overwrite_default_scope('mmrazor'):
-            theirs = RAZOR_MODELS.build(razor_loss)(preds_S, preds_T)
+        ours = SKD_MODELS.build(dict(loss))(preds_S, preds_T)
+        theirs = RAZOR_MODELS.build(dict(razor_loss, _scope_='mmrazor'))(
+            preds_S, preds_T)
     return torch.allclose(ours.float(), theirs.float(), rtol=1e-4, atol=1e-6)
 
 
@@ -280,14 +278,12 @@ def build_mmrazor_counterpart(razor_cfg: dict,
         nn.Module: mmrazor's algorithm, its student and teacher holding the
         same weights (the teacher checkpoint, if any, included).
     """
-    from mmengine.registry import DefaultScope
     from mmrazor.registry import MODELS as RAZOR_MODELS
 
     # torch's notice on KL reduction='mean', chosen on purpose here.
     warnings.filterwarnings(
         'ignore', message="reduction: 'mean' divides the total loss")
-    with DefaultScope.overwrite_default_scope('mmrazor'):
-        razor = RAZOR_MODELS.build(razor_cfg)
+    razor = RAZOR_MODELS.build(dict(razor_cfg, _scope_='mmrazor'))
     razor.student.load_state_dict(algorithm.student.state_dict())
     razor.teacher.load_state_dict(algorithm.teacher.state_dict())
     return razor

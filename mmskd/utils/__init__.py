@@ -1,19 +1,15 @@
 # Copyright (c) mmskd contributors. All rights reserved.
-from .background_jobs import Job, available_cores, run_jobs
 from .launch import (allow_mmengine_checkpoints, enable_amp,
                      finish_distributed, load_config, setup_cpu_distributed)
 from .mmrazor_compat import (needs_quantization_stub,
                              patch_mmrazor_quantization_import)
-from .progress_lines import short_progress
 from .resume import (find_resumable_checkpoint, prepare_resume,
                      read_checkpoint_meta)
 from .run_logs import log_records
 
 __all__ = [
-    'Job', 'allow_mmengine_checkpoints', 'available_cores', 'enable_amp',
-    'find_resumable_checkpoint', 'finish_distributed', 'load_config',
-    'log_records', 'needs_quantization_stub',
-    'patch_mmrazor_quantization_import', 'prepare_resume',
-    'read_checkpoint_meta', 'run_jobs', 'setup_cpu_distributed',
-    'short_progress'
+    'allow_mmengine_checkpoints', 'enable_amp', 'find_resumable_checkpoint',
+    'finish_distributed', 'load_config', 'log_records',
+    'needs_quantization_stub', 'patch_mmrazor_quantization_import',
+    'prepare_resume', 'read_checkpoint_meta', 'setup_cpu_distributed'
 ]

@@ -9,13 +9,50 @@ channels, the first whose teacher and student have the same channels), so
 a CWD-only config still gets an affinity panel of its score maps.
 """
 import os.path as osp
+from dataclasses import dataclass
 from typing import Dict, Optional, Sequence, Tuple
+
+import numpy as np
+from torch import Tensor, nn
 
 from mmskd.models.losses import ChannelWiseDivergence, PairWiseAffinityLoss
 from .distill_maps import (affinity_row, channel_distributions,
                            channel_divergences, node_of, top_channels)
 from .distill_visualizer import DistillVisualizer
-from .pair_inference import PairRecord, TermMaps
+
+
+@dataclass
+class TermMaps:
+    """The two maps one distillation term compares, for one image.
+
+    Args:
+        loss (nn.Module): The term (e.g. ``PairWiseAffinityLoss``).
+        student (Tensor): The student's map, (C, h, w), connector applied.
+        teacher (Tensor): The teacher's map, (C, h, w).
+    """
+    loss: nn.Module
+    student: Tensor
+    teacher: Tensor
+
+
+@dataclass
+class PairRecord:
+    """Teacher and student on one image.
+
+    Args:
+        image (np.ndarray): The image as read, RGB uint8, (H, W, 3).
+        teacher_pred (Tensor): The teacher's labels, (H, W).
+        student_pred (Tensor): The student's labels, (H, W).
+        terms (dict): Term name -> :class:`TermMaps`.
+        critic_scores (dict, optional): ``teacher`` and ``student``
+            discriminator scores D(Q | I), when the model has a
+            discriminator.
+    """
+    image: np.ndarray
+    teacher_pred: Tensor
+    student_pred: Tensor
+    terms: Dict[str, TermMaps]
+    critic_scores: Optional[Dict[str, float]] = None
 
 
 def pick_term(terms: Dict[str, TermMaps],

@@ -10,8 +10,8 @@ from types import SimpleNamespace
 import torch
 import torch.distributed as dist
 
-from mmskd.utils import finish_distributed
 from mmskd.engine.hooks import SyncNormBuffersHook
+from mmskd.utils import finish_distributed
 
 
 def main() -> None:

@@ -18,10 +18,6 @@ import cv2
 import numpy as np
 import pytest
 import torch
-from utils import (CONFIG_ROOT, assert_amp_wrappers, build_runner,
-                   logged_scalars)
-from depth_data import write_nyu_like
-from depth_options import HEIGHT, WIDTH, tiny_depth_options
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
 from mmseg.datasets.transforms import LoadDepthAnnotation
@@ -32,6 +28,9 @@ import mmskd  # noqa: F401  (registers modules, installs the mmrazor fix)
 import mmskd.datasets.transforms  # noqa: F401
 import mmskd.evaluation  # noqa: F401
 from mmskd.datasets.transforms import LoadUInt16DepthAnnotation
+from mmskd.testing import (CONFIG_ROOT, HEIGHT, WIDTH, assert_amp_wrappers,
+                           build_runner, logged_scalars, tiny_depth_options,
+                           write_nyu_like)
 
 # The single-model configs; configs/depth/*_depthbin_*.py distil them
 # (test_depth_distill_configs.py).

@@ -17,22 +17,21 @@ import sys
 
 import pytest
 import torch
-from utils import (CONFIG_ROOT, assert_amp_wrappers, build_runner, cli_options,
-                   logged_scalars, run_command)
-from depth_data import write_nyu_frames, write_nyu_like
-from depth_options import tiny_depth_options
-from metafiles import metafile_entry
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
 from mmseg.registry import MODELS
 from test_depth_configs import assert_depth_metrics_printed
 
 import mmskd  # noqa: F401  (registers modules, installs the mmrazor fix)
-from mmskd.models.utils import build_architecture
-from mmskd.testing import (assert_no_wrapper_names,
+from mmskd.registry import MODELS as MMSKD_MODELS
+from mmskd.testing import (CONFIG_ROOT, assert_amp_wrappers,
+                           assert_no_wrapper_names,
                            assert_resumes_in_one_process,
                            assert_student_converts, assert_test_py_reproduces,
-                           run_tool)
+                           build_runner, cli_options, logged_scalars,
+                           metafile_entry, run_command, run_tool,
+                           tiny_depth_options, write_nyu_frames,
+                           write_nyu_like)
 
 DISTILL_CONFIGS = sorted(
     osp.relpath(path, CONFIG_ROOT)
@@ -242,7 +241,7 @@ def test_dist_train_two_gloo_processes_then_every_tool(
     cfg.merge_from_dict(options)
     assert_student_converts(checkpoint,
                             str(tmp_path / 'student.pth'),
-                            build_architecture(cfg.model.architecture))
+                            MMSKD_MODELS.build(cfg.model.architecture))
     assert_resumes_in_one_process(
         run_command, config, work_dir,
         cli_options(dict(options, **{'train_cfg.max_iters': 2})), 1, 2)

@@ -17,15 +17,15 @@ from urllib.parse import urlparse
 import pytest
 import torch
 import yaml
-from metafiles import metafile_entry
 from mmengine.config import Config
 from mmengine.runner import Runner
-from utils import (REPO, assert_amp_wrappers, build_runner, leaf_configs,
-                   loaded_config, logged_scalars, one_per_method)
 
 import mmskd  # noqa: F401  (registers modules, installs the mmrazor fix)
 from mmskd.models.utils import load_model_cfg, resolve_config_path
-from mmskd.testing import tiny_det_options, write_coco_like
+from mmskd.testing import (REPO, assert_amp_wrappers, build_runner,
+                           leaf_configs, loaded_config, logged_scalars,
+                           metafile_entry, one_per_method, tiny_det_options,
+                           write_coco_like)
 
 MODEL_ZOO_HOST = 'download.openmmlab.com'
 

@@ -2,7 +2,7 @@
 """Every knowledge-adaptation config (configs/ka) loads, names its model-zoo
 teacher and trains on generated data.
 
-Each leaf is shrunk with ``ka_data.tiny_ka_options`` (a tiny ResNet-18
+Each leaf is shrunk with ``mmskd.testing.tiny_ka_options`` (a tiny ResNet-18
 DeepLabV3+ teacher with a saved checkpoint, a MobileNetV2 at 1/4 width,
 64x64 images in the layout of its dataset) and trained in-process: the two
 phase-1 leaves for their one epoch (their checkpoints feed the phase-2
@@ -15,25 +15,25 @@ import os.path as osp
 import pytest
 import torch
 import yaml
-from utils import (CONFIG_ROOT, build_runner, loaded_config, logged_scalars,
-                   write_teacher_checkpoint)
-from ka_data import tiny_ka_options
-from metafiles import metafile_entry
 from mmengine.config import Config
 from mmengine.registry import MODELS, init_default_scope
 
 import mmskd  # noqa: F401  (registers modules, installs the mmrazor fix)
 from mmskd.models.adapters import decode_identity
 from mmskd.models.utils import resolve_config_path
-from mmskd.testing import write_cityscapes_like, write_voc_like
+from mmskd.registry import MODELS as MMSKD_MODELS
+from mmskd.testing import (CONFIG_ROOT, build_runner, loaded_config,
+                           logged_scalars, metafile_entry, tiny_ka_options,
+                           write_cityscapes_like, write_teacher_checkpoint,
+                           write_voc_like)
 
 IMAGE_SIZE = (64, 64)
 PAIR = 'deeplabv3plus_r101-d8_deeplabv3_m-v2-d16'
 PHASE_ONE = {
     'CheckedPascalVOCDataset':
-    'ka/ka-translator_deeplabv3plus_r101-d8_4xb4-1e_voc12aug-512x512.py',
+    'ka/ka_translator_deeplabv3plus_r101-d8_4xb4-1e_voc12aug-512x512.py',
     'CheckedCityscapesDataset':
-    'ka/ka-translator_deeplabv3plus_r101-d8_4xb4-1e_cityscapes-512x1024.py',
+    'ka/ka_translator_deeplabv3plus_r101-d8_4xb4-1e_cityscapes-512x1024.py',
 }
 PHASE_TWO = {
     'CheckedPascalVOCDataset': f'ka/ka_{PAIR}_4xb4-30k_voc12aug-512x512.py',
@@ -42,7 +42,7 @@ PHASE_TWO = {
 }
 BASELINES = [
     f'ka/{method}_{PAIR}_4xb4-30k_voc12aug-512x512.py'
-    for method in ('kd-t2', 'kd-t4', 'kd-t6', 'fitnet')
+    for method in ('kd_t2', 'kd_t4', 'kd_t6', 'fitnet')
 ]
 KA_CONFIGS = {
     name: Config.fromfile(osp.join(CONFIG_ROOT, name))
@@ -132,7 +132,8 @@ def test_full_size_recipe_has_the_papers_output_strides():
         feats = algorithm.distiller.teacher_recorders.get_recorder(
             'feature').get_record_data()
         code = algorithm.translator(feats)['latent']
-        student = algorithm.student
+        # Phase one builds no student; its config names the phase-2 one.
+        student = MMSKD_MODELS.build(cfg.model.architecture).eval()
         fused = student.decode_head.bottleneck
         student_feats = []
         hook = fused.register_forward_hook(

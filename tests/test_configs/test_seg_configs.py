@@ -18,16 +18,15 @@ from urllib.parse import urlparse
 
 import pytest
 import yaml
-from camvid_data import write_camvid_like
-from image_folder_data import write_cityscapes_with_extra
-from metafiles import metafile_entry
 from mmengine.config import Config
-from utils import (REPO, assert_amp_wrappers, build_runner, leaf_configs,
-                   loaded_config, logged_scalars, one_per_method)
 
 import mmskd  # noqa: F401  (registers modules, installs the mmrazor fix)
 from mmskd.models.utils import resolve_config_path
-from mmskd.testing import tiny_seg_options, write_ade20k_like, write_voc_like
+from mmskd.testing import (REPO, assert_amp_wrappers, build_runner,
+                           leaf_configs, loaded_config, logged_scalars,
+                           metafile_entry, one_per_method, tiny_seg_options,
+                           write_ade20k_like, write_camvid_like,
+                           write_cityscapes_with_extra, write_voc_like)
 
 # Small enough for ~1 s per config on 2 CPU cores, large enough for every
 # head: DeepLabV3+ records at 1/4 (8x16), PSP/ASPP heads at 1/8 (4x8).

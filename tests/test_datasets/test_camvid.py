@@ -7,12 +7,12 @@ import os.path as osp
 import cv2
 import numpy as np
 import pytest
-from camvid_data import write_camvid_like
 from mmengine.dataset import ConcatDataset
 from mmengine.registry import init_default_scope
 from mmseg.registry import DATASETS
 
 import mmskd  # noqa: F401  (registers the dataset)
+from mmskd.testing import write_camvid_like
 
 PIPELINE = [dict(type='LoadImageFromFile'), dict(type='LoadAnnotations')]
 

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
-from utils import REPO
 
 import mmskd.datasets  # noqa: F401
+from mmskd.testing import REPO
 
 SEQ_BASE = osp.join(REPO, 'configs/_base_/datasets/camvid-seq-360x480.py')
 # One labelled frame of each kind of CamVid name: 6 digits, a letter
@@ -58,8 +58,8 @@ def build(root: str, **overrides):
     # Whole frames, unchanged: the values tell the frames apart.
     cfg.pipeline = [
         step for step in cfg.pipeline
-        if step.type in ('LoadSequenceFrames', 'LoadAnnotations',
-                         'PackSegInputs')
+        if step.type in ('LoadSequenceFrames', 'LoadSequenceAnnotations',
+                         'PackSequenceInputs')
     ]
     cfg.update(overrides)
     with DefaultScope.overwrite_default_scope('mmseg'):

@@ -8,10 +8,9 @@ import numpy as np
 import pytest
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
-from sequence_data import DX, DY, LABELLED, write_cityscapes_sequences
 
 import mmskd.datasets  # noqa: F401
-from utils import REPO
+from mmskd.testing import DX, DY, LABELLED, REPO, write_cityscapes_sequences
 
 SEQ_BASE = osp.join(REPO, 'configs/_base_/datasets/cityscapes-seq-512x1024.py')
 
@@ -33,6 +32,17 @@ def build(root: str, crop=(48, 96), **overrides):
     # A scoped build: a global default scope would leak into later tests.
     with DefaultScope.overwrite_default_scope('mmseg'):
         return DATASETS.build(cfg)
+
+
+def assert_same_up_to_hsv_rounding(moved: np.ndarray, shifted: np.ndarray):
+    """The same content under the same photometric draw, up to OpenCV's
+    rounding of uint8 BGR <-> HSV, which may depend on a pixel's place in
+    its row (opencv-python 5.1): a few pixels may be off by one hue step,
+    2 degrees, which moves a channel by at most 255 / 30 < 9 levels. A
+    second draw would change almost every pixel."""
+    difference = np.abs(moved.astype(int) - shifted.astype(int))
+    assert (difference > 0).mean() <= 0.05
+    assert difference.max() <= 8
 
 
 def test_frames_share_gap_crop_flip_and_photometric_draw(seq_root):
@@ -59,8 +69,8 @@ def test_frames_share_gap_crop_flip_and_photometric_draw(seq_root):
             yt, xt = slice(max(0, sy),
                            max(0, sy) + h), slice(max(0, sx),
                                                   max(0, sx) + w)
-            np.testing.assert_array_equal(frames[1][:, ys, xs], frame[:, yt,
-                                                                      xt])
+            assert_same_up_to_hsv_rounding(frames[1][:, ys, xs],
+                                           frame[:, yt, xt])
         seen.add((gap, meta['flip']))
     assert {g for g, _ in seen} == {1, 2}
     assert {f for _, f in seen} == {True, False}

@@ -10,15 +10,14 @@ import re
 import cv2
 import numpy as np
 import pytest
-from depth_data import write_nyu_like
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
 from mmseg.registry import DATASETS
 
 import mmskd  # noqa: F401  (registers the dataset)
-from utils import REPO
+from mmskd.testing import REPO, write_nyu_like
 
-NYU_BASE = osp.join(REPO, 'configs/depth/_base_/nyu-480x480.py')
+NYU_BASE = osp.join(REPO, 'configs/_base_/datasets/nyu-480x480.py')
 
 
 def nyu(root: str, split: str = 'train', **overrides):
@@ -152,7 +151,7 @@ def test_bad_check_depths_names_the_fix(root):
 
 def test_unlabelled_base_checks_the_labelled_member(root):
     cfg = Config.fromfile(
-        osp.join(REPO, 'configs/depth/_base_/nyu-unl-480x480.py'))
+        osp.join(REPO, 'configs/_base_/datasets/nyu-unl-480x480.py'))
     labelled, frames = cfg.train_dataloader.dataset.datasets
     assert labelled.type == 'CheckedNYUDataset'
     assert frames.type == 'UnlabelledImageDataset'

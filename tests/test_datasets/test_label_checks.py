@@ -16,13 +16,13 @@ from mmseg.datasets.transforms import LoadAnnotations
 from mmseg.registry import DATASETS
 
 import mmskd  # noqa: F401  (registers the datasets)
-from mmskd.datasets import cityscapes_paths, write_scenes
+from mmskd.datasets import cityscapes_paths
 from mmskd.datasets.data_checks import (LabelRules, allowed_file_values,
                                         checked_indices, format_values,
                                         map_labels)
-from mmskd.testing import (write_ade20k_like, write_cityscapes_like,
+from mmskd.demo import write_scenes
+from mmskd.testing import (REPO, write_ade20k_like, write_cityscapes_like,
                            write_voc_like)
-from utils import REPO
 
 PIPELINE = [dict(type='LoadImageFromFile'), dict(type='LoadAnnotations')]
 SIZE = dict(height=16, width=32)

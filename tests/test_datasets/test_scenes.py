@@ -1,8 +1,8 @@
 # Copyright (c) mmskd contributors. All rights reserved.
-"""The scenes dataset of the CPU demo (mmskd.datasets.scenes)."""
+"""The scenes dataset of the CPU demo (mmskd.demo.scenes)."""
 import numpy as np
 
-from mmskd.datasets import CLASSES_USED, render_scene, write_scenes
+from mmskd.demo import CLASSES_USED, render_scene, write_scenes
 
 
 def test_scenes_are_deterministic_and_cityscapes_readable(tmp_path):

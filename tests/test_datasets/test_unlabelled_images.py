@@ -7,8 +7,6 @@ import cv2
 import numpy as np
 import pytest
 import torch
-from utils import CWD_LOGITS, tiny_cfg
-from image_folder_data import write_cityscapes_with_extra
 from mmengine.dataset import ConcatDataset
 from mmengine.registry import init_default_scope
 from mmseg.registry import DATASETS
@@ -16,6 +14,7 @@ from mmseg.registry import DATASETS
 import mmskd  # noqa: F401  (registers the dataset)
 from mmskd.datasets import UnlabelledImageDataset, placeholder_pipeline
 from mmskd.structures import is_labelled
+from mmskd.testing import CWD_LOGITS, tiny_cfg, write_cityscapes_with_extra
 
 EXTRA = 'leftImg8bit/train_extra'
 

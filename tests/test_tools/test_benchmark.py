@@ -11,12 +11,11 @@ import torch
 from mmengine.config import Config, ConfigDict
 from mmengine.registry import DefaultScope
 from torch import nn
-from utils import CWD_LOGITS, REPO, run_command
 
 from mmskd.benchmark import (MemoryMeter, compute_ratios, mmrazor_counterpart,
                              pairwise_probe, run_benchmark)
-from mmskd.benchmark.config import (drop_pretrained_weights,
-                                    prepare_model_cfg)
+from mmskd.benchmark.config import drop_pretrained_weights, prepare_model_cfg
+from mmskd.testing import CWD_LOGITS, REPO, run_command
 
 SKD = osp.join(
     REPO, 'configs/skd/'

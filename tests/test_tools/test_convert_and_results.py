@@ -13,10 +13,10 @@ import torch
 import yaml
 from mmengine.config import Config
 from mmengine.utils import get_installed_path
-from utils import REPO, cli_options, load_tool, run_command
 
 from mmskd.models.utils import resolve_config_path
-from mmskd.testing import tiny_seg_options
+from mmskd.testing import (REPO, cli_options, load_tool, run_command,
+                           tiny_seg_options)
 
 CWD_FEA = osp.join(
     REPO, 'configs/cwd/'

@@ -1,6 +1,6 @@
 # Copyright (c) mmskd contributors. All rights reserved.
-"""tools/demo.py (``make demo``) and its configs (the scenes it writes are
-tested in tests/test_datasets/test_scenes.py)."""
+"""tools/demo.py (``make demo``), mmskd.demo behind it and its configs (the
+scenes it writes are tested in tests/test_datasets/test_scenes.py)."""
 import json
 import os.path as osp
 import re
@@ -10,10 +10,13 @@ import cv2
 import numpy as np
 import pytest
 from mmengine.config import Config
-from utils import REPO, load_tool, run_command
 
+from mmskd.demo import (common_options, find_root, load_run, plan_phases,
+                        schedule_of, seeds_report)
 from mmskd.models.distillers import infer_connector_channels
-from mmskd.models.utils import build_architecture, load_model_cfg
+from mmskd.models.utils import load_model_cfg
+from mmskd.registry import MODELS
+from mmskd.testing import REPO, run_command
 
 DEMO = osp.join(REPO, 'configs', 'demo')
 TEACHER = osp.join(DEMO, 'pspnet_r101-d8_w16_scenes-128x128.py')
@@ -136,8 +139,8 @@ def test_student_and_distilled_share_schedule_data_and_model():
     assert distill.model.discriminator.in_channels == 19
     filled = infer_connector_channels(
         distill.model.distiller,
-        build_architecture(distill.model.architecture),
-        build_architecture(distill.model.teacher))
+        MODELS.build(distill.model.architecture),
+        MODELS.build(distill.model.teacher))
     connector = filled['connectors']['student_feature']
     assert connector['in_channel'] == student.model.decode_head.channels
     assert connector['out_channel'] == \
@@ -155,9 +158,7 @@ def _write_results(work_dir, seed, miou, minutes):
     return str(work_dir)
 
 
-def test_seeds_table_reports_mean_std_and_the_3_sigma_verdict(
-        tmp_path, capsys, monkeypatch):
-    demo_seeds = load_tool('analysis_tools/demo_seeds.py')
+def test_seeds_table_reports_mean_std_and_the_3_sigma_verdict(tmp_path):
     # Gains (distilled, unlabelled) over the student: (+1, +3), (-1, +4),
     # (+3, +5): means +1 and +4, stds 2 and 1 (n - 1).
     work_dirs = [
@@ -165,9 +166,7 @@ def test_seeds_table_reports_mean_std_and_the_3_sigma_verdict(
         _write_results(tmp_path / 'a', 0, [32, 22, 23, 25], 5.0),
         _write_results(tmp_path / 'c', 2, [31, 21, 24, 26], 7.0),
     ]
-    monkeypatch.setattr(sys, 'argv', ['demo_seeds.py', *work_dirs])
-    demo_seeds.main()
-    lines = capsys.readouterr().out.splitlines()
+    lines = seeds_report(work_dirs).splitlines()
     assert lines[2] == ('| 0 | 32.00 | 22.00 | 23.00 | 25.00 | +1.00 '
                         '| +3.00 | 5.0 |')
     assert [line.split(' | ')[0] for line in lines[2:5]] == \
@@ -182,24 +181,37 @@ def test_seeds_table_reports_mean_std_and_the_3_sigma_verdict(
 
 
 def test_seeds_table_names_a_work_dir_without_results(tmp_path):
-    demo_seeds = load_tool('analysis_tools/demo_seeds.py')
     with pytest.raises(FileNotFoundError, match='finished tools/demo.py'):
-        demo_seeds.load_run(str(tmp_path))
+        load_run(str(tmp_path))
+
+
+def test_seeds_cli_prints_the_report(tmp_path):
+    """tools/analysis_tools/demo_seeds.py, as README runs it."""
+    work_dirs = [
+        _write_results(tmp_path / f's{seed}', seed, [30, 20, 22, 24], 5.0)
+        for seed in (1, 0)
+    ]
+    result = run_command([
+        sys.executable, 'tools/analysis_tools/demo_seeds.py', *work_dirs
+    ])
+    assert result.stdout == seeds_report(work_dirs) + '\n'
+
+
+def test_demo_finds_the_configs_and_tools_of_this_checkout():
+    assert find_root() == REPO
 
 
 def test_runs_are_planned_in_two_phases_or_in_turn_on_one_core():
-    demo = load_tool('demo.py')
-    assert demo.plan_phases(2) == demo.plan_phases(16) == [
+    assert plan_phases(2) == plan_phases(16) == [
         [['teacher']], [['distilled', 'student'], ['unlabelled']]
     ]
     # The second phase starts after the teacher's checkpoint exists.
-    assert demo.plan_phases(1) == [[['teacher']],
-                                   [['distilled', 'student', 'unlabelled']]]
+    assert plan_phases(1) == [[['teacher']],
+                              [['distilled', 'student', 'unlabelled']]]
 
 
 def test_options_reach_both_sources_of_the_unlabelled_run():
-    demo = load_tool('demo.py')
-    options = demo.common_options(demo.DISTILL_UNL, '/data', 7, 5, 20)
+    options = common_options('unlabelled', '/data', 7, 5, 20)
     assert options['randomness.seed'] == 7
     for prefix in ('train_dataloader.dataset.datasets.0',
                    'train_dataloader.dataset.datasets.1',
@@ -208,16 +220,13 @@ def test_options_reach_both_sources_of_the_unlabelled_run():
     assert options['train_dataloader.dataset.datasets.0.indices'] == 20
     assert 'train_dataloader.dataset.datasets.1.indices' not in options
     assert options['train_cfg.max_iters'] == 5
-    teacher = demo.common_options(demo.TEACHER, '/data', 7, None, 20)
+    teacher = common_options('teacher', '/data', 7, None, 20)
     assert not any('indices' in key or 'max_iters' in key
                    for key in teacher)
 
 
-def test_labelled_scenes_must_leave_unlabelled_ones(monkeypatch):
-    demo = load_tool('demo.py')
-    monkeypatch.setattr(sys, 'argv', ['demo.py', '--num-labelled', '500'])
+def test_labelled_scenes_must_leave_unlabelled_ones():
     with pytest.raises(SystemExit, match='--num-labelled 500 must lie'):
-        demo.schedule_of(demo.parse_args())
-    monkeypatch.setattr(sys, 'argv', ['demo.py', '--teacher-iters', '3'])
+        schedule_of(500, num_labelled=500)
     # What is not given comes from the configs.
-    assert demo.schedule_of(demo.parse_args()) == (300, 3, 100)
+    assert schedule_of(500, teacher_iters=3) == (300, 3, 100)

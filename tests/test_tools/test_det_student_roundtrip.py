@@ -12,10 +12,11 @@ import pytest
 import torch
 from mmengine.config import Config
 from mmengine.utils import get_installed_path
-from utils import REPO, cli_options, run_command, write_teacher_checkpoint
 
-from mmskd.models.utils import build_architecture, resolve_config_path
-from mmskd.testing import tiny_det_options, write_coco_like
+from mmskd.models.utils import resolve_config_path
+from mmskd.registry import MODELS
+from mmskd.testing import (REPO, cli_options, run_command, tiny_det_options,
+                           write_coco_like, write_teacher_checkpoint)
 
 CWD_RETINANET = osp.join(
     REPO, 'configs/cwd/cwd_fpn_retinanet_r101_retinanet_r50_2x_coco.py')
@@ -60,7 +61,7 @@ def test_student_checkpoint_runs_in_mmdet_test(coco_root, tmp_path):
     student_cfg = Config.fromfile(resolve_config_path(STUDENT_CFG_PATH))
     student_options = tiny_det_options(student_cfg, coco_root)
     student_cfg.merge_from_dict(student_options)
-    student = build_architecture(dict(student_cfg.model, _scope_='mmdet'))
+    student = MODELS.build(dict(student_cfg.model, _scope_='mmdet'))
     saved = torch.load(student_ckpt, map_location='cpu', weights_only=False)
     state_dict = saved.get('state_dict', saved)
     distilled = torch.load(

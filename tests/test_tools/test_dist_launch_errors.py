@@ -4,9 +4,7 @@ print, below torch's ChildFailedError report and every rank's log."""
 import os.path as osp
 import random
 
-from utils import REPO
-
-from mmskd.testing import run_tool
+from mmskd.testing import REPO, run_tool
 
 SKD = osp.join(
     REPO, 'configs/skd/'

@@ -6,10 +6,10 @@ import subprocess
 import sys
 
 import pytest
-from utils import REPO
 from mmengine.config import Config
 
 from mmskd.analysis import config_input_shape
+from mmskd.testing import REPO
 
 # A one-conv backbone the test registers in mmseg's scope (the config
 # imports it with custom_imports, as a user's own module would be).

@@ -18,10 +18,9 @@ import tarfile
 from typing import Dict, List
 
 import pytest
-from utils import REPO, cli_options
 from mmengine.config import Config
 
-from mmskd.testing import tiny_seg_options
+from mmskd.testing import REPO, cli_options, tiny_seg_options
 
 CONFIG = ('cwd_logits_pspnet_r101-d8_pspnet_r18-d8_4xb2-80k_'
           'cityscapes-512x1024.py')

@@ -13,13 +13,13 @@ import sys
 import pytest
 import torch
 from mmengine.config import Config
-from utils import REPO, cli_options, run_command
 
-from mmskd.models.utils import build_architecture
-from mmskd.testing import (MISMATCH_WARNING, assert_no_wrapper_names,
+from mmskd.registry import MODELS
+from mmskd.testing import (MISMATCH_WARNING, REPO, assert_no_wrapper_names,
                            assert_resumes_in_one_process,
                            assert_student_converts, assert_test_py_reproduces,
-                           run_tool, tiny_seg_options)
+                           cli_options, run_command, run_tool,
+                           tiny_seg_options)
 
 SKD = osp.join(
     REPO, 'configs/skd/'
@@ -72,7 +72,7 @@ def test_dist_train_two_gloo_processes_then_every_tool(
     student_cfg.merge_from_dict(options)
     assert_student_converts(checkpoint,
                             str(tmp_path / 'student.pth'),
-                            build_architecture(student_cfg.model.architecture))
+                            MODELS.build(student_cfg.model.architecture))
     images = sorted(
         glob.glob(osp.join(cityscapes_root, 'leftImg8bit', 'val', '*', '*')))
     drawn = run_command([

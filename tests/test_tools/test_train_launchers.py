@@ -12,10 +12,10 @@ import pytest
 import torch
 from mmengine.config import Config
 from mmengine.utils import get_installed_path
-from utils import (CWD_LOGITS, REPO, cli_options, run_command, tiny_cfg,
-                   write_teacher_checkpoint)
 
-from mmskd.testing import tiny_seg_options
+from mmskd.testing import (CWD_LOGITS, REPO, cli_options, run_command,
+                           tiny_cfg, tiny_seg_options,
+                           write_teacher_checkpoint)
 
 
 @pytest.fixture(scope='module')

@@ -10,11 +10,10 @@ import sys
 
 import pytest
 import torch
-from utils import REPO, cli_options
-from image_folder_data import write_cityscapes_with_extra
 from mmengine.config import Config
 
-from mmskd.testing import run_tool, tiny_seg_options
+from mmskd.testing import (REPO, cli_options, run_tool, tiny_seg_options,
+                           write_cityscapes_with_extra)
 
 CONFIG = osp.join(
     REPO, 'configs/skd/skd_pspnet_r101-d8_pspnet_r18-d8_4xb4-80k_'

@@ -12,18 +12,17 @@ import sys
 import numpy as np
 import pytest
 import torch
-from utils import (REPO, assert_amp_wrappers, build_runner, cli_options,
-                   logged_scalars, run_command)
 from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
 from mmengine.registry import DATASETS
-from sequence_data import tiny_video_options, write_cityscapes_sequences
 
-from mmskd.models.utils import build_architecture
-from mmskd.testing import (assert_no_wrapper_names,
+from mmskd.registry import MODELS
+from mmskd.testing import (REPO, assert_amp_wrappers, assert_no_wrapper_names,
                            assert_resumes_in_one_process,
                            assert_student_converts, assert_test_py_reproduces,
-                           logged_metric, run_tool)
+                           build_runner, cli_options, logged_metric,
+                           logged_scalars, run_command, run_tool,
+                           tiny_video_options, write_cityscapes_sequences)
 from mmskd.utils import allow_mmengine_checkpoints
 
 CONFIGS = sorted(glob.glob(osp.join(REPO, 'configs/video/*.py')))
@@ -34,8 +33,10 @@ FULL = osp.join(
 TERMS = {
     'temporal_pspnet_r101-d8': {'temporal.loss_tl'},
     'temporal_pspnet_r18-d8': {'temporal.loss_tl'},
-    'video_tl-sf_': {'distill.loss_pi', 'distill.loss_pa', 'distill.loss_tl'},
-    'video_tl-sf-pf_': {
+    'video_tl_sf_pspnet': {
+        'distill.loss_pi', 'distill.loss_pa', 'distill.loss_tl'
+    },
+    'video_tl_sf_pf_': {
         'distill.loss_pi', 'distill.loss_pa', 'distill.loss_tl',
         'distill.loss_pf'
     },
@@ -95,6 +96,27 @@ def test_one_iteration_then_miou_and_tc(config, amp, root, tmp_path,
     assert 0 <= val['TC'] <= 100 and 0 <= val['mIoU'] <= 100, val
 
 
+def test_precomputed_flow_trains_with_flip_and_rescale(tmp_path, fast_runner):
+    """Precomputed flow now travels with the frames through the standard
+    augmentation: flipped, rescaled and cropped samples train, and the TC
+    metric reads the (unaugmented) evaluation files."""
+    flow_root = write_cityscapes_sequences(
+        str(tmp_path / 'data'), flow_ext='.flo', num_snippets=2)
+    cfg = tiny(FULL, flow_root, max_iters=1, val_interval=1)
+    cfg.model.flow_source = dict(type='PrecomputedFlow')
+    train, val = cfg.train_dataloader.dataset, cfg.val_dataloader.dataset
+    train.data_prefix.flow_path = 'flow/train'
+    val.data_prefix.flow_path = 'flow/val'
+    train.pipeline[2].ratio_range = (1.5, 2.0)
+    assert train.pipeline[4].type == 'SequenceRandomFlip'
+    train.pipeline[4].prob = 1.0
+    runner = build_runner(cfg, FULL, str(tmp_path / 'work'))
+    runner.train()
+    train_logs, val_logs = logged_scalars(runner.log_dir)
+    assert np.isfinite(train_logs['distill.loss_tl'])
+    assert 0 <= val_logs['TC'] <= 100
+
+
 TEMPORAL_R18 = osp.join(
     REPO, 'configs/video/temporal_pspnet_r18-d8_4xb2-80k_cityscapes-seq-'
     '512x1024.py')
@@ -136,7 +158,7 @@ def test_dist_train_two_gloo_processes_then_every_tool(config, term, root,
     cfg.merge_from_dict(options)
     assert_student_converts(checkpoint,
                             str(tmp_path / 'network.pth'),
-                            build_architecture(cfg.model.architecture))
+                            MODELS.build(cfg.model.architecture))
     assert_resumes_in_one_process(
         run_command, config, work_dir,
         cli_options(dict(options, **{'train_cfg.max_iters': 3})), 2, 3)

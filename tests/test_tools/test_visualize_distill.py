@@ -1,5 +1,6 @@
 # Copyright (c) mmskd contributors. All rights reserved.
-"""tools/analysis_tools/visualize_distill.py and mmskd.visualization."""
+"""tools/analysis_tools/visualize_distill.py, mmskd.apis and
+mmskd.visualization."""
 import glob
 import json
 import os.path as osp
@@ -11,16 +12,17 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from utils import REPO, cli_options, run_command, tiny_cfg
 from mmengine.config import Config
 from mmengine.logging import HistoryBuffer
 from mmengine.registry import MODELS, init_default_scope
 
+from mmskd.apis import init_model
 from mmskd.models.losses import ChannelWiseDivergence, PairWiseAffinityLoss
-from mmskd.testing import tiny_seg_options
+from mmskd.testing import (REPO, cli_options, run_command, tiny_cfg,
+                           tiny_seg_options)
 from mmskd.visualization import (DistillVisualizer, TermMaps, affinity_row,
                                  channel_distributions, channel_divergences,
-                                 init_model, node_of, pick_term, top_channels)
+                                 node_of, pick_term, top_channels)
 
 SKD = osp.join(
     REPO, 'configs/skd/'

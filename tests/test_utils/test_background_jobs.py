@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from mmskd.utils import Job, run_jobs
+from mmskd.demo import Job, run_jobs
 
 
 def python(code: str) -> list:

@@ -12,8 +12,7 @@ import torch.distributed as dist
 from mmengine.config import Config
 
 from mmskd.testing import run_bounded, run_tool
-from mmskd.utils import (finish_distributed, load_config,
-                         setup_cpu_distributed)
+from mmskd.utils import finish_distributed, load_config, setup_cpu_distributed
 from mmskd.utils.launch import CPU_COLLECTIVE_TIMEOUT
 
 # A one-process group whose barrier hangs as ``{hang}`` does, then

@@ -1,6 +1,6 @@
 # Copyright (c) mmskd contributors. All rights reserved.
 """mmengine's iteration lines, shortened for progress reports."""
-from mmskd.utils import short_progress
+from mmskd.demo import short_progress
 
 
 def test_progress_lines_are_shortened():

@@ -8,84 +8,9 @@ Each work dir's ``results.json`` gives one row: the seed, the four models'
 mIoU, the two gains over the student and the run's minutes. The last row is
 mean ± std over the runs (std with n - 1), and under the table each gain is
 judged by the demo's criterion: it *holds* when its mean is at least 3
-standard deviations of the gain above zero.
+standard deviations of the gain above zero (:mod:`mmskd.demo.seeds`).
 """
 import argparse
-import json
-import os.path as osp
-import statistics
-from typing import Dict, List, Sequence
-
-# The models' keys in results.json.
-MODELS = ('teacher', 'student', 'distilled', 'unlabelled')
-# Gain column -> the model whose mIoU minus the student's it is.
-GAINS = {'gain': 'distilled', 'gain + unlabelled': 'unlabelled'}
-SIGMAS = 3  # a gain holds when its mean >= SIGMAS * its std
-
-
-def load_run(work_dir: str) -> Dict[str, float]:
-    """One row: seed, mIoU per model, gains and minutes of a demo run.
-
-    Args:
-        work_dir (str): A finished ``tools/demo.py`` run's work dir.
-
-    Returns:
-        dict: ``seed``, each of ``MODELS``, each of ``GAINS`` and
-        ``minutes``.
-    """
-    path = osp.join(work_dir, 'results.json')
-    if not osp.isfile(path):
-        raise FileNotFoundError(
-            f'{path} does not exist: is {work_dir} the work dir of a '
-            'finished tools/demo.py run?')
-    with open(path) as file:
-        results = json.load(file)
-    miou = {row['key']: row['mIoU'] for row in results['rows']}
-    row = dict(seed=results['seed'], **{key: miou[key] for key in MODELS})
-    for gain, model in GAINS.items():
-        row[gain] = miou[model] - miou['student']
-    row['minutes'] = results['seconds']['total'] / 60
-    return row
-
-
-def mean_std(values: Sequence[float]) -> tuple:
-    """Mean and sample standard deviation (n - 1; 0 for one value)."""
-    std = statistics.stdev(values) if len(values) > 1 else 0.
-    return statistics.fmean(values), std
-
-
-def format_table(rows: List[Dict[str, float]]) -> str:
-    """The Markdown table of the runs and their mean ± std."""
-    columns = [*MODELS, *GAINS, 'minutes']
-    lines = [
-        '| seed | ' + ' | '.join(columns) + ' |',
-        '| --- |' + ' ---: |' * len(columns),
-    ]
-    for row in rows:
-        cells = [f'{row[key]:+.2f}' if key in GAINS else f'{row[key]:.2f}'
-                 for key in columns[:-1]] + [f'{row["minutes"]:.1f}']
-        lines.append(f'| {row["seed"]} | ' + ' | '.join(cells) + ' |')
-    summary = []
-    for key in columns:
-        mean, std = mean_std([row[key] for row in rows])
-        sign = '+' if key in GAINS else ''
-        summary.append(f'{mean:{sign}.2f} ± {std:.2f}')
-    lines.append('| mean ± std | ' + ' | '.join(summary) + ' |')
-    return '\n'.join(lines)
-
-
-def verdicts(rows: List[Dict[str, float]]) -> List[str]:
-    """Whether each gain's mean is ``SIGMAS`` of its stds above zero."""
-    lines = []
-    for gain in GAINS:
-        mean, std = mean_std([row[gain] for row in rows])
-        holds = mean > 0 and mean >= SIGMAS * std
-        ratio = f'{mean / std:.1f}' if std else 'undefined (std 0)'
-        lines.append(f'{gain}: mean {mean:+.2f}, std {std:.2f}, '
-                     f'mean/std {ratio}: '
-                     f'{"holds" if holds else "does not hold"} '
-                     f'(criterion: mean >= {SIGMAS} std, {len(rows)} runs)')
-    return lines
 
 
 def main() -> None:
@@ -95,11 +20,8 @@ def main() -> None:
     parser.add_argument(
         'work_dirs', nargs='+', help='work dirs of tools/demo.py runs')
     args = parser.parse_args()
-    rows = sorted((load_run(path) for path in args.work_dirs),
-                  key=lambda row: row['seed'])
-    print(format_table(rows))
-    print()
-    print('\n'.join(verdicts(rows)))
+    from mmskd.demo import seeds_report
+    print(seeds_report(args.work_dirs))
 
 
 if __name__ == '__main__':

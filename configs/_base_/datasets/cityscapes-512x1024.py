@@ -1,10 +1,6 @@
-# Cityscapes 512x1024 with mmseg's pipeline and runtime; every mmskd
-# Cityscapes config inherits this next to a method and a teacher/student pair.
-_base_ = [
-    'mmseg::_base_/datasets/cityscapes.py',
-    'mmseg::_base_/default_runtime.py',
-]
-custom_imports = dict(imports=['mmskd'], allow_failed_imports=False)
+# Cityscapes 512x1024 with mmseg's pipeline; every mmskd Cityscapes config
+# inherits this next to a method and a teacher/student pair.
+_base_ = ['mmseg::_base_/datasets/cityscapes.py']
 # mmseg's CityscapesDataset with its files and labels checked when it loads (a
 # missing label map, label ids beyond the classes, labels that are all
 # ignored fail before the first iteration; see
@@ -14,8 +10,3 @@ dataset_type = 'CheckedCityscapesDataset'
 train_dataloader = dict(dataset=dict(type=dataset_type))
 val_dataloader = dict(dataset=dict(type=dataset_type))
 test_dataloader = val_dataloader
-# Saves the random number generators' states with every checkpoint and puts
-# them back on --resume, so that a resumed run continues as the
-# uninterrupted one would (see mmskd.engine.RandomStateHook). A config that
-# sets its own custom_hooks replaces this list: keep the hook in it.
-custom_hooks = [dict(type='mmskd.RandomStateHook')]

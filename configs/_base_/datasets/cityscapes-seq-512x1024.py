@@ -3,22 +3,25 @@
 # frame_b) at gap g in {1, 2}; validation: the labelled frame and the next,
 # for the temporal-consistency metric). mmseg's pipeline positions are kept;
 # the frames travel channel-stacked through one set of random transforms.
+# With data_prefix['flow_path'] (flow_source PrecomputedFlow), the training
+# pipeline loads the flow files too (LoadSequenceAnnotations) and resizes,
+# crops and flips the flow with the frames (the Sequence* transforms);
+# evaluation does not load it: the metric reads the files.
 _base_ = ['./cityscapes-512x1024.py']
-custom_imports = dict(
-    imports=['mmskd', 'mmskd.datasets'], allow_failed_imports=False)
 pack = dict(
-    type='PackSegInputs',
+    type='PackSequenceInputs',
     meta_keys=('img_path', 'seg_map_path', 'ori_shape', 'img_shape',
                'pad_shape', 'scale_factor', 'flip', 'flip_direction',
                'reduce_zero_label', 'frame_paths', 'frame_offsets',
                'labelled_index', 'flow_pairs', 'flow_paths'))
 train_pipeline = [
     dict(type='LoadSequenceFrames'),
-    dict(type='LoadAnnotations'),
+    dict(type='LoadSequenceAnnotations'),
     dict(type='RandomResize', scale=(2048, 1024), ratio_range=(0.5, 2.0),
-         keep_ratio=True),
-    dict(type='RandomCrop', crop_size=(512, 1024), cat_max_ratio=0.75),
-    dict(type='RandomFlip', prob=0.5),
+         keep_ratio=True, resize_type='SequenceResize'),
+    dict(type='SequenceRandomCrop', crop_size=(512, 1024),
+         cat_max_ratio=0.75),
+    dict(type='SequenceRandomFlip', prob=0.5),
     dict(type='SequencePhotoMetricDistortion'),
     pack,
 ]

@@ -3,8 +3,7 @@
 # its own loss (the levels differ in size). The teacher runs only its
 # backbone and neck (mmrazor's FpnTeacherDistill). Students validate alone
 # (mmdet's ValLoop).
-# Leaf configs use configs/_base_/schedules/schedule_1x.py with the student's
-# own recipe from the pair base.
+# Leaf configs use the student's own recipe from configs/_base_/schedules/.
 _base_ = ['./separate_ddp.py']
 model = dict(
     # Build in the mmskd scope; the students and teachers are built in

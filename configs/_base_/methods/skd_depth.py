@@ -5,7 +5,7 @@
 # discriminator scores DepthBinHead's 1-channel expected depth at the logits'
 # resolution (decode_head.expected_depth) with the image; the teacher's depth
 # map is the real sample, so the term needs no ground truth. Leaf configs use
-# configs/depth/_base_/adversarial_20k.py.
+# configs/_base_/schedules/adversarial_depth_20k.py.
 _base_ = ['./skd_pi_pa.py', './holistic.py']
 pi_pa = _base_.model.distiller
 depth_recorders = dict(

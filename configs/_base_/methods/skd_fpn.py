@@ -3,7 +3,7 @@
 # of skd_pi_pa_fpn.py plus the holistic term (holistic.py) on the
 # classification score maps of each level. Every term is the sum over the
 # five levels of one weighted per-level term. Leaf configs use
-# configs/_base_/schedules/adversarial_1x.py.
+# configs/_base_/schedules/adversarial_fcos_2x.py.
 _base_ = ['./skd_pi_pa_fpn.py', './holistic.py']
 model = dict(
     _base_.holistic_model,

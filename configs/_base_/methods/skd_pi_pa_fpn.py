@@ -4,8 +4,8 @@
 # thesis's detection "Ours (PA + pixel-wise)" (Table 3.13; Table 3.14's
 # "w/ distillation"). Every term is the sum over the five levels of one
 # weighted per-level term. The teacher runs its head too (mode 'tensor',
-# never its loss) so that its score maps are recorded. Leaf configs use
-# configs/_base_/schedules/schedule_1x.py with the student's recipe.
+# never its loss) so that its score maps are recorded. Leaf configs use the
+# student's own recipe from configs/_base_/schedules/.
 # Pair-wise: nodes of 2x2 pixels, average-pooled, fully connected (the
 # thesis's best graph, Table 3.2, as the segmentation configs; its n x n
 # affinities never exist, so P3 of a 1333x800 image is cheap), weight

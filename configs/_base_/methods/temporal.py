@@ -6,4 +6,13 @@ model = dict(
     _scope_='mmskd',
     type='TemporalTraining',
     flow_source=_base_.flow_source,
-    temporal_loss=_base_.temporal_loss)
+    temporal_loss=_base_.temporal_loss,
+    # The score maps TL compares, recorded by a manager of its own.
+    recorders=dict(
+        type='RecorderManager',
+        recorders=dict(
+            logits=dict(type='ModuleOutputs', source='decode_head.conv_seg'))),
+    logits_recorder='logits',
+    # Each frame of a (N, L, 3, H, W) sequence through the segmentor's own
+    # data preprocessor.
+    sequence_preprocessor=dict(type='SequenceDataPreProcessor'))

@@ -12,4 +12,7 @@ model = dict(
     # PF on the score maps of each (labelled, other) pair, per position.
     pair_frame_loss=dict(type='PairWiseFrameAffinityLoss', loss_weight=0.1),
     # MF on the head features: 16x16 nodes, ConvLSTM(1 -> 4), shared.
-    multi_frame_loss=dict(type='MultiFrameDependencyLoss', loss_weight=0.1))
+    multi_frame_loss=dict(type='MultiFrameDependencyLoss', loss_weight=0.1),
+    # Each frame of a (N, L, 3, H, W) sequence through the student's own
+    # data preprocessor.
+    sequence_preprocessor=dict(type='SequenceDataPreProcessor'))

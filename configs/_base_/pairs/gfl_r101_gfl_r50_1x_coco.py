@@ -7,19 +7,5 @@ teacher = dict(
     # The teacher's weights come from teacher_ckpt, not ImageNet.
     backbone=dict(init_cfg=None))
 teacher_ckpt = 'https://download.openmmlab.com/mmdetection/v2.0/gfl/gfl_r101_fpn_mstrain_2x_coco/gfl_r101_fpn_mstrain_2x_coco_20200629_200126-dd12f847.pth'  # noqa
-# The student's own recipe: 1x (12 epochs, lr steps at 8 and 11, SGD 0.01 on
-# 8x2 images), single-scale.
-student_max_epochs = 12
-student_param_scheduler = [
-    dict(
-        type='LinearLR', start_factor=0.001, by_epoch=False, begin=0, end=500),
-    dict(
-        type='MultiStepLR',
-        begin=0,
-        end=12,
-        by_epoch=True,
-        milestones=[8, 11],
-        gamma=0.1)
-]
-student_optim_wrapper = dict(
-    optimizer=dict(type='SGD', lr=0.01, momentum=0.9, weight_decay=0.0001))
+# The student's own recipe is configs/_base_/schedules/schedule_1x.py (12
+# epochs, lr steps at 8 and 11, SGD 0.01 on 8x2 images), single-scale.

@@ -12,19 +12,5 @@ teacher = dict(
     backbone=dict(init_cfg=None))
 # Saved under this basename ('%2B' included) in $TORCH_HOME/hub/checkpoints.
 teacher_ckpt = 'https://download.openmmlab.com/mmdetection/v2.0/reppoints/reppoints_moment_x101_fpn_dconv_c3-c5_gn-neck%2Bhead_2x_coco/reppoints_moment_x101_fpn_dconv_c3-c5_gn-neck%2Bhead_2x_coco_20200329-f87da1ea.pth'  # noqa
-# The student's own recipe: 2x (24 epochs, lr steps at 16 and 22, SGD 0.01 on
-# 8x2 images).
-student_max_epochs = 24
-student_param_scheduler = [
-    dict(
-        type='LinearLR', start_factor=0.001, by_epoch=False, begin=0, end=500),
-    dict(
-        type='MultiStepLR',
-        begin=0,
-        end=24,
-        by_epoch=True,
-        milestones=[16, 22],
-        gamma=0.1)
-]
-student_optim_wrapper = dict(
-    optimizer=dict(type='SGD', lr=0.01, momentum=0.9, weight_decay=0.0001))
+# The student's own recipe is configs/_base_/schedules/schedule_2x.py (24
+# epochs, lr steps at 16 and 22, SGD 0.01 on 8x2 images).

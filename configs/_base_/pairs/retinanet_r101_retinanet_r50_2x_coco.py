@@ -11,20 +11,7 @@ teacher = dict(
     # The teacher's weights come from teacher_ckpt, not ImageNet.
     backbone=dict(init_cfg=None))
 teacher_ckpt = 'https://download.openmmlab.com/mmdetection/v2.0/retinanet/retinanet_r101_fpn_2x_coco/retinanet_r101_fpn_2x_coco_20200131-5560aee8.pth'  # noqa
-# The student's own recipe: 2x (24 epochs, lr steps at 16 and 22, SGD 0.01 on
-# 8x2 images), the schedule of the 37.4 baseline that the CWD paper (Table
-# 4.5), PKD and CrossKD distil into.
-student_max_epochs = 24
-student_param_scheduler = [
-    dict(
-        type='LinearLR', start_factor=0.001, by_epoch=False, begin=0, end=500),
-    dict(
-        type='MultiStepLR',
-        begin=0,
-        end=24,
-        by_epoch=True,
-        milestones=[16, 22],
-        gamma=0.1)
-]
-student_optim_wrapper = dict(
-    optimizer=dict(type='SGD', lr=0.01, momentum=0.9, weight_decay=0.0001))
+# The student's own recipe is configs/_base_/schedules/schedule_2x.py (24
+# epochs, lr steps at 16 and 22, SGD 0.01 on 8x2 images), the schedule of
+# the 37.4 baseline that the CWD paper (Table 4.5), PKD and CrossKD distil
+# into.

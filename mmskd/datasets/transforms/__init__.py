@@ -4,8 +4,15 @@ builds a segmentation or depth config's pipelines)."""
 from .depth import LoadUInt16DepthAnnotation
 from .placeholder_annotation import PlaceholderAnnotation
 from .sequence import LoadSequenceFrames, SequencePhotoMetricDistortion
+from .sequence_flow import (LoadSequenceAnnotations, LoadSequenceFlow,
+                            PackSequenceInputs, SequenceRandomCrop,
+                            SequenceRandomFlip, SequenceResize,
+                            flip_flow_field, resize_flow_field)
 
 __all__ = [
-    'LoadUInt16DepthAnnotation', 'LoadSequenceFrames',
-    'PlaceholderAnnotation', 'SequencePhotoMetricDistortion'
+    'LoadUInt16DepthAnnotation', 'LoadSequenceAnnotations',
+    'LoadSequenceFlow', 'LoadSequenceFrames', 'PackSequenceInputs',
+    'PlaceholderAnnotation', 'SequencePhotoMetricDistortion',
+    'SequenceRandomCrop', 'SequenceRandomFlip', 'SequenceResize',
+    'flip_flow_field', 'resize_flow_field'
 ]

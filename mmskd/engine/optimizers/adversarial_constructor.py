@@ -5,8 +5,8 @@ from typing import Optional, Sequence
 from mmengine.optim import DefaultOptimWrapperConstructor, OptimWrapperDict
 from torch import nn
 
+from mmskd.models.utils import unwrap
 from mmskd.registry import OPTIM_WRAPPER_CONSTRUCTORS
-from ..updates import unwrap
 
 
 @OPTIM_WRAPPER_CONSTRUCTORS.register_module()

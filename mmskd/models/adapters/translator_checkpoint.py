@@ -140,7 +140,7 @@ def read_translator_checkpoint(path: str) -> PhaseOneTranslator:
 
     Args:
         path (str): The phase-1 checkpoint, e.g.
-            ``work_dirs/ka-translator_.../epoch_1.pth``.
+            ``work_dirs/ka_translator_.../epoch_1.pth``.
 
     Returns:
         PhaseOneTranslator: The identity and encoder weights.
@@ -153,7 +153,7 @@ def read_translator_checkpoint(path: str) -> PhaseOneTranslator:
         raise FileNotFoundError(
             f'The knowledge-translator checkpoint {path!r} does not exist. '
             'Train phase 1 first: `python tools/train.py '
-            'configs/ka/ka-translator_<teacher>_<dataset>.py` writes '
+            'configs/ka/ka_translator_<teacher>_<dataset>.py` writes '
             'work_dirs/<that config>/epoch_1.pth; or point phase 2 at '
             'another run with `--cfg-options model.translator_ckpt=PATH`.')
     checkpoint = torch.load(

@@ -1,18 +1,15 @@
 # Copyright (c) mmskd contributors. All rights reserved.
 """Structured distillation with the holistic term: the student plays a
 conditional WGAN-GP game against a discriminator."""
-import difflib
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
 from mmengine.optim import OptimWrapper, OptimWrapperDict
-from mmengine.registry import DefaultScope
 
-from mmskd.engine.updates import unwrap
 from mmskd.registry import MODELS
 from ..distillers import recorded_channels
 from ..losses import wasserstein_terms
-from ..utils import autocast_disabled, frozen
+from ..utils import autocast_disabled, frozen, unwrap
 from .structured_distill import StructuredDistill
 
 Maps = List[torch.Tensor]
@@ -104,8 +101,7 @@ class HolisticDistill(StructuredDistill):
         super().__init__(architecture, teacher, distiller, **kwargs)
         if disc_steps < 1:
             raise ValueError(f'disc_steps must be >= 1, got {disc_steps}')
-        with DefaultScope.overwrite_default_scope('mmskd'):
-            self.discriminator = MODELS.build(discriminator)
+        self.discriminator = MODELS.build(discriminator)
         self.student_recorder = student_recorder
         self.teacher_recorder = teacher_recorder
         self.record_indices = (record_indices, ) if isinstance(
@@ -115,7 +111,8 @@ class HolisticDistill(StructuredDistill):
         self.disc_loss_weight = disc_loss_weight
         self.disc_steps = disc_steps
         self.student_first = student_first
-        self._check_recorders()
+        self.check_recorder('student', student_recorder, 'student_recorder')
+        self.check_recorder('teacher', teacher_recorder, 'teacher_recorder')
         self._check_recorded_widths(distiller)
 
     def train_step(self, data: Union[dict, tuple, list],
@@ -133,10 +130,12 @@ class HolisticDistill(StructuredDistill):
         student_wrapper, disc_wrapper = self._optim_wrappers(optim_wrapper)
         # The wrapped student (DDP inside MMSeparateDistributedDataParallel)
         # has `no_sync`, so accumulation skips its all-reduce in between.
-        with student_wrapper.optim_context(self.student):
-            data = self.data_preprocessor(data, True)
-            self.step_guard.begin('student', (self.student, self.distiller))
-            losses = self._run_forward(data, mode='loss')
+        data, losses = self.guarded_losses(
+            data,
+            student_wrapper,
+            trained=(self.student, self.distiller),
+            context=self.student,
+            name='student')
         if self.distillation_stopped:
             return self._update_student(student_wrapper, losses)
         real_maps, fake_maps = self._holistic_maps()
@@ -173,28 +172,8 @@ class HolisticDistill(StructuredDistill):
             self, wrapper: OptimWrapper,
             losses: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
         """Update the student and connectors; returns the log variables."""
-        loss, log_vars = self.parse_losses(losses)
-        self.step_guard.update(wrapper, loss, 'student',
-                               unwrap(self.distiller))
-        return log_vars
-
-    def _check_recorders(self) -> None:
-        """Refuse recorder names the distiller lacks (at build time, not at
-        the first step's bare ``KeyError``)."""
-        distiller = unwrap(self.distiller)
-        for role, name, manager in (('student', self.student_recorder,
-                                     distiller.student_recorders),
-                                    ('teacher', self.teacher_recorder,
-                                     distiller.teacher_recorders)):
-            if name in manager.recorders:
-                continue
-            known = sorted(manager.recorders)
-            close = difflib.get_close_matches(str(name), known, n=1)
-            hint = f' Did you mean {close[0]!r}?' if close else ''
-            raise ValueError(
-                f'{role}_recorder is {name!r}, but the distiller has no such '
-                f'{role} recorder (it has {known}).{hint} Name one of '
-                f'distiller.{role}_recorders.')
+        return self.guarded_update(
+            wrapper, losses, synced=unwrap(self.distiller), name='student')
 
     def _check_recorded_widths(self, distiller: dict) -> None:
         """Refuse a discriminator built for another channel count at build

@@ -4,12 +4,11 @@ student through adapters."""
 import copy
 from typing import Dict
 
-from mmskd.engine.updates import unwrap
 from mmskd.registry import MODELS
 from ..adapters import (TranslatorEncoder, check_same_teacher,
                         read_translator_checkpoint, teacher_identity)
 from ..distillers import recorded_channels
-from ..utils import build_architecture
+from ..utils import unwrap
 from ..utils.checkpoint import teacher_restored_later
 from .structured_distill import StructuredDistill
 
@@ -120,7 +119,7 @@ class KnowledgeAdaptationDistill(StructuredDistill):
             # tools/test.py: the checkpoint to be loaded holds the encoder,
             # so the phase-1 file is not needed; its width is the recorded
             # teacher feature's.
-            teacher = build_architecture(teacher)
+            teacher = MODELS.build(teacher)
             channels = recorded_channels(recorder, teacher)
         if not restored_later or channels is None:
             phase_one = read_translator_checkpoint(translator_ckpt)

@@ -1,19 +1,43 @@
 # Copyright (c) mmskd contributors. All rights reserved.
 """Phase 1 of knowledge adaptation: train the knowledge translator on the
 frozen teacher's last features."""
-from typing import Dict, List, Optional, Union
+from typing import Dict, List, Optional, Tuple, Union
 
 import torch
+from mmengine.model import BaseModel
 from mmengine.optim import OptimWrapper
-from mmengine.registry import DefaultScope
 from mmengine.structures import BaseDataElement
 from mmrazor.models.utils import add_prefix
 
-from mmskd.engine.updates import unwrap
 from mmskd.registry import MODELS
 from ..adapters import teacher_identity
 from ..distillers import recorded_channels
+from ..utils import load_model_cfg, unwrap
 from .structured_distill import StructuredDistill
+
+
+class NoStudent(BaseModel):
+    """The student slot of an algorithm that trains no student.
+
+    It holds no weights, only the data preprocessor of the batches, so a
+    checkpoint has no ``architecture.`` weights.
+
+    Args:
+        data_preprocessor (nn.Module): The data preprocessor.
+    """
+
+    def __init__(self, data_preprocessor: torch.nn.Module) -> None:
+        super().__init__(data_preprocessor=data_preprocessor)
+
+    def forward(self, *args, **kwargs):
+        """Refuse to run: there is no student.
+
+        Raises:
+            RuntimeError: Always.
+        """
+        raise RuntimeError(
+            'KnowledgeTranslatorPretrain builds no student: phase 1 trains '
+            'the knowledge translator on the teacher alone.')
 
 
 @MODELS.register_module()
@@ -23,10 +47,11 @@ class KnowledgeTranslatorPretrain(StructuredDistill):
     Algorithm 1, step 2: the teacher is frozen (it runs in eval mode under
     ``no_grad``, through the shared core's ``run_teacher``), a teacher
     recorder captures its last features φ_t, and the translator
-    (``KnowledgeTranslator``) minimises L_ae on them. Nothing else trains:
-    the student is built, because the shared core is a teacher-student
-    algorithm and the pair config names both, but it is frozen and never
-    run. A checkpoint of this model is what phase 2
+    (``KnowledgeTranslator``) minimises L_ae on them. Nothing else trains,
+    and no student is built: the pair config's ``architecture`` is
+    accepted and left unbuilt (:class:`NoStudent` fills the shared core's
+    student slot), though its ``data_preprocessor`` still preprocesses the
+    batches, as in phase 2. A checkpoint of this model is what phase 2
     (``KnowledgeAdaptationDistill``) reads: the encoder under
     ``translator.encoder.`` and the identity of this teacher under
     ``translator._extra_state``.
@@ -36,7 +61,8 @@ class KnowledgeTranslatorPretrain(StructuredDistill):
     ``translator.loss_rec`` and ``translator.loss_sparsity``.
 
     Args:
-        architecture (dict | BaseModel): The student of the pair (unused).
+        architecture (dict | BaseModel, optional): The student of the pair;
+            never built (None is as good).
         teacher (dict | BaseModel): The teacher.
         distiller (dict): The distiller; its ``teacher_recorders`` must hold
             ``teacher_recorder``.
@@ -49,20 +75,15 @@ class KnowledgeTranslatorPretrain(StructuredDistill):
     """
 
     def __init__(self,
-                 architecture,
-                 teacher,
+                 architecture: Optional[Union[dict, BaseModel]],
+                 teacher: Union[dict, BaseModel],
                  distiller: dict,
                  translator: dict,
                  teacher_recorder: str = 'feature',
                  **kwargs) -> None:
         super().__init__(architecture, teacher, distiller, **kwargs)
-        recorders = distiller.get('teacher_recorders') or {}
-        if teacher_recorder not in recorders:
-            raise ValueError(
-                f'teacher_recorder is {teacher_recorder!r}, but the '
-                f'distiller\'s teacher_recorders are {sorted(recorders)}; '
-                'record the teacher\'s last feature under that name.')
-        recorder = recorders[teacher_recorder]
+        self.check_recorder('teacher', teacher_recorder, 'teacher_recorder')
+        recorder = distiller['teacher_recorders'][teacher_recorder]
         width = recorded_channels(recorder, self.teacher)
         translator = dict(translator)
         channels = translator.setdefault('channels', width)
@@ -72,12 +93,37 @@ class KnowledgeTranslatorPretrain(StructuredDistill):
                 f'module {recorder.get("source")!r} is {width} channels '
                 'wide; leave channels out to use that width, or give it for '
                 'a recorder whose module has no width attribute.')
-        with DefaultScope.overwrite_default_scope('mmskd'):
-            self.translator = MODELS.build(translator)
+        self.translator = MODELS.build(translator)
         self.translator.teacher_identity = teacher_identity(
             self.teacher, recorder.get('source'), channels, self.teacher_ckpt)
         self.teacher_recorder = teacher_recorder
-        self.student.requires_grad_(False)
+
+    @staticmethod
+    def build_pair(
+            architecture: Optional[Union[dict, BaseModel]],
+            teacher: Union[dict, BaseModel]) -> Tuple[BaseModel, BaseModel]:
+        """Build the teacher only; :class:`NoStudent` takes the student's
+        place, with the data preprocessor the student would have had.
+
+        Args:
+            architecture (dict | BaseModel, optional): The student of the
+                pair, read for its ``data_preprocessor`` only (the
+                teacher's without one).
+            teacher (dict | BaseModel): The teacher.
+
+        Returns:
+            tuple[BaseModel, BaseModel]: The placeholder and the teacher.
+        """
+        teacher = MODELS.build(teacher)
+        preprocessor = getattr(architecture, 'data_preprocessor', None)
+        if isinstance(architecture, dict):
+            student = load_model_cfg(architecture)
+            cfg = student.get('data_preprocessor')
+            if cfg is not None:
+                scope = student.get('_scope_')
+                preprocessor = MODELS.build(
+                    dict(cfg, _scope_=scope) if scope else cfg)
+        return NoStudent(preprocessor or teacher.data_preprocessor), teacher
 
     def loss(
         self,
@@ -126,6 +172,6 @@ class KnowledgeTranslatorPretrain(StructuredDistill):
         """Refuse prediction: phase 1 trains no model that predicts."""
         raise RuntimeError(
             'KnowledgeTranslatorPretrain trains the knowledge translator '
-            'only; its student is untrained. Run phase 1 without validation '
+            'only; it has no student. Run phase 1 without validation '
             '(val_dataloader = val_evaluator = None) and evaluate the '
             'student of phase 2 (KnowledgeAdaptationDistill).')

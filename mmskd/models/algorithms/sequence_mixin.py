@@ -5,16 +5,14 @@ pairs, and predictions that carry the temporal-consistency fields."""
 import copy
 from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
 
-import numpy as np
 import torch
 import torch.nn.functional as F
-from mmengine.registry import DefaultScope
 from mmseg.structures import SegDataSample
 from torch import Tensor, nn
 
-from mmskd.engine.updates import unwrap
-from mmskd.registry import TASK_UTILS
+from mmskd.registry import MODELS, TASK_UTILS
 from ..data_preprocessors import SequenceDataPreProcessor
+from ..utils import unwrap
 
 Pair = Tuple[int, int]
 
@@ -83,28 +81,48 @@ def merge_records(manager, what: str) -> None:
         recorder._data_buffer = [torch.cat(buffer)]
 
 
-def _check_unaugmented(meta: dict) -> None:
-    """Refuse precomputed flow for a flipped or rescaled sample.
+def packed_flows(data_samples: Sequence[SegDataSample], num_pairs: int,
+                 size: Sequence[int]) -> Tensor:
+    """The flow the samples carry (``gt_flow``), padded like the frames.
 
-    The flow files describe the frames as stored. A crop to a smaller size
-    fails the flow source's size check (naming the file); a flip or a
-    rescale that a crop brings back to the stored size would not.
+    The pipeline read the flow files and resized, cropped and flipped the
+    flow with the frames; the data preprocessor then padded the frames at
+    the bottom and right to the batch size, so the flow is zero-padded the
+    same way (no motion where there is no frame).
 
     Args:
-        meta (dict): A data sample's metainfo.
+        data_samples (Sequence[SegDataSample]): Samples with ``gt_flow`` of
+            shape (2 * P, h, w), (dx, dy) of pair p in channels 2p, 2p + 1.
+        num_pairs (int): P, the frame pairs of the batch.
+        size (Sequence[int]): The (H, W) of the padded frames.
+
+    Returns:
+        Tensor: (P, N, 2, H, W), the flow of each pair.
 
     Raises:
-        ValueError: If the sample was flipped or rescaled.
+        ValueError: If a sample lacks ``gt_flow`` or its flow does not fit
+            the pairs or the frames.
     """
-    scale = np.asarray(meta.get('scale_factor', 1.0), dtype=float)
-    change = 'flipped' if meta.get('flip') else \
-        'rescaled' if not np.allclose(scale, 1.0) else None
-    if change:
-        raise ValueError(
-            'Precomputed flow describes the unaugmented frames, but '
-            f"{meta.get('img_path')} was {change}; drop RandomFlip, "
-            'RandomResize and RandomCrop from the pipeline, or use a flow '
-            'network (RAFTFlow).')
+    flows = []
+    for sample in data_samples:
+        if 'gt_flow' not in sample:
+            raise ValueError(
+                'PrecomputedFlow takes the flow the data samples carry '
+                "(gt_flow): set the dataset's data_prefix['flow_path'], load "
+                'it with LoadSequenceAnnotations (or LoadSequenceFlow) and '
+                'pack it with PackSequenceInputs (configs/_base_/datasets/'
+                'cityscapes-seq-512x1024.py).')
+        flow = sample.gt_flow.data
+        height, width = flow.shape[-2:]
+        if flow.shape[0] != 2 * num_pairs or height > size[0] or \
+                width > size[1]:
+            raise ValueError(
+                f"The gt_flow of {sample.metainfo.get('img_path')} has shape "
+                f'{tuple(flow.shape)}, but the batch has {num_pairs} frame '
+                f'pairs of frames {tuple(size)}: expected (2 * pairs, H, W).')
+        flows.append(
+            F.pad(flow.float(), (0, size[1] - width, 0, size[0] - height)))
+    return torch.stack(flows).unflatten(1, (num_pairs, 2)).transpose(0, 1)
 
 
 class SequenceMixin:
@@ -114,20 +132,32 @@ class SequenceMixin:
     wraps its data preprocessor with :meth:`wrap_preprocessor`.
     """
 
+    #: The default ``sequence_preprocessor`` of the hosts.
+    SEQUENCE_PREPROCESSOR = dict(type='SequenceDataPreProcessor')
+
     def build_flow_source(self, flow_source: dict) -> None:
         """Build the flow source from ``TASK_UTILS`` (not a submodule).
 
         Args:
             flow_source (dict): E.g. ``dict(type='RAFTFlow')``.
         """
-        with DefaultScope.overwrite_default_scope('mmskd'):
-            self.flow_source = TASK_UTILS.build(flow_source)
+        self.flow_source = TASK_UTILS.build(flow_source)
 
-    def wrap_preprocessor(self) -> None:
-        """Preprocess sequences frame by frame with the current one."""
-        if not isinstance(self.data_preprocessor, SequenceDataPreProcessor):
-            self.data_preprocessor = SequenceDataPreProcessor(
-                self.data_preprocessor)
+    def wrap_preprocessor(self, sequence_preprocessor: Optional[dict]) -> None:
+        """Preprocess sequences frame by frame with the current preprocessor.
+
+        Args:
+            sequence_preprocessor (dict, optional): A ``MODELS`` config of
+                the wrapper, e.g. ``dict(type='SequenceDataPreProcessor')``,
+                given the current preprocessor as ``frame_preprocessor``.
+                None keeps a data preprocessor that takes sequences itself.
+        """
+        if sequence_preprocessor is None or isinstance(
+                self.data_preprocessor, SequenceDataPreProcessor):
+            return
+        self.data_preprocessor = MODELS.build(
+            sequence_preprocessor,
+            default_args=dict(frame_preprocessor=self.data_preprocessor))
 
     def split_frames(self, inputs: Tensor,
                      data_samples: Sequence[SegDataSample]) -> FrameBatch:
@@ -178,30 +208,25 @@ class SequenceMixin:
             list[Tensor]: Per pair, the flows (N, 2, H, W) from frame i to j.
 
         Raises:
-            ValueError: For precomputed flow of a flipped frame (the file
-                holds the unflipped motion), or missing flow files; files of
-                the wrong size raise the flow source's error naming them.
+            ValueError: For a flow source whose flow comes with the data
+                (``PrecomputedFlow``), if a sample lacks the packed
+                ``gt_flow`` or it does not fit (see :func:`packed_flows`).
         """
-        paths = None
-        if self.flow_source.requires_files:
-            for sample in data_samples:
-                _check_unaugmented(sample.metainfo)
-            paths = [
-                sample.metainfo.get('flow_paths') for sample in data_samples
-            ]
-            if not all(paths):
-                raise ValueError(
-                    'PrecomputedFlow needs flow_paths in every sample: set '
-                    "the dataset's data_prefix['flow_path'].")
+        given = None
+        if self.flow_source.flow_from_data:
+            # The pipeline augmented the flow with the frames, so flipped,
+            # rescaled and cropped samples get their own motion.
+            given = packed_flows(data_samples, len(batch.pairs),
+                                 batch.frames.shape[-2:])
+            given = given.to(batch.frames.device)
         flows = []
         for index, (i, j) in enumerate(batch.pairs):
             flows.append(
                 self.flow_source(
                     batch.frames[i],
                     batch.frames[j],
-                    flow_paths=None if paths is None else
-                    [sample_paths[index] for sample_paths in paths],
-                    frame_gaps=batch.gaps[index]))
+                    frame_gaps=batch.gaps[index],
+                    given_flow=None if given is None else given[index]))
         return flows
 
     def frame_maps(self, record: Tensor, batch: FrameBatch) -> List[Tensor]:
@@ -292,7 +317,7 @@ class SequenceMixin:
         seq_preds = torch.stack(preds, dim=1)  # (N, L, H, W)
         consecutive = [(i, i + 1) for i in range(len(batch.frames) - 1)]
         flows = None
-        if not self.flow_source.requires_files:
+        if not self.flow_source.flow_from_data:
             gaps = [[1] * len(data_samples)] * len(consecutive)
             flows = self.pair_flows(
                 batch._replace(pairs=tuple(consecutive), gaps=gaps),

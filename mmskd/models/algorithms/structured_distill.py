@@ -2,23 +2,20 @@
 """The shared core of mmskd's algorithms: a frozen teacher, recorders and
 distillation losses."""
 import logging
-from typing import Dict, List, Optional, Union
+from typing import Dict, List, Optional, Tuple, Union
 
 import torch
 from mmengine.logging import print_log
 from mmengine.model import BaseModel
 from mmengine.optim import OptimWrapper
-from mmengine.registry import DefaultScope
 from mmengine.structures import BaseDataElement
 from mmrazor.models import SingleTeacherDistill
 from mmrazor.models.utils import add_prefix
 
-from mmskd.engine.updates import unwrap
 from mmskd.registry import MODELS
-from ..distillers import infer_connector_channels
-from ..utils import (build_architecture, check_pair_families,
-                     keep_unwrapped_names, labelled_task_loss,
-                     load_teacher_checkpoint)
+from ..distillers import check_recorder_exists, infer_connector_channels
+from ..utils import (check_pair_families, keep_unwrapped_names,
+                     labelled_task_loss, load_teacher_checkpoint, unwrap)
 from ..utils.checkpoint import teacher_restored_later
 from .guarded_step import GuardedStepMixin
 
@@ -103,26 +100,26 @@ class StructuredDistill(GuardedStepMixin, SingleTeacherDistill):
             raise ValueError(
                 f'teacher_forward must be one of {TEACHER_FORWARDS}, but got '
                 f'{teacher_forward!r}')
-        student = build_architecture(architecture)
         teacher_is_config = isinstance(teacher, dict)
-        teacher = build_architecture(teacher)
+        student, teacher = self.build_pair(architecture, teacher)
         restored_later = teacher_restored_later()
         if not teacher_ckpt and teacher_is_config and not restored_later \
                 and not _loads_its_own_weights(teacher):
             _warn_untrained_teacher()
-        check_pair_families(student, teacher)
         distiller = infer_connector_channels(distiller, student, teacher)
         distiller.setdefault('type', 'StructuredDistiller')
-        with DefaultScope.overwrite_default_scope('mmskd'):
-            super().__init__(
-                distiller=distiller,
-                teacher=teacher,
-                teacher_trainable=False,
-                calculate_student_loss=calculate_student_loss,
-                teacher_module_inplace=teacher_module_inplace,
-                architecture=student,
-                data_preprocessor=data_preprocessor,
-                init_cfg=init_cfg)
+        # mmrazor's SingleTeacherDistill builds the distiller through
+        # mmrazor's registry, in the caller's scope unless it names one.
+        distiller.setdefault('_scope_', MODELS.scope)
+        super().__init__(
+            distiller=distiller,
+            teacher=teacher,
+            teacher_trainable=False,
+            calculate_student_loss=calculate_student_loss,
+            teacher_module_inplace=teacher_module_inplace,
+            architecture=student,
+            data_preprocessor=data_preprocessor,
+            init_cfg=init_cfg)
         self.teacher_forward = teacher_forward
         self.init_step_guard(max_skipped_steps)
         keep_unwrapped_names(self)
@@ -131,6 +128,43 @@ class StructuredDistill(GuardedStepMixin, SingleTeacherDistill):
             # Keep ``init_weights`` from overwriting the loaded teacher.
             self.teacher._is_init = True
         self.teacher_ckpt = teacher_ckpt
+
+    @staticmethod
+    def build_pair(
+            architecture: Union[dict, BaseModel],
+            teacher: Union[dict, BaseModel]) -> Tuple[BaseModel, BaseModel]:
+        """Build the student and the teacher, of one supported family.
+
+        Called before the module is initialised; an algorithm that never
+        runs a student overrides it (:class:`KnowledgeTranslatorPretrain`).
+
+        Args:
+            architecture (dict | BaseModel): The student, its config or a
+                ``cfg_path`` reference.
+            teacher (dict | BaseModel): The teacher, likewise.
+
+        Returns:
+            tuple[BaseModel, BaseModel]: The student and the teacher.
+        """
+        student = MODELS.build(architecture)
+        teacher = MODELS.build(teacher)
+        check_pair_families(student, teacher)
+        return student, teacher
+
+    def check_recorder(self, role: str, name: str, field: str) -> None:
+        """Refuse a setting that names a recorder the distiller lacks.
+
+        Args:
+            role (str): ``'student'`` or ``'teacher'``.
+            name (str): The recorder's name.
+            field (str): The setting that names it, for the message.
+
+        Raises:
+            ValueError: Naming the recorders there are and the closest.
+        """
+        manager = getattr(unwrap(self.distiller), f'{role}_recorders')
+        check_recorder_exists(manager.recorders, name, field,
+                              f'distiller.{role}_recorders')
 
     def train(self, mode: bool = True) -> 'StructuredDistill':
         """Set the student's mode; the teacher always stays in eval mode.

@@ -5,17 +5,21 @@ from typing import Dict, Optional, Union
 
 from mmengine.model import BaseModel
 from mmengine.optim import OptimWrapper
-from mmengine.registry import DefaultScope
 from mmrazor.models.algorithms import BaseAlgorithm
-from mmrazor.models.task_modules import RecorderManager
 from mmrazor.models.utils import add_prefix
 from torch import Tensor
 
-from mmskd.engine.updates import unwrap
-from mmskd.registry import MODELS
-from ..utils import build_architecture, keep_unwrapped_names
+from mmskd.registry import MODELS, TASK_UTILS
+from ..distillers import check_recorder_exists
+from ..utils import keep_unwrapped_names, unwrap
 from .guarded_step import GuardedStepMixin
 from .sequence_mixin import SequenceMixin, merge_records
+
+# The score maps of an mmseg segmentor.
+LOGITS_RECORDERS = dict(
+    type='RecorderManager',
+    recorders=dict(
+        logits=dict(type='ModuleOutputs', source='decode_head.conv_seg')))
 
 
 @MODELS.register_module()
@@ -39,8 +43,18 @@ class TemporalTraining(SequenceMixin, GuardedStepMixin, BaseAlgorithm):
             ``dict(cfg_path='mmseg::pspnet/...')``.
         flow_source (dict): A flow source from ``TASK_UTILS``.
         temporal_loss (dict): The TL config.
-        logits_source (str): The module whose output is the score map.
-            Defaults to 'decode_head.conv_seg'.
+        recorders (dict, optional): A ``TASK_UTILS`` config of the recorder
+            manager that records the score maps, e.g.
+            ``dict(type='RecorderManager', recorders=dict(logits=dict(
+            type='ModuleOutputs', source='decode_head.conv_seg')))``
+            (configs/_base_/methods/temporal.py). Defaults to that one.
+        logits_recorder (str): Its recorder of the score maps. Defaults to
+            ``'logits'``.
+        sequence_preprocessor (dict, optional): The ``MODELS`` config of
+            the wrapper that preprocesses sequences frame by frame with
+            ``data_preprocessor``. Defaults to
+            ``dict(type='SequenceDataPreProcessor')``; None keeps a
+            ``data_preprocessor`` that takes sequences itself.
         data_preprocessor (dict, optional): Defaults to the segmentor's.
         init_cfg (dict, optional): Initialisation config.
         max_skipped_steps (int): Stop the run after this many updates in a
@@ -51,21 +65,24 @@ class TemporalTraining(SequenceMixin, GuardedStepMixin, BaseAlgorithm):
                  architecture: Union[dict, BaseModel],
                  flow_source: dict,
                  temporal_loss: dict,
-                 logits_source: str = 'decode_head.conv_seg',
+                 recorders: Optional[dict] = None,
+                 logits_recorder: str = 'logits',
+                 sequence_preprocessor: Optional[dict] = SequenceMixin.
+                 SEQUENCE_PREPROCESSOR,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None,
                  max_skipped_steps: int = 10) -> None:
         super().__init__(
-            build_architecture(architecture),
+            MODELS.build(architecture),
             data_preprocessor=data_preprocessor,
             init_cfg=init_cfg)
         self.build_flow_source(flow_source)
-        self.wrap_preprocessor()
-        with DefaultScope.overwrite_default_scope('mmskd'):
-            self.temporal_term = MODELS.build(temporal_loss)
-        with DefaultScope.overwrite_default_scope('mmrazor'):
-            self.recorders = RecorderManager(
-                dict(logits=dict(type='ModuleOutputs', source=logits_source)))
+        self.wrap_preprocessor(sequence_preprocessor)
+        self.temporal_term = MODELS.build(temporal_loss)
+        self.recorders = TASK_UTILS.build(recorders or LOGITS_RECORDERS)
+        check_recorder_exists(self.recorders.recorders, logits_recorder,
+                              'logits_recorder', 'recorders.recorders')
+        self.logits_recorder = logits_recorder
         self.recorders.initialize(self.architecture)
         self.init_step_guard(max_skipped_steps)
         keep_unwrapped_names(self)
@@ -87,7 +104,8 @@ class TemporalTraining(SequenceMixin, GuardedStepMixin, BaseAlgorithm):
                 unwrap(self.architecture), batch, data_samples)
         merge_records(self.recorders, 'network')
         logits = self.frame_maps(
-            self.recorders.get_recorder('logits').get_record_data(), batch)
+            self.recorders.get_recorder(
+                self.logits_recorder).get_record_data(), batch)
         flows = self.pair_flows(batch, data_samples)
         losses = dict(losses)
         losses.update(

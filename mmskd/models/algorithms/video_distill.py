@@ -3,12 +3,11 @@
 from typing import Dict, List, Optional, Union
 
 from mmengine.optim import OptimWrapper
-from mmengine.registry import DefaultScope
 from mmrazor.models.utils import add_prefix
 from torch import Tensor, nn
 
-from mmskd.engine.updates import unwrap
 from mmskd.registry import MODELS
+from ..utils import unwrap
 from .sequence_mixin import FrameBatch, SequenceMixin, merge_records
 from .structured_distill import StructuredDistill
 
@@ -61,6 +60,11 @@ class VideoDistill(SequenceMixin, StructuredDistill):
             Defaults to 'logits'.
         feature_recorder (str): The recorder of the features before the
             classifier (MF). Defaults to 'feature'.
+        sequence_preprocessor (dict, optional): The ``MODELS`` config of
+            the wrapper that preprocesses sequences frame by frame with the
+            student's preprocessor. Defaults to
+            ``dict(type='SequenceDataPreProcessor')``; None keeps a
+            ``data_preprocessor`` that takes sequences itself.
         **kwargs: The arguments of :class:`StructuredDistill`.
     """
 
@@ -74,33 +78,28 @@ class VideoDistill(SequenceMixin, StructuredDistill):
                  multi_frame_loss: Optional[dict] = None,
                  logits_recorder: str = 'logits',
                  feature_recorder: str = 'feature',
+                 sequence_preprocessor: Optional[dict] = SequenceMixin.
+                 SEQUENCE_PREPROCESSOR,
                  **kwargs) -> None:
         super().__init__(architecture, teacher, distiller, **kwargs)
         self.build_flow_source(flow_source)
-        self.wrap_preprocessor()
+        self.wrap_preprocessor(sequence_preprocessor)
         terms = zip(VIDEO_TERMS,
                     (temporal_loss, pair_frame_loss, multi_frame_loss))
-        with DefaultScope.overwrite_default_scope('mmskd'):
-            self.video_losses = nn.ModuleDict({
-                name: MODELS.build(cfg)
-                for name, cfg in terms if cfg is not None
-            })
+        self.video_losses = nn.ModuleDict({
+            name: MODELS.build(cfg)
+            for name, cfg in terms if cfg is not None
+        })
         self.logits_recorder = logits_recorder
         self.feature_recorder = feature_recorder
-        distiller = unwrap(self.distiller)
-        needed = {
-            'loss_tl': logits_recorder,
-            'loss_pf': logits_recorder,
-            'loss_mf': feature_recorder
-        }
+        needed = dict(
+            loss_tl=('logits_recorder', logits_recorder),
+            loss_pf=('logits_recorder', logits_recorder),
+            loss_mf=('feature_recorder', feature_recorder))
         for name in self.video_losses:
-            for manager in (distiller.student_recorders,
-                            distiller.teacher_recorders):
-                if needed[name] not in manager.recorders:
-                    raise ValueError(
-                        f'{name} reads the recorder {needed[name]!r}, which '
-                        f'the distiller lacks (it has '
-                        f'{sorted(manager.recorders)}).')
+            field, recorder = needed[name]
+            for role in ('student', 'teacher'):
+                self.check_recorder(role, recorder, f'{field} (of {name})')
 
     def loss(self,
              batch_inputs: Tensor,

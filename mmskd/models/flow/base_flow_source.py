@@ -29,14 +29,17 @@ class BaseFlowSource:
     frames and the flow it returns.
     """
 
-    #: Whether the source reads flow files and so needs ``flow_paths``.
-    requires_files: bool = False
+    #: Whether the flow comes with the data rather than from the frames:
+    #: in training the packed ``gt_flow`` of the samples (read and augmented
+    #: by the pipeline), at evaluation the samples' flow files.
+    flow_from_data: bool = False
 
     def __call__(self,
                  img_t: Tensor,
                  img_tk: Tensor,
                  flow_paths: Optional[Sequence[str]] = None,
-                 frame_gaps: Optional[Sequence[int]] = None) -> Tensor:
+                 frame_gaps: Optional[Sequence[int]] = None,
+                 given_flow: Optional[Tensor] = None) -> Tensor:
         """The flow from frame t to frame t+k for a batch of frame pairs.
 
         Args:
@@ -47,6 +50,9 @@ class BaseFlowSource:
             frame_gaps (Sequence[int], optional): The signed frame gap k of
                 each pair, for synthetic sources whose motion is per frame.
                 Defaults to None.
+            given_flow (Tensor, optional): The flow the data samples carry,
+                (N, 2, H, W), for sources whose flow comes with the data
+                (:attr:`flow_from_data`). Defaults to None.
 
         Returns:
             Tensor: The flow of shape (N, 2, H, W), float32, on ``img_t``'s
@@ -63,10 +69,16 @@ class BaseFlowSource:
                 f'same shape (N, 3, H, W), but got {tuple(img_t.shape)} and '
                 f'{tuple(img_tk.shape)}.')
         with torch.no_grad():
-            # Sources written before ``frame_gaps`` existed take 3 arguments.
-            flow = self.compute(img_t, img_tk, flow_paths) \
-                if frame_gaps is None else self.compute(
-                    img_t, img_tk, flow_paths, frame_gaps)
+            # Sources written before ``frame_gaps`` existed take 3 arguments,
+            # and only data-flow sources take ``given_flow``.
+            if given_flow is not None:
+                flow = self.compute(
+                    img_t, img_tk, flow_paths, frame_gaps,
+                    given_flow=given_flow)
+            elif frame_gaps is None:
+                flow = self.compute(img_t, img_tk, flow_paths)
+            else:
+                flow = self.compute(img_t, img_tk, flow_paths, frame_gaps)
         check_flow(flow, img_t.shape[-2:], img_t.shape[0],
                    f'the flow of {type(self).__name__}')
         return flow.detach().float().to(img_t.device)

@@ -14,22 +14,25 @@ from .flow_io import read_flow
 
 @TASK_UTILS.register_module()
 class PrecomputedFlow(BaseFlowSource):
-    """A flow source that reads one ``.flo`` or ``.npy`` file per pair.
+    """Flow computed offline, one ``.flo`` or ``.npy`` file per pair.
 
     Each file holds the flow from frame t to frame t+k of one pair at the
-    frames' resolution, (H, W, 2) with (dx, dy) in pixels (see
+    stored frames' resolution, (H, W, 2) with (dx, dy) in pixels (see
     :mod:`mmskd.models.flow.flow_io`). Flow computed offline (e.g. by
     FlowNet2 or RAFT on a GPU machine) thus trains on machines without
-    torchvision. The file must match the frame as the model sees it: a
-    pipeline that crops, flips or rescales the frames must transform the
-    flow with them, which is the dataset's job, not this source's.
+    torchvision. In training the data pipeline reads the files and resizes,
+    crops and flips the flow with the frames (``LoadSequenceFlow`` and the
+    ``Sequence*`` transforms), and the algorithm hands the packed flow in as
+    ``given_flow``; files are read here only when paths are given instead
+    (the temporal-consistency metric, direct calls), and must then match the
+    frames as they are.
 
     Args:
         root (str, optional): Folder that relative paths are taken from.
             Defaults to None (paths as given).
     """
 
-    requires_files = True
+    flow_from_data = True
 
     def __init__(self, root: Optional[str] = None) -> None:
         self.root = root
@@ -83,27 +86,34 @@ class PrecomputedFlow(BaseFlowSource):
                 img_t: Tensor,
                 img_tk: Tensor,
                 flow_paths: Optional[Sequence[str]],
-                frame_gaps: Optional[Sequence[int]] = None) -> Tensor:
-        """Read the flow of each pair of the batch.
+                frame_gaps: Optional[Sequence[int]] = None,
+                given_flow: Optional[Tensor] = None) -> Tensor:
+        """The flow of each pair of the batch: given, or read from files.
 
         Args:
             img_t (Tensor): Frames t, shape (N, 3, H, W); only the shape is
                 used, to check the files.
             img_tk (Tensor): Frames t+k (unused).
-            flow_paths (Sequence[str]): N flow files, one per pair.
+            flow_paths (Sequence[str], optional): N flow files, one per
+                pair; read only without ``given_flow``.
             frame_gaps (Sequence[int], optional): Unused.
+            given_flow (Tensor, optional): The data samples' (augmented)
+                flow, (N, 2, H, W). Defaults to None.
 
         Returns:
             Tensor: The flow of shape (N, 2, H, W).
 
         Raises:
-            ValueError: If ``flow_paths`` is missing or its length is not
-                N; see :meth:`load` for the checks of each file.
+            ValueError: If neither ``given_flow`` nor N ``flow_paths`` are
+                given; see :meth:`load` for the checks of each file.
         """
+        if given_flow is not None:
+            return given_flow
         num = img_t.shape[0]
         if flow_paths is None or len(flow_paths) != num:
             got = 'none' if flow_paths is None else len(flow_paths)
             raise ValueError(
-                f'PrecomputedFlow reads one flow file per frame pair, so it '
+                f'PrecomputedFlow takes the flow of the data samples '
+                f'(gt_flow) or reads one flow file per frame pair, so it '
                 f'needs {num} flow_paths for this batch, but got {got}.')
         return self.load(flow_paths, img_t.shape[-2:]).to(img_t.device)

@@ -1,5 +1,6 @@
 # Copyright (c) mmskd contributors. All rights reserved.
 from .affinity_distillation_loss import AffinityDistillationLoss
+from .base_distill_loss import BaseDistillLoss
 from .bernoulli_pixel_wise_divergence import BernoulliPixelWiseDivergence
 from .channel_wise_divergence import ChannelWiseDivergence
 from .intra_class_variation_loss import IntraClassVariationLoss
@@ -15,11 +16,11 @@ from .wasserstein_terms import (gradient_penalty, normalises_over_batch,
                                 wasserstein_terms)
 
 __all__ = [
-    'AffinityDistillationLoss', 'BernoulliPixelWiseDivergence',
-    'ChannelWiseDivergence', 'IntraClassVariationLoss',
-    'KnowledgeAdaptationLoss', 'LocalSimilarityLoss',
-    'MotionGuidedTemporalLoss', 'MultiFrameDependencyLoss',
-    'PairWiseAffinityLoss', 'PairWiseFrameAffinityLoss',
-    'PixelWiseDivergence', 'SoftmaxDivergence', 'gradient_penalty',
-    'normalises_over_batch', 'wasserstein_terms'
+    'AffinityDistillationLoss', 'BaseDistillLoss',
+    'BernoulliPixelWiseDivergence', 'ChannelWiseDivergence',
+    'IntraClassVariationLoss', 'KnowledgeAdaptationLoss',
+    'LocalSimilarityLoss', 'MotionGuidedTemporalLoss',
+    'MultiFrameDependencyLoss', 'PairWiseAffinityLoss',
+    'PairWiseFrameAffinityLoss', 'PixelWiseDivergence', 'SoftmaxDivergence',
+    'gradient_penalty', 'normalises_over_batch', 'wasserstein_terms'
 ]

@@ -5,8 +5,9 @@ import torch
 from torch import Tensor
 
 from mmskd.registry import MODELS
-from .feature_pair_loss import FeaturePairLoss
+from .base_distill_loss import BaseDistillLoss
 from .unit_vectors import unit_vectors
+from .utils import validate_choice
 
 REDUCTIONS = ('l2', 'squared')
 # Squared row distances at or below this count as 0 in the 'l2' reduction.
@@ -46,7 +47,7 @@ def row_affinity_sq_distances(nodes_S: Tensor, nodes_T: Tensor) -> Tensor:
 
 
 @MODELS.register_module()
-class AffinityDistillationLoss(FeaturePairLoss):
+class AffinityDistillationLoss(BaseDistillLoss):
     """Match the student's position affinities to the translated teacher's.
 
     `Knowledge Adaptation for Efficient Semantic Segmentation
@@ -82,9 +83,8 @@ class AffinityDistillationLoss(FeaturePairLoss):
         scale_by_positions (bool): Divide the affinities by m. Defaults to
             False.
         loss_weight (float): w (the paper's 1). Defaults to 1.0.
-        resize_student (bool): Bilinearly resize a student map of another
-            size to the teacher's, instead of refusing it. Defaults to
-            False.
+        resize_student (bool): See
+            :class:`~mmskd.models.losses.BaseDistillLoss`. Defaults to False.
     """
 
     def __init__(self,
@@ -93,26 +93,19 @@ class AffinityDistillationLoss(FeaturePairLoss):
                  loss_weight: float = 1.0,
                  resize_student: bool = False) -> None:
         super().__init__(loss_weight, resize_student)
-        if reduction not in REDUCTIONS:
-            raise ValueError(f'reduction must be one of {REDUCTIONS}, but '
-                             f'got {reduction!r}.')
-        self.reduction = reduction
+        self.reduction = validate_choice(reduction, REDUCTIONS, 'reduction')
         self.scale_by_positions = bool(scale_by_positions)
 
-    def forward(self, preds_S: Tensor, preds_T: Tensor) -> Tensor:
-        """Compute the weighted affinity distillation loss.
+    def pair_loss(self, preds_S: Tensor, preds_T: Tensor) -> Tensor:
+        """The unweighted affinity distillation loss.
 
         Args:
-            preds_S (Tensor): C_a(φ_s), shape (N, C_s, h, w).
-            preds_T (Tensor): E(φ_t), shape (N, C_t, h, w); detached.
+            preds_S (Tensor): float32 C_a(φ_s), shape (N, C_s, h, w).
+            preds_T (Tensor): Detached float32 E(φ_t), (N, C_t, h, w).
 
         Returns:
             Tensor: The scalar float32 loss.
         """
-        return self.weighted(self._affinity, preds_S, preds_T)
-
-    def _affinity(self, preds_S: Tensor, preds_T: Tensor) -> Tensor:
-        """The unweighted loss on float32 maps of one size."""
         nodes_S = unit_vectors(preds_S.double()).flatten(2)
         nodes_T = unit_vectors(preds_T.double()).flatten(2)
         num_positions = nodes_S.shape[-1]

@@ -30,9 +30,8 @@ class BernoulliPixelWiseDivergence(PixelWiseDivergence):
     Args:
         tau (float): Sigmoid temperature. Defaults to 1.0.
         loss_weight (float): Weight of the loss. Defaults to 1.0.
-        resize_student (bool): Whether to bilinearly resize student logits
-            whose spatial size differs from the teacher's. Defaults to
-            False.
+        resize_student (bool): See
+            :class:`~mmskd.models.losses.BaseDistillLoss`. Defaults to False.
     """
 
     def divergence(self, scaled_S: Tensor, scaled_T: Tensor) -> Tensor:

@@ -32,9 +32,8 @@ class ChannelWiseDivergence(SoftmaxDivergence):
         tau (float): Softmax temperature. The paper uses 3 for segmentation
             feature maps. Defaults to 1.0.
         loss_weight (float): Weight of the loss. Defaults to 1.0.
-        resize_student (bool): Whether to bilinearly resize student maps
-            whose spatial size differs from the teacher's. If False, such a
-            mismatch raises a ValueError. Defaults to False.
+        resize_student (bool): See
+            :class:`~mmskd.models.losses.BaseDistillLoss`. Defaults to False.
     """
 
     def divergence(self, scaled_S: Tensor, scaled_T: Tensor) -> Tensor:

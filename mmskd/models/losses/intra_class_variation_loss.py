@@ -1,5 +1,4 @@
 # Copyright (c) mmskd contributors. All rights reserved.
-import functools
 from typing import Tuple
 
 import torch
@@ -7,7 +6,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from mmskd.registry import MODELS
-from .feature_pair_loss import FeaturePairLoss
+from .base_distill_loss import BaseDistillLoss
 from .unit_vectors import unit_vectors
 
 
@@ -104,7 +103,7 @@ def prototype_similarity(feats: Tensor, labelled: Tensor,
 
 
 @MODELS.register_module()
-class IntraClassVariationLoss(FeaturePairLoss):
+class IntraClassVariationLoss(BaseDistillLoss):
     """Intra-class feature variation distillation (IFVD), a CWD baseline.
 
     Wang et al., `Intra-class Feature Variation Distillation for Semantic
@@ -143,9 +142,8 @@ class IntraClassVariationLoss(FeaturePairLoss):
         ignore_index (int): The label of pixels to leave out. Defaults to
             255 (mmseg's).
         loss_weight (float): Weight of the loss. Defaults to 1.0.
-        resize_student (bool): Whether to bilinearly resize student features
-            whose spatial size differs from the teacher's. If False, such a
-            mismatch raises a ValueError. Defaults to False.
+        resize_student (bool): See
+            :class:`~mmskd.models.losses.BaseDistillLoss`. Defaults to False.
     """
 
     def __init__(self,
@@ -170,11 +168,10 @@ class IntraClassVariationLoss(FeaturePairLoss):
             Tensor: The scalar float32 loss.
         """
         return self.weighted(
-            functools.partial(self.variation_error, seg_label=seg_label),
-            preds_S, preds_T)
+            self.prepared_loss, preds_S, preds_T, seg_label=seg_label)
 
-    def variation_error(self, preds_S: Tensor, preds_T: Tensor,
-                        seg_label: Tensor) -> Tensor:
+    def pair_loss(self, preds_S: Tensor, preds_T: Tensor,
+                  seg_label: Tensor) -> Tensor:
         """Mean squared difference of the prototype cosines.
 
         Args:

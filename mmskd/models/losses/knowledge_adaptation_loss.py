@@ -4,14 +4,15 @@ import torch
 from torch import Tensor
 
 from mmskd.registry import MODELS
-from .feature_pair_loss import FeaturePairLoss
+from .base_distill_loss import BaseDistillLoss
 from .unit_vectors import unit_vectors
+from .utils import validate_choice
 
 NORMALIZATIONS = ('sample', 'position')
 
 
 @MODELS.register_module()
-class KnowledgeAdaptationLoss(FeaturePairLoss):
+class KnowledgeAdaptationLoss(BaseDistillLoss):
     """Match the adapted student feature to the teacher's translated code.
 
     `Knowledge Adaptation for Efficient Semantic Segmentation
@@ -48,9 +49,8 @@ class KnowledgeAdaptationLoss(FeaturePairLoss):
             ``'sample'``.
         loss_weight (float): w (the paper's 50 in mmskd's configs).
             Defaults to 1.0.
-        resize_student (bool): Bilinearly resize a student map of another
-            size to the teacher's, instead of refusing it. Defaults to
-            False.
+        resize_student (bool): See
+            :class:`~mmskd.models.losses.BaseDistillLoss`. Defaults to False.
     """
 
     def __init__(self,
@@ -60,28 +60,14 @@ class KnowledgeAdaptationLoss(FeaturePairLoss):
                  loss_weight: float = 1.0,
                  resize_student: bool = False) -> None:
         super().__init__(loss_weight, resize_student)
-        if normalize not in NORMALIZATIONS:
-            raise ValueError(f'normalize must be one of {NORMALIZATIONS}, '
-                             f'but got {normalize!r}.')
+        self.normalize = validate_choice(normalize, NORMALIZATIONS,
+                                         'normalize')
         for name, value in (('p', p), ('q', q)):
             if not value > 0:
                 raise ValueError(f'{name} must be a positive norm order, but '
                                  f'got {value!r}.')
         self.p = float(p)
         self.q = float(q)
-        self.normalize = normalize
-
-    def forward(self, preds_S: Tensor, preds_T: Tensor) -> Tensor:
-        """Compute the weighted adaptation loss.
-
-        Args:
-            preds_S (Tensor): C_f(φ_s), shape (N, C, H, W).
-            preds_T (Tensor): E(φ_t), shape (N, C, H, W); detached.
-
-        Returns:
-            Tensor: The scalar float32 loss.
-        """
-        return self.weighted(self._adaptation, preds_S, preds_T)
 
     def _normalized(self, feats: Tensor) -> Tensor:
         """Divide by the q-norm of each sample or each position."""
@@ -90,8 +76,16 @@ class KnowledgeAdaptationLoss(FeaturePairLoss):
         flat = unit_vectors(feats.flatten(1), dim=1, ord=self.q)
         return flat.view_as(feats)
 
-    def _adaptation(self, preds_S: Tensor, preds_T: Tensor) -> Tensor:
-        """The unweighted loss on float32 maps of one size."""
+    def check_inputs(self, preds_S: Tensor, preds_T: Tensor) -> None:
+        """Check that the adapted feature and the code have one width.
+
+        Args:
+            preds_S (Tensor): C_f(φ_s), shape (N, Cs, H, W).
+            preds_T (Tensor): E(φ_t), shape (N, Ct, H, W).
+
+        Raises:
+            ValueError: If Cs differs from Ct, naming the adapter to fix.
+        """
         if preds_S.shape[1] != preds_T.shape[1]:
             raise ValueError(
                 f'{type(self).__name__} compares the student\'s adapted '
@@ -99,5 +93,16 @@ class KnowledgeAdaptationLoss(FeaturePairLoss):
                 f'code ({preds_T.shape[1]} channels) channel by channel; give '
                 'the feature adapter the translator\'s width as '
                 'out_channel.')
+
+    def pair_loss(self, preds_S: Tensor, preds_T: Tensor) -> Tensor:
+        """The unweighted adaptation loss.
+
+        Args:
+            preds_S (Tensor): float32 C_f(φ_s), shape (N, C, H, W).
+            preds_T (Tensor): Detached float32 E(φ_t), (N, C, H, W).
+
+        Returns:
+            Tensor: The mean p-norm of the normalised differences.
+        """
         diff = self._normalized(preds_T) - self._normalized(preds_S)
         return torch.linalg.vector_norm(diff, ord=self.p, dim=1).mean()

@@ -4,7 +4,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from mmskd.registry import MODELS
-from .feature_pair_loss import FeaturePairLoss
+from .base_distill_loss import BaseDistillLoss
 from .unit_vectors import unit_vectors
 
 # (dy, dx) of the 8-neighbourhood N(i): the 3 x 3 window without its centre.
@@ -41,7 +41,7 @@ def neighbour_distance_sum(feats: Tensor) -> Tensor:
 
 
 @MODELS.register_module()
-class LocalSimilarityLoss(FeaturePairLoss):
+class LocalSimilarityLoss(BaseDistillLoss):
     """Local similarity distillation (LOCAL), a comparison term of SKD/CWD.
 
     Xie et al., `Improving Fast Segmentation With Teacher-student Learning
@@ -84,9 +84,8 @@ class LocalSimilarityLoss(FeaturePairLoss):
             feature over channels before the distances (an all-zero feature
             stays zero, see :func:`unit_vectors`). Defaults to True.
         loss_weight (float): Weight of the loss. Defaults to 1.0.
-        resize_student (bool): Whether to bilinearly resize student features
-            whose spatial size differs from the teacher's. If False, such a
-            mismatch raises a ValueError. Defaults to False.
+        resize_student (bool): See
+            :class:`~mmskd.models.losses.BaseDistillLoss`. Defaults to False.
     """
 
     def __init__(self,
@@ -96,25 +95,13 @@ class LocalSimilarityLoss(FeaturePairLoss):
         super().__init__(loss_weight, resize_student)
         self.normalize_features = bool(normalize_features)
 
-    def forward(self, preds_S: Tensor, preds_T: Tensor) -> Tensor:
-        """Match the student's local similarity map to the teacher's.
-
-        Args:
-            preds_S (Tensor): Student features, (N, Cs, Hs, Ws).
-            preds_T (Tensor): Teacher features, (N, Ct, H, W); detached, so
-                the teacher gets no gradient.
-
-        Returns:
-            Tensor: The weighted float32 loss, a scalar.
-        """
-        return self.weighted(self.local_map_error, preds_S, preds_T)
-
-    def local_map_error(self, preds_S: Tensor, preds_T: Tensor) -> Tensor:
+    def pair_loss(self, preds_S: Tensor, preds_T: Tensor) -> Tensor:
         """Mean squared difference of the two local similarity maps.
 
         Args:
             preds_S (Tensor): float32 student features, (N, Cs, H, W).
-            preds_T (Tensor): float32 teacher features, (N, Ct, H, W).
+            preds_T (Tensor): Detached float32 teacher features,
+                (N, Ct, H, W).
 
         Returns:
             Tensor: The unweighted loss.

@@ -1,12 +1,11 @@
 # Copyright (c) mmskd contributors. All rights reserved.
 import torch
-import torch.nn as nn
-import torch.nn.functional as F
 from torch import Tensor
 
 from mmskd.registry import MODELS
 from ..flow import check_flow, flow_warp, warp_valid_mask
-from ..utils import autocast_disabled
+from .base_distill_loss import BaseDistillLoss
+from .utils import resize_to, validate_choice
 
 MASK_REDUCTIONS = ('l1', 'mean', 'abs_sum')
 
@@ -45,7 +44,7 @@ def occlusion_mask(img_t: Tensor,
 
 
 @MODELS.register_module()
-class MotionGuidedTemporalLoss(nn.Module):
+class MotionGuidedTemporalLoss(BaseDistillLoss):
     """Motion-guided temporal loss (TL) of ch. 5 of Liu's thesis.
 
     `Efficient Semantic Video Segmentation with Per-frame Inference
@@ -99,14 +98,11 @@ class MotionGuidedTemporalLoss(nn.Module):
                  mask_reduction: str = 'l1',
                  detach_warped: bool = False,
                  loss_weight: float = 1.0) -> None:
-        super().__init__()
-        if mask_reduction not in MASK_REDUCTIONS:
-            raise ValueError(f'mask_reduction must be one of '
-                             f'{MASK_REDUCTIONS}, but got {mask_reduction!r}.')
+        super().__init__(loss_weight)
         self.use_logits = bool(use_logits)
-        self.mask_reduction = mask_reduction
+        self.mask_reduction = validate_choice(mask_reduction, MASK_REDUCTIONS,
+                                              'mask_reduction')
         self.detach_warped = bool(detach_warped)
-        self.loss_weight = float(loss_weight)
 
     def forward(self, preds_t: Tensor, preds_tk: Tensor, img_t: Tensor,
                 img_tk: Tensor, flow: Tensor) -> Tensor:
@@ -127,28 +123,36 @@ class MotionGuidedTemporalLoss(nn.Module):
             ValueError: If the shapes do not fit together.
         """
         self._check_shapes(preds_t, preds_tk, img_t, img_tk, flow)
-        with autocast_disabled(preds_t.device):
-            flow = flow.detach().float()
-            size = flow.shape[-2:]
-            probs = []
-            for preds in (preds_t, preds_tk):
-                preds = preds.float()
-                if preds.shape[-2:] != size:
-                    preds = F.interpolate(
-                        preds, size=size, mode='bilinear', align_corners=False)
-                probs.append(preds if self.use_logits else preds.softmax(1))
-            prob_t, prob_tk = probs
-            warped = flow_warp(prob_tk, flow)
-            if self.detach_warped:
-                warped = warped.detach()
-            with torch.no_grad():
-                warped_img = flow_warp(img_tk.float(), flow)
-                mask = occlusion_mask(img_t.float(), warped_img,
-                                      self.mask_reduction)
-                mask = mask * warp_valid_mask(flow)
-            sq_dist = (prob_t - warped).square().sum(dim=1, keepdim=True)
-            loss = (mask * sq_dist).mean()
-        return self.loss_weight * loss
+        return self.weighted(self.temporal_loss, preds_t, preds_tk, img_t,
+                             img_tk, flow)
+
+    def temporal_loss(self, preds_t: Tensor, preds_tk: Tensor, img_t: Tensor,
+                      img_tk: Tensor, flow: Tensor) -> Tensor:
+        """The unweighted loss, in float32.
+
+        Args:
+            preds_t, preds_tk, img_t, img_tk, flow (Tensor): The inputs of
+                :meth:`forward`.
+
+        Returns:
+            Tensor: The masked mean squared distance of the predictions.
+        """
+        flow = flow.detach().float()
+        probs = []
+        for preds in (preds_t, preds_tk):
+            preds = resize_to(preds.float(), flow.shape[-2:])
+            probs.append(preds if self.use_logits else preds.softmax(1))
+        prob_t, prob_tk = probs
+        warped = flow_warp(prob_tk, flow)
+        if self.detach_warped:
+            warped = warped.detach()
+        with torch.no_grad():
+            warped_img = flow_warp(img_tk.float(), flow)
+            mask = occlusion_mask(img_t.float(), warped_img,
+                                  self.mask_reduction)
+            mask = mask * warp_valid_mask(flow)
+        sq_dist = (prob_t - warped).square().sum(dim=1, keepdim=True)
+        return (mask * sq_dist).mean()
 
     @staticmethod
     def _check_shapes(preds_t: Tensor, preds_tk: Tensor, img_t: Tensor,

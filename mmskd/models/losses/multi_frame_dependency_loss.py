@@ -2,14 +2,13 @@
 from typing import Optional, Sequence, Union
 
 import torch
-import torch.nn as nn
 from torch import Tensor
 
 from mmskd.registry import MODELS
 from ..layers import ConvLSTM
-from ..utils import autocast_disabled
+from .base_distill_loss import BaseDistillLoss
 from .node_pooling import NodePooling
-from .utils import prepare_pair
+from .utils import validate_choice
 
 REDUCTIONS = ('mean', 'sum')
 
@@ -29,7 +28,7 @@ def self_similarity(nodes: Tensor) -> Tensor:
 
 
 @MODELS.register_module()
-class MultiFrameDependencyLoss(nn.Module):
+class MultiFrameDependencyLoss(BaseDistillLoss):
     """Multi-frame dependency distillation (MF) of ch. 5 of the thesis.
 
     `Efficient Semantic Video Segmentation with Per-frame Inference
@@ -85,9 +84,8 @@ class MultiFrameDependencyLoss(nn.Module):
         enlarge_weight (float): Weight λ_e of the term that enlarges E^T;
             0 disables it. Defaults to 1.0.
         loss_weight (float): Weight w of the whole loss. Defaults to 1.0.
-        resize_student (bool): Bilinearly resize student features whose
-            size differs from the teacher's; otherwise a mismatch raises a
-            ValueError. Defaults to False.
+        resize_student (bool): See
+            :class:`~mmskd.models.losses.BaseDistillLoss`. Defaults to False.
     """
 
     def __init__(self,
@@ -101,21 +99,16 @@ class MultiFrameDependencyLoss(nn.Module):
                  enlarge_weight: float = 1.0,
                  loss_weight: float = 1.0,
                  resize_student: bool = False) -> None:
-        super().__init__()
-        if reduction not in REDUCTIONS:
-            raise ValueError(f'reduction must be one of {REDUCTIONS}, but '
-                             f'got {reduction!r}.')
+        super().__init__(loss_weight, resize_student)
+        self.reduction = validate_choice(reduction, REDUCTIONS, 'reduction')
         if clip_value is not None and not clip_value > 0:
             raise ValueError('clip_value must be None or a positive number, '
                              f'but got {clip_value!r}.')
         self.nodes = NodePooling(node_size, pool)
         self.conv_lstm = ConvLSTM(1, hidden_channels, kernel_size)
         self.match_cell = bool(match_cell)
-        self.reduction = reduction
         self.clip_value = None if clip_value is None else float(clip_value)
         self.enlarge_weight = float(enlarge_weight)
-        self.loss_weight = float(loss_weight)
-        self.resize_student = bool(resize_student)
 
     def clip_weights(self) -> None:
         """Clamp every ConvLSTM parameter to [-clip_value, clip_value]."""
@@ -151,27 +144,37 @@ class MultiFrameDependencyLoss(nn.Module):
                 'teacher on the same clip of frames.')
         if self.training:
             self.clip_weights()
-        device = feats_S[0].device
-        with autocast_disabled(device):
-            maps = []
-            for feat_S, feat_T in zip(feats_S, feats_T):
-                feat_S, feat_T = prepare_pair(feat_S, feat_T,
-                                              self.resize_student, name)
-                # Teacher first: chunk(2) below splits the batch back.
-                maps.append(
-                    torch.cat([
-                        self_similarity(self.nodes(feat))
-                        for feat in (feat_T, feat_S)
-                    ]))
-            _, (hidden, cell) = self.conv_lstm(maps)
-            hidden_T, hidden_S = hidden.chunk(2)
-            loss = self._distance(hidden_T, hidden_S)
-            if self.match_cell:
-                cell_T, cell_S = cell.chunk(2)
-                loss = loss + self._distance(cell_T, cell_S)
-            if self.enlarge_weight:
-                loss = loss + self.enlarge_weight * (1 - hidden_T).mean()
-        return self.loss_weight * loss
+        return self.weighted(self.sequence_loss, feats_S, feats_T)
+
+    def sequence_loss(self, feats_S: Sequence[Tensor],
+                      feats_T: Sequence[Tensor]) -> Tensor:
+        """The unweighted loss; prepares each frame's pair, then encodes.
+
+        Args:
+            feats_S, feats_T (Sequence[Tensor]): The T >= 1 student and
+                teacher maps of :meth:`forward`.
+
+        Returns:
+            Tensor: The embedding distance plus the enlarging term.
+        """
+        maps = []
+        for feat_S, feat_T in zip(feats_S, feats_T):
+            feat_S, feat_T = self.prepare(feat_S, feat_T)
+            # Teacher first: chunk(2) below splits the batch back.
+            maps.append(
+                torch.cat([
+                    self_similarity(self.nodes(feat))
+                    for feat in (feat_T, feat_S)
+                ]))
+        _, (hidden, cell) = self.conv_lstm(maps)
+        hidden_T, hidden_S = hidden.chunk(2)
+        loss = self._distance(hidden_T, hidden_S)
+        if self.match_cell:
+            cell_T, cell_S = cell.chunk(2)
+            loss = loss + self._distance(cell_T, cell_S)
+        if self.enlarge_weight:
+            loss = loss + self.enlarge_weight * (1 - hidden_T).mean()
+        return loss
 
     def _distance(self, emb_T: Tensor, emb_S: Tensor) -> Tensor:
         """Squared distance of two batches of embeddings, reduced.

@@ -5,6 +5,7 @@ from typing import Sequence, Union
 from torch import Tensor
 
 from .pair_wise_affinity_loss import POOL_TYPES, _to_node_size, pool_nodes
+from .utils import validate_choice
 
 
 class NodePooling:
@@ -26,11 +27,8 @@ class NodePooling:
 
     def __init__(self, node_size: Union[int, Sequence[int]],
                  pool: str) -> None:
-        if pool not in POOL_TYPES:
-            raise ValueError(
-                f'pool must be one of {POOL_TYPES}, but got {pool!r}.')
+        self.pool = validate_choice(pool, POOL_TYPES, 'pool')
         self.node_size = _to_node_size(node_size)
-        self.pool = pool
 
     def __call__(self, feats: Tensor) -> Tensor:
         """Pool a map into unit-norm nodes.

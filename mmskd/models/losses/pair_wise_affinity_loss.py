@@ -1,13 +1,12 @@
 # Copyright (c) mmskd contributors. All rights reserved.
 from typing import Iterator, Optional, Sequence, Tuple, Union
 
-import torch.nn as nn
 import torch.nn.functional as F
 from torch import Tensor
 
 from mmskd.registry import MODELS
-from ..utils import autocast_disabled
-from .utils import prepare_pair
+from .base_distill_loss import BaseDistillLoss
+from .utils import validate_choice
 
 POOL_TYPES = ('avg', 'max')
 
@@ -251,7 +250,7 @@ def _shifted_affinity(nodes: Tensor, rows: Tuple[slice, slice],
 
 
 @MODELS.register_module()
-class PairWiseAffinityLoss(nn.Module):
+class PairWiseAffinityLoss(BaseDistillLoss):
     """Pair-wise distillation (PA) of structured knowledge distillation.
 
     `Structured Knowledge Distillation for Dense Prediction
@@ -297,39 +296,29 @@ class PairWiseAffinityLoss(nn.Module):
                  pool: str = 'avg',
                  loss_weight: float = 1.0,
                  resize_student: bool = False) -> None:
-        super().__init__()
-        if pool not in POOL_TYPES:
-            raise ValueError(
-                f'pool must be one of {POOL_TYPES}, but got {pool!r}.')
+        super().__init__(loss_weight, resize_student)
+        self.pool = validate_choice(pool, POOL_TYPES, 'pool')
         self.node_size = _to_node_size(node_size)
         self.connection_range = _validate_connection_range(connection_range)
-        self.pool = pool
-        self.loss_weight = float(loss_weight)
-        self.resize_student = bool(resize_student)
 
-    def forward(self, preds_S: Tensor, preds_T: Tensor) -> Tensor:
-        """Compute the weighted pair-wise affinity loss.
+    def pair_loss(self, preds_S: Tensor, preds_T: Tensor) -> Tensor:
+        """The unweighted pair-wise affinity loss.
 
         Args:
-            preds_S (Tensor): Student features of shape (N, Cs, Hs, Ws).
-            preds_T (Tensor): Teacher features of shape (N, Ct, H, W). They
-                are detached; no gradient reaches the teacher.
+            preds_S (Tensor): float32 student features, (N, Cs, H, W),
+                resized to the teacher's size before pooling if
+                ``resize_student``.
+            preds_T (Tensor): Detached float32 teacher features,
+                (N, Ct, H, W).
 
         Returns:
-            Tensor: The scalar float32 loss.
+            Tensor: The mean squared affinity difference over the graph.
         """
-        with autocast_disabled(preds_S.device):
-            preds_S, preds_T = prepare_pair(preds_S, preds_T,
-                                            self.resize_student,
-                                            type(self).__name__)
-            nodes_S = pool_nodes(preds_S, self.node_size, self.pool)
-            nodes_T = pool_nodes(preds_T, self.node_size, self.pool)
-            if self._is_fully_connected(nodes_S.shape[-2:]):
-                loss = global_affinity_loss(nodes_S, nodes_T)
-            else:
-                loss = local_affinity_loss(nodes_S, nodes_T,
-                                           self.connection_range)
-        return self.loss_weight * loss
+        nodes_S = pool_nodes(preds_S, self.node_size, self.pool)
+        nodes_T = pool_nodes(preds_T, self.node_size, self.pool)
+        if self._is_fully_connected(nodes_S.shape[-2:]):
+            return global_affinity_loss(nodes_S, nodes_T)
+        return local_affinity_loss(nodes_S, nodes_T, self.connection_range)
 
     def _is_fully_connected(self, grid_size: Tuple[int, int]) -> bool:
         """Whether every node reaches every other node on this node grid.

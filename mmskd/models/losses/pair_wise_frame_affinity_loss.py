@@ -2,13 +2,11 @@
 from typing import Sequence, Union
 
 import torch
-import torch.nn as nn
 from torch import Tensor
 
 from mmskd.registry import MODELS
-from ..utils import autocast_disabled
+from .base_distill_loss import BaseDistillLoss
 from .node_pooling import NodePooling
-from .utils import prepare_pair
 
 
 def cross_frame_affinity_loss(nodes_S_t: Tensor, nodes_S_tk: Tensor,
@@ -53,7 +51,7 @@ def cross_frame_affinity_loss(nodes_S_t: Tensor, nodes_S_tk: Tensor,
 
 
 @MODELS.register_module()
-class PairWiseFrameAffinityLoss(nn.Module):
+class PairWiseFrameAffinityLoss(BaseDistillLoss):
     """Pair-wise-frame dependency distillation (PF) of ch. 5 of the thesis.
 
     `Efficient Semantic Video Segmentation with Per-frame Inference
@@ -95,11 +93,9 @@ class PairWiseFrameAffinityLoss(nn.Module):
                  pool: str = 'avg',
                  loss_weight: float = 1.0,
                  resize_student: bool = False) -> None:
-        super().__init__()
+        super().__init__(loss_weight, resize_student)
         self.softmax = bool(softmax)
         self.nodes = NodePooling(node_size, pool)
-        self.loss_weight = float(loss_weight)
-        self.resize_student = bool(resize_student)
 
     def forward(self, preds_S_t: Tensor, preds_S_tk: Tensor, preds_T_t: Tensor,
                 preds_T_tk: Tensor) -> Tensor:
@@ -127,17 +123,27 @@ class PairWiseFrameAffinityLoss(nn.Module):
                     f'{name}: the {role} maps of frames t and t+k must have '
                     f'one shape, but have {tuple(first.shape)} and '
                     f'{tuple(second.shape)}.')
-        with autocast_disabled(preds_S_t.device):
-            node_maps = []
-            frames = ((preds_S_t, preds_T_t), (preds_S_tk, preds_T_tk))
-            for preds_S, preds_T in frames:
-                preds_S, preds_T = prepare_pair(preds_S, preds_T,
-                                                self.resize_student, name)
-                for preds in (preds_S, preds_T):
-                    if self.softmax:
-                        preds = preds.softmax(dim=1)
-                    node_maps.append(self.nodes(preds))
-            nodes_S_t, nodes_T_t, nodes_S_tk, nodes_T_tk = node_maps
-            loss = cross_frame_affinity_loss(nodes_S_t, nodes_S_tk, nodes_T_t,
-                                             nodes_T_tk)
-        return self.loss_weight * loss
+        return self.weighted(self.frames_loss, preds_S_t, preds_S_tk,
+                             preds_T_t, preds_T_tk)
+
+    def frames_loss(self, preds_S_t: Tensor, preds_S_tk: Tensor,
+                    preds_T_t: Tensor, preds_T_tk: Tensor) -> Tensor:
+        """The unweighted loss; prepares each frame's pair, then compares.
+
+        Args:
+            preds_S_t, preds_S_tk, preds_T_t, preds_T_tk (Tensor): The maps
+                of :meth:`forward`.
+
+        Returns:
+            Tensor: The mean squared cross-frame affinity difference.
+        """
+        node_maps = []
+        for preds_S, preds_T in ((preds_S_t, preds_T_t), (preds_S_tk,
+                                                          preds_T_tk)):
+            for preds in self.prepare(preds_S, preds_T):
+                if self.softmax:
+                    preds = preds.softmax(dim=1)
+                node_maps.append(self.nodes(preds))
+        nodes_S_t, nodes_T_t, nodes_S_tk, nodes_T_tk = node_maps
+        return cross_frame_affinity_loss(nodes_S_t, nodes_S_tk, nodes_T_t,
+                                         nodes_T_tk)

@@ -31,9 +31,8 @@ class PixelWiseDivergence(SoftmaxDivergence):
     Args:
         tau (float): Softmax temperature. Defaults to 1.0.
         loss_weight (float): Weight of the loss. Defaults to 1.0.
-        resize_student (bool): Whether to bilinearly resize student logits
-            whose spatial size differs from the teacher's. If False, such a
-            mismatch raises a ValueError. Defaults to False.
+        resize_student (bool): See
+            :class:`~mmskd.models.losses.BaseDistillLoss`. Defaults to False.
     """
 
     def divergence(self, scaled_S: Tensor, scaled_T: Tensor) -> Tensor:

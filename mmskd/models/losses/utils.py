@@ -7,7 +7,7 @@ being broadcast silently, keep the teacher out of the autograd graph, and run
 the loss in float32 so that mixed-precision training cannot overflow the
 exponentials or lose the small differences the losses are made of.
 """
-from typing import Tuple
+from typing import Sequence, Tuple
 
 import torch.nn.functional as F
 from torch import Tensor
@@ -42,6 +42,26 @@ def check_pair(preds_S: Tensor,
             'two maps must come from the same images: record, in both '
             'recorders, a module that sees the whole batch (and, with '
             '`record_idx`, the same call of it).')
+
+
+def validate_choice(value: str, choices: Sequence[str], name: str) -> str:
+    """Check that an option of a loss is one of its known values.
+
+    Args:
+        value (str): The value from the config.
+        choices (Sequence[str]): The values the loss implements.
+        name (str): The argument name used in the error message.
+
+    Returns:
+        str: ``value`` unchanged.
+
+    Raises:
+        ValueError: If ``value`` is not in ``choices``.
+    """
+    if value not in choices:
+        raise ValueError(
+            f'{name} must be one of {choices}, but got {value!r}.')
+    return value
 
 
 def validate_tau(tau: float) -> float:
@@ -98,8 +118,26 @@ def align_spatial(preds_S: Tensor,
             'different spatial sizes. Set resize_student=True to resize the '
             "student map to the teacher's size (bilinear, "
             'align_corners=False), or distill maps of equal size.')
-    return F.interpolate(
-        preds_S, size=size_T, mode='bilinear', align_corners=False)
+    return resize_to(preds_S, size_T)
+
+
+def resize_to(maps: Tensor, size: Sequence[int]) -> Tensor:
+    """Bilinearly resize maps to ``size``, or return them if already there.
+
+    The one resize of the losses, with ``align_corners=False`` (mmseg's
+    default for its heads' logits too): pixels are areas, and the resized
+    map covers the same image area as the original.
+
+    Args:
+        maps (Tensor): Maps of shape (N, C, H, W).
+        size (Sequence[int]): The target (height, width).
+
+    Returns:
+        Tensor: The maps at ``size``; ``maps`` itself if no resize is needed.
+    """
+    if tuple(maps.shape[-2:]) == tuple(size):
+        return maps
+    return F.interpolate(maps, size=size, mode='bilinear', align_corners=False)
 
 
 def prepare_pair(preds_S: Tensor,

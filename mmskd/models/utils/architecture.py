@@ -6,9 +6,7 @@ import os.path as osp
 from typing import Union
 
 from mmengine.config import Config, ConfigDict
-from mmengine.registry import MODELS
 from mmengine.utils import get_installed_path
-from torch import nn
 
 
 def resolve_config_path(cfg_path: str) -> str:
@@ -87,23 +85,3 @@ def load_model_cfg(cfg: Union[dict, ConfigDict]) -> ConfigDict:
     if scope is not None:
         model_cfg.setdefault('_scope_', scope)
     return model_cfg
-
-
-def build_architecture(cfg: Union[dict, ConfigDict, nn.Module]) -> nn.Module:
-    """Build a model from a config, a ``cfg_path`` reference, or pass it on.
-
-    ``dict(cfg_path='mmseg::pspnet/pspnet_r18-d8_...py', **overrides)`` is
-    expanded by :func:`load_model_cfg` and built in the referenced config's
-    own ``default_scope``. Because the overrides are ordinary nested keys,
-    ``--cfg-options model.architecture.backbone.depth=18`` reaches them.
-
-    Args:
-        cfg (dict | ConfigDict | nn.Module): The model, its config, or a
-            ``cfg_path`` reference with optional overrides.
-
-    Returns:
-        nn.Module: The built model.
-    """
-    if isinstance(cfg, nn.Module):
-        return cfg
-    return MODELS.build(load_model_cfg(cfg))

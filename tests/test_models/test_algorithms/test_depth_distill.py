@@ -9,9 +9,6 @@ from unittest import mock
 
 import pytest
 import torch
-from utils import CONFIG_ROOT
-from depth_data import write_nyu_like
-from depth_options import CROP, tiny_depth_options
 from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
 from mmengine.optim import build_optim_wrapper
@@ -23,6 +20,7 @@ import mmskd.datasets.transforms  # noqa: F401
 import mmskd.evaluation  # noqa: F401
 from mmskd.models.segmentors import PatchedDepthEstimator
 from mmskd.models.utils import model_family
+from mmskd.testing import CONFIG_ROOT, CROP, tiny_depth_options, write_nyu_like
 from mmskd.utils import allow_mmengine_checkpoints
 
 SKD_DEPTH = osp.join(

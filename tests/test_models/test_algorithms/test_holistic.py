@@ -8,17 +8,17 @@ from unittest import mock
 
 import pytest
 import torch
-from utils import REPO, tiny_cfg
 from mmengine.dataset import pseudo_collate
 from mmengine.optim import OptimWrapperDict, build_optim_wrapper
 from mmengine.registry import DATASETS, MODELS, init_default_scope
 
-from mmskd.engine import guarded_update
 from mmskd.models.losses import gradient_penalty, wasserstein_terms
+from mmskd.models.utils import guarded_update
+from mmskd.testing import REPO, tiny_cfg
 
 ALGORITHM = 'mmskd.models.algorithms.holistic_distill.'
-UPDATES = 'mmskd.engine.updates.'
-GUARD = 'mmskd.engine.step_guard.'
+UPDATES = 'mmskd.models.utils.updates.'
+GUARD = 'mmskd.models.utils.step_guard.'
 
 SKD = osp.join(
     REPO, 'configs/skd/'

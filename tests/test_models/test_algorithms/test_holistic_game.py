@@ -2,7 +2,7 @@
 """HolisticDistill's game against a hand-written critic, and its direction.
 
 The algorithm is the tiny SKD config with a one-block critic whose weights
-the tests set (``tests/holistic_reference.py``), so that the student's term
+the tests set (``mmskd.testing.fixed_weights``), so that the student's term
 can be recomputed by hand, and the critic's and the student's steps can be
 checked to move the scores the way the game says: the critic separates
 teacher from student maps, the student raises its own score.
@@ -13,11 +13,12 @@ from unittest import mock
 
 import pytest
 import torch
-from utils import REPO, tiny_cfg
-from holistic_reference import fixed_weights, load_weights, reference_score
 from mmengine.dataset import pseudo_collate
 from mmengine.optim import build_optim_wrapper
 from mmengine.registry import DATASETS, MODELS, init_default_scope
+
+from mmskd.testing import (REPO, fixed_weights, load_weights, reference_score,
+                           tiny_cfg)
 
 SKD = osp.join(
     REPO, 'configs/skd/'

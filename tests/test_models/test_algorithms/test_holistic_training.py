@@ -7,10 +7,9 @@ import random
 import sys
 
 import torch
-from utils import REPO, tiny_cfg
 from mmengine.runner import Runner
 
-from mmskd.testing import run_tool
+from mmskd.testing import REPO, run_tool, tiny_cfg
 from mmskd.utils import allow_mmengine_checkpoints
 
 SKD = osp.join(

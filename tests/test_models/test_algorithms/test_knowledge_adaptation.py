@@ -8,8 +8,6 @@ from unittest import mock
 
 import pytest
 import torch
-from utils import CONFIG_ROOT, write_teacher_checkpoint
-from ka_data import tiny_ka_options
 from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
 from mmengine.optim import build_optim_wrapper
@@ -17,13 +15,15 @@ from mmengine.registry import DATASETS, MODELS, init_default_scope
 
 from mmskd.models import KnowledgeAdaptationDistill
 from mmskd.models.adapters import decode_identity
-from mmskd.models.utils import build_architecture
 from mmskd.models.losses import (AffinityDistillationLoss,
                                  KnowledgeAdaptationLoss)
+from mmskd.registry import MODELS as MMSKD_MODELS
+from mmskd.testing import (CONFIG_ROOT, tiny_ka_options,
+                           write_teacher_checkpoint)
 
 PHASE_ONE = osp.join(
     CONFIG_ROOT,
-    'ka/ka-translator_deeplabv3plus_r101-d8_4xb4-1e_cityscapes-512x1024.py')
+    'ka/ka_translator_deeplabv3plus_r101-d8_4xb4-1e_cityscapes-512x1024.py')
 PHASE_TWO = osp.join(
     CONFIG_ROOT, 'ka/ka_deeplabv3plus_r101-d8_deeplabv3_m-v2-d16_4xb4-90k_'
     'cityscapes-512x1024.py')
@@ -101,6 +101,19 @@ def test_phase_one_trains_the_translator_alone(phase_one):
     assert identity['weights'] is not None  # the teacher has a checkpoint
     assert decode_identity(
         algorithm.state_dict()['translator._extra_state']) == identity
+
+
+def test_phase_one_builds_no_student(phase_one):
+    from mmskd.models.algorithms.knowledge_translator_pretrain import NoStudent
+    _, algorithm = phase_one
+    assert isinstance(algorithm.student, NoStudent)
+    assert not list(algorithm.student.parameters())
+    assert not [
+        key for key in algorithm.state_dict()
+        if key.startswith('architecture.')
+    ]
+    # The student's preprocessor, as in phase 2: the tiny image size.
+    assert tuple(algorithm.data_preprocessor.size) == IMAGE_SIZE
 
 
 def test_phase_one_loss_is_the_translators_on_the_teachers_feature(phase_one):
@@ -249,7 +262,7 @@ def test_another_teachers_weights_are_refused(cityscapes_root, phase_one,
                                               translator_ckpt, tmp_path):
     cfg, _ = phase_one
     torch.manual_seed(1)
-    other = build_architecture(cfg.model.teacher)
+    other = MMSKD_MODELS.build(cfg.model.teacher)
     other_ckpt = str(tmp_path / 'other_teacher.pth')
     torch.save(dict(state_dict=other.state_dict()), other_ckpt)
     cfg = phase_two_cfg(cityscapes_root, other_ckpt, translator_ckpt)

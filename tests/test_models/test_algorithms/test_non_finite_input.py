@@ -9,15 +9,15 @@ from typing import Dict
 import numpy as np
 import pytest
 import torch
-from utils import CONFIG_ROOT, CWD_LOGITS, REPO, tiny_cfg
-from ka_data import tiny_ka_options
 from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
 from mmengine.optim import build_optim_wrapper
 from mmengine.registry import DATASETS, DefaultScope
-from sequence_data import tiny_video_options, write_cityscapes_sequences
 
 from mmskd.registry import MODELS
+from mmskd.testing import (CONFIG_ROOT, CWD_LOGITS, REPO, tiny_cfg,
+                           tiny_ka_options, tiny_video_options,
+                           write_cityscapes_sequences)
 
 NAN = float('nan')
 SKD = osp.join(
@@ -28,7 +28,7 @@ VIDEO = osp.join(
     'video_pspnet_r101-d8_pspnet_r18-d8_4xb2-80k_cityscapes-seq-512x1024.py')
 KA_PHASE_ONE = osp.join(
     CONFIG_ROOT,
-    'ka/ka-translator_deeplabv3plus_r101-d8_4xb4-1e_cityscapes-512x1024.py')
+    'ka/ka_translator_deeplabv3plus_r101-d8_4xb4-1e_cityscapes-512x1024.py')
 TEMPORAL = osp.join(
     REPO,
     'configs/video/temporal_pspnet_r18-d8_4xb2-80k_cityscapes-seq-512x1024.py')

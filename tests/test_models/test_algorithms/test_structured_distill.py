@@ -4,12 +4,12 @@ from unittest import mock
 
 import pytest
 import torch
-from utils import CWD_LOGITS, tiny_cfg, write_teacher_checkpoint
 from mmengine.dataset import pseudo_collate
 from mmengine.registry import MODELS, init_default_scope
 
 from mmskd.models import StructuredDistill
 from mmskd.models.losses import ChannelWiseDivergence
+from mmskd.testing import CWD_LOGITS, tiny_cfg, write_teacher_checkpoint
 
 
 def build(cfg) -> StructuredDistill:

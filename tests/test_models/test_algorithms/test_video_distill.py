@@ -6,16 +6,15 @@ import os.path as osp
 import numpy as np
 import pytest
 import torch
-from utils import REPO
 from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
 from mmengine.registry import DefaultScope
-from sequence_data import (DX, DY, tiny_video_options,
-                           write_cityscapes_sequences)
 
 import mmskd.datasets  # noqa: F401
 from mmskd.models.flow import flow_warp, warp_valid_mask
 from mmskd.registry import MODELS
+from mmskd.testing import (DX, DY, REPO, tiny_video_options,
+                           write_cityscapes_sequences)
 
 VIDEO = osp.join(
     REPO, 'configs/video/'
@@ -141,21 +140,48 @@ def test_precomputed_flow_trains_and_refuses_wrong_shapes(root, tmp_path):
     path = data['data_samples'][0].flow_paths[1]
     good = np.load(path)
     try:
+        # The pipeline reads the files, so a bad one fails at loading.
         np.save(path, good[:32])
         with pytest.raises(ValueError, match=osp.basename(path)):
-            model.loss(data['inputs'], data['data_samples'])
+            batch(train_set, model)
     finally:
         np.save(path, good)
-
-
-@pytest.mark.parametrize('change', ['flipped', 'rescaled'])
-def test_precomputed_flow_refuses_augmented_frames(root, change):
-    cfg = flow_cfg(root, flip=float(change == 'flipped'))
-    if change == 'rescaled':
-        # Scaled up, then cropped back to the stored size: no size check
-        # could tell.
-        cfg.train_dataloader.dataset.pipeline[2].ratio_range = (2.0, 2.0)
-    model, train_set, _ = build(cfg)
-    data = batch(train_set, model)
-    with pytest.raises(ValueError, match=change):
+    del data['data_samples'][0].gt_flow
+    with pytest.raises(ValueError, match='LoadSequenceAnnotations'):
         model.loss(data['inputs'], data['data_samples'])
+
+
+@pytest.mark.parametrize('flip, ratio', [(1.0, 1.0), (0.0, 2.0),
+                                         (1.0, 2.0)])
+def test_precomputed_flow_is_augmented_with_the_frames(root, flip, ratio):
+    cfg = flow_cfg(root, flip=flip)
+    cfg.train_dataloader.dataset.pipeline[2].ratio_range = (ratio, ratio)
+    model, train_set, _ = build(cfg)
+    model.train()
+    data = batch(train_set, model)
+    frames = model.split_frames(data['inputs'], data['data_samples'])
+    flows = model.pair_flows(frames, data['data_samples'])
+    for sample, flow in zip(data['data_samples'], flows[1]):
+        gap = sample.frame_offsets[2]
+        assert sample.flip == bool(flip)
+        # u mirrors with the frames, both components scale with them.
+        expected = [(-1 if flip else 1) * gap * DX * ratio, gap * DY * ratio]
+        torch.testing.assert_close(flow[:, 3:-3, 3:-3].mean((1, 2)),
+                                   torch.tensor(expected))
+    losses = model.loss(data['inputs'], data['data_samples'])
+    assert torch.isfinite(losses['distill.loss_tl'])
+
+
+def test_temporal_training_refuses_a_recorder_it_lacks(root):
+    cfg = Config.fromfile(
+        osp.join(
+            REPO, 'configs/video/'
+            'temporal_pspnet_r18-d8_4xb2-80k_cityscapes-seq-512x1024.py'))
+    cfg.merge_from_dict(tiny_video_options(cfg, root))
+    assert cfg.model.recorders.type == 'RecorderManager'
+    assert cfg.model.sequence_preprocessor.type == 'SequenceDataPreProcessor'
+    cfg.model.logits_recorder = 'logit'
+    with DefaultScope.overwrite_default_scope('mmseg'), \
+            pytest.raises(ValueError, match="logits_recorder is 'logit'.*"
+                          "Did you mean 'logits'"):
+        MODELS.build(cfg.model)

@@ -1,19 +1,20 @@
 # Copyright (c) mmskd contributors. All rights reserved.
 """The critic and its gradient penalty against hand-written references.
 
-The references (``tests/holistic_reference.py``) recompute the critic from
-its weights with plain torch ops and write the penalty from its formula;
-real and fake maps and the interpolation weights are random, so an
-interpolate off the segment, a pooling other than the mean or an image that
-does not reach the critic changes the numbers.
+The references (``mmskd.testing.reference_score`` and
+``reference_penalty``) recompute the critic from its weights with plain
+torch ops and write the penalty from its formula; real and fake maps and
+the interpolation weights are random, so an interpolate off the segment,
+a pooling other than the mean or an image that does not reach the critic
+changes the numbers.
 """
 import pytest
 import torch
-from holistic_reference import (fixed_weights, load_weights, reference_penalty,
-                                reference_score)
 
 from mmskd.models.discriminators import HolisticDiscriminator
 from mmskd.models.losses import gradient_penalty, wasserstein_terms
+from mmskd.testing import (fixed_weights, load_weights, reference_penalty,
+                           reference_score)
 
 CLASSES = 5
 # Two blocks: 16x24 -> 8x12 -> 4x6, then the k4 output conv leaves 1x3, so

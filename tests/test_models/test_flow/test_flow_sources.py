@@ -39,7 +39,7 @@ def test_precomputed_flow_reads_flo_and_npy(tmp_path):
     np.save(str(tmp_path / 'b.npy'), flows[1])
     source = TASK_UTILS.build(
         dict(_scope_='mmskd', type='PrecomputedFlow', root=str(tmp_path)))
-    assert source.requires_files
+    assert source.flow_from_data
     flow = source(frames(), frames(seed=1), ['a.flo', str(tmp_path / 'b.npy')])
     assert flow.shape == (2, 2, 6, 8) and flow.dtype == torch.float32
     # (H, W, 2) on disk -> (N, 2, H, W): channel 0 is dx, channel 1 is dy.

@@ -8,10 +8,10 @@ import torch
 import torch.nn.functional as F
 
 import mmskd  # noqa: F401
+from mmskd.benchmark import MemoryMeter
 from mmskd.models.losses import AffinityDistillationLoss
 from mmskd.models.losses.pair_wise_affinity_loss import global_affinity_loss
 from mmskd.models.losses.unit_vectors import unit_vectors
-from mmskd.benchmark import MemoryMeter
 
 
 def one_sample(*vectors):

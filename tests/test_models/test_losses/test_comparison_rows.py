@@ -11,11 +11,11 @@ import os.path as osp
 
 import pytest
 import torch
-from utils import REPO, tiny_cfg
 from mmengine.dataset import pseudo_collate
 from mmengine.registry import DATASETS, MODELS, init_default_scope
 
 from mmskd.models.losses import IntraClassVariationLoss
+from mmskd.testing import REPO, tiny_cfg
 
 SKD_PI_PA = osp.join(
     REPO, 'configs/skd/'

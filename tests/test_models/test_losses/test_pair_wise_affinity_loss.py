@@ -7,8 +7,8 @@ import torch
 import torch.nn.functional as F
 
 import mmskd  # noqa: F401
-from mmskd.models.losses import PairWiseAffinityLoss
 from mmskd.benchmark import MemoryMeter
+from mmskd.models.losses import PairWiseAffinityLoss
 
 
 def reference_nodes(feats, node_size, pool):

@@ -3,10 +3,9 @@ import pytest
 import torch
 
 import mmskd  # noqa: F401
-from mmskd.models.losses import (PairWiseAffinityLoss,
-                                 PairWiseFrameAffinityLoss)
-from mmskd.registry import MODELS
 from mmskd.benchmark import MemoryMeter
+from mmskd.models.losses import PairWiseAffinityLoss, PairWiseFrameAffinityLoss
+from mmskd.registry import MODELS
 
 
 def explicit_nodes(maps, softmax, node):

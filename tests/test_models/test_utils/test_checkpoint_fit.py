@@ -10,7 +10,6 @@ import torch
 from mmengine.registry import MODELS, init_default_scope
 from mmengine.runner.checkpoint import _load_checkpoint
 from torch import Tensor, nn
-from utils import CWD_LOGITS, tiny_cfg, write_teacher_checkpoint
 
 from mmskd.models.utils.checkpoint import (load_teacher_checkpoint,
                                            teacher_weights_from_checkpoint)
@@ -20,6 +19,7 @@ from mmskd.models.utils.remote_checkpoints import (RemoteCheckpointError,
                                                    config_keys_naming,
                                                    download_url,
                                                    naming_config_keys)
+from mmskd.testing import CWD_LOGITS, tiny_cfg, write_teacher_checkpoint
 
 # Nothing listens on port 9 (discard): the fetch fails at once, as offline.
 UNREACHABLE = 'http://127.0.0.1:9/weights_20200101-abc.pth'

@@ -6,17 +6,16 @@ from unittest import mock
 
 import pytest
 import torch
-from depth_data import write_nyu_like
-from image_folder_data import write_cityscapes_with_extra
 from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
 from mmengine.registry import MODELS, init_default_scope
 from mmseg.registry import DATASETS
-from utils import CONFIG_ROOT, CWD_LOGITS, tiny_cfg
 
 import mmskd  # noqa: F401
 from mmskd.models.utils import labelled_loss
 from mmskd.models.utils.labelled_loss import check_splittable
+from mmskd.testing import (CONFIG_ROOT, CWD_LOGITS, tiny_cfg,
+                           write_cityscapes_with_extra, write_nyu_like)
 
 
 @pytest.fixture(scope='module')

@@ -11,10 +11,10 @@ import torch
 from mmengine.model import MMDistributedDataParallel
 from mmengine.registry import MODELS, init_default_scope
 from mmengine.runner.checkpoint import load_state_dict
-from utils import REPO, tiny_cfg
 
 from mmskd.models.utils import drop_wrapper_names
 from mmskd.models.utils.wrapper_names import unwrapped_name
+from mmskd.testing import REPO, tiny_cfg
 
 SKD = osp.join(
     REPO, 'configs/skd/'
