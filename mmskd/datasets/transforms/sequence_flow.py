@@ -21,7 +21,7 @@ entry the way the frames move:
 ``PackSequenceInputs`` packs the field as the data sample's ``gt_flow``,
 (2 * P, H, W), which ``PrecomputedFlow`` takes in training.
 """
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, Optional, Tuple
 
 import mmcv
 import numpy as np
@@ -31,7 +31,7 @@ from mmseg.datasets.transforms import (LoadAnnotations, PackSegInputs,
                                        RandomCrop, RandomFlip, Resize)
 from mmseg.registry import TRANSFORMS
 
-from mmskd.models.flow.flow_io import read_flow
+from mmskd.models.flow.flow_io import read_flows
 
 FLOW_KEY = 'gt_flow'
 FLOW_FIELDS = 'flow_fields'
@@ -118,18 +118,8 @@ class LoadSequenceFlow(BaseTransform):
             raise ValueError(
                 f"LoadSequenceFlow: {results.get('img_path')} lists no flow "
                 "file; set the dataset's data_prefix['flow_path'].")
-        size = results['img'].shape[:2]
-        flows: List[np.ndarray] = []
-        for path in paths:
-            flow = read_flow(path)
-            if flow.shape[:2] != tuple(size):
-                raise ValueError(
-                    f'{path} holds a {flow.shape[0]}x{flow.shape[1]} flow, '
-                    f'but the frames it belongs to are {size[0]}x{size[1]}; '
-                    'compute the flow at the resolution of the stored '
-                    'frames (the pipeline transforms it with them).')
-            flows.append(flow)
-        results[FLOW_KEY] = np.concatenate(flows, axis=2)
+        flows = read_flows(paths, results['img'].shape[:2])
+        results[FLOW_KEY] = np.concatenate(list(flows), axis=2)
         fields = results.setdefault(FLOW_FIELDS, [])
         if FLOW_KEY not in fields:
             fields.append(FLOW_KEY)

@@ -18,6 +18,7 @@ offset type      content
 """
 import os
 import os.path as osp
+from typing import Sequence, Tuple
 
 import numpy as np
 
@@ -123,3 +124,33 @@ def read_flow(path: str) -> np.ndarray:
             f'{path} holds an array of shape {flow.shape}, but a flow file '
             'must hold (H, W, 2): (dx, dy) in pixels per position.')
     return flow.astype(np.float32)
+
+
+def read_flows(paths: Sequence[str], size: Tuple[int, int]) -> np.ndarray:
+    """Read the flow files of frames of one size and stack them.
+
+    Args:
+        paths (Sequence[str]): The files, each read by :func:`read_flow`.
+        size (Tuple[int, int]): The (H, W) of the frames they belong to.
+
+    Returns:
+        np.ndarray: The flows of shape (len(paths), H, W, 2), float32.
+
+    Raises:
+        ValueError: If ``paths`` is empty or a file's flow is not H x W (the
+            message names the file); bad files raise :func:`read_flow`'s
+            errors.
+    """
+    if len(paths) == 0:
+        raise ValueError('read_flows needs at least one flow file.')
+    flows = []
+    for path in paths:
+        flow = read_flow(path)
+        if flow.shape[:2] != tuple(size):
+            raise ValueError(
+                f'{path} holds a {flow.shape[0]}x{flow.shape[1]} flow, but '
+                f'the frames it belongs to are {size[0]}x{size[1]}; compute '
+                'the flow at the resolution of the stored frames (the data '
+                'pipeline resizes, crops and flips it with them).')
+        flows.append(flow)
+    return np.stack(flows)

@@ -1,15 +1,14 @@
 # Copyright (c) mmskd contributors. All rights reserved.
 """Flow read from precomputed files, for machines without a flow network."""
 import os.path as osp
-from typing import List, Optional, Sequence, Tuple
+from typing import Optional, Sequence, Tuple
 
-import numpy as np
 import torch
 from torch import Tensor
 
 from mmskd.registry import TASK_UTILS
 from .base_flow_source import BaseFlowSource
-from .flow_io import read_flow
+from .flow_io import read_flows
 
 
 @TASK_UTILS.register_module()
@@ -67,20 +66,8 @@ class PrecomputedFlow(BaseFlowSource):
                 Bad files raise the errors of :func:`read_flow`. The
                 message names the file.
         """
-        if len(flow_paths) == 0:
-            raise ValueError('PrecomputedFlow.load needs at least one file.')
-        flows: List[np.ndarray] = []
-        for path in flow_paths:
-            file = self.resolve(path)
-            flow = read_flow(file)
-            if flow.shape[:2] != tuple(size):
-                raise ValueError(
-                    f'{file} holds a {flow.shape[0]}x{flow.shape[1]} flow, '
-                    f'but the frame it belongs to is {size[0]}x{size[1]}. '
-                    'Compute the flow at the frame resolution the model '
-                    'sees, or transform it with the frames.')
-            flows.append(flow)
-        return torch.from_numpy(np.stack(flows)).permute(0, 3, 1, 2)
+        flows = read_flows([self.resolve(path) for path in flow_paths], size)
+        return torch.from_numpy(flows).permute(0, 3, 1, 2)
 
     def compute(self,
                 img_t: Tensor,
