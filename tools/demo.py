@@ -7,7 +7,7 @@
 
 1. writes the scenes (``mmskd.demo.scenes``, deterministic from ``--seed``)
    in the Cityscapes layout and copies the images of those after the first
-   ``demo_num_labelled`` to leftImg8bit/unlabelled;
+   ``--num-labelled`` to leftImg8bit/unlabelled;
 2. trains the teacher on all training scenes with their labels in two DDP
    processes (gloo, 4 images each); then, side by side on one core each,
    the student distilled from it (pixel-wise, pair-wise, holistic and
@@ -44,13 +44,14 @@ def parse_args() -> argparse.Namespace:
     integer_options = (
         ('--seed', 0, 'seed of the dataset and of the runs'),
         ('--iters', None, 'training iterations of each student run (the '
-         'configs\' demo_iters if not given; 400 is the longer schedule)'),
+         'student config\'s train_cfg.max_iters if not given)'),
         ('--teacher-iters', None, 'training iterations of the teacher (the '
-         'configs\' demo_teacher_iters if not given)'),
+         'teacher config\'s train_cfg.max_iters if not given)'),
         ('--num-train', 500, 'generated training scenes'),
         ('--num-val', 100, 'generated validation scenes'),
         ('--num-labelled', None, 'training scenes whose labels the students '
-         'see (the configs\' demo_num_labelled if not given); the teacher '
+         'see (the student config\'s num_labelled, its '
+         'train_dataloader.dataset.indices, if not given); the teacher '
          'sees all'),
     )
     for flag, default, text in integer_options:

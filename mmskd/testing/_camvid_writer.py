@@ -3,7 +3,7 @@
 
 ``CamVidDataset`` lists ``{split}/*.png`` and pairs each image with the
 label map of the same name in ``{split}annot/``: single-channel values 0-10
-for the 11 classes and 11 for void. Test helper, like tests/depth_data.py.
+for the 11 classes and 11 for void.
 """
 import os
 import os.path as osp

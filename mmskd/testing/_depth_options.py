@@ -1,9 +1,6 @@
 # Copyright (c) mmskd contributors. All rights reserved.
 """``--cfg-options`` that shrink the configs of ``configs/depth`` to a CPU
-smoke run on ``depth_data.write_nyu_like`` data.
-
-Test helper, next to ``depth_data.py``; both belong in ``mmskd/testing``
-once that is settled.
+smoke run on :func:`write_nyu_like` data.
 """
 import os.path as osp
 from typing import Any, Dict

@@ -1,9 +1,5 @@
 # Copyright (c) mmskd contributors. All rights reserved.
-"""Generated data for distillation on unlabelled images.
-
-Test helper (like tests/depth_data.py): it belongs in ``mmskd/testing`` once
-that is settled.
-"""
+"""Generated data for distillation on unlabelled images."""
 import os.path as osp
 import shutil
 from typing import Sequence

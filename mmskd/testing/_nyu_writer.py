@@ -8,8 +8,6 @@ millimetres (``depth_rescale_factor=1e-3``), 0 meaning "no depth". The
 dataset also takes a scene category from the file name before its first
 digit (``bedroom_0001.jpg`` is a bedroom), and a name without a digit makes
 it raise StopIteration, so every stem here has one.
-
-Test helper for now; it belongs in ``mmskd/testing`` once that is settled.
 """
 import os
 import os.path as osp

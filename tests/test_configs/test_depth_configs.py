@@ -1,7 +1,7 @@
 # Copyright (c) mmskd contributors. All rights reserved.
 """The single-model depth configs, their data path and their metric.
 
-On a generated NYU-layout dataset (``depth_data.write_nyu_like``: 16-bit
+On a generated NYU-layout dataset (``mmskd.testing.write_nyu_like``: 16-bit
 depth PNGs with invalid zero pixels): the 16-bit check of the depth loader,
 mmseg 1.2.2's ``DepthMetric`` defects and their workaround, every single-model
 ``configs/depth`` leaf (``depthbin_*``) building its full-size model, and two

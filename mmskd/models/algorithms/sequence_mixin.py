@@ -51,8 +51,10 @@ def resize_flow(flow: Tensor, size: Sequence[int]) -> Tensor:
     height, width = flow.shape[-2:]
     if (height, width) == tuple(size):
         return flow
+    # Half-pixel sampling (align_corners=False) maps x to x * W'/W, the
+    # factor the vectors are scaled by, as the pipeline's flow resize does.
     resized = F.interpolate(
-        flow, size=tuple(size), mode='bilinear', align_corners=True)
+        flow, size=tuple(size), mode='bilinear', align_corners=False)
     scale = flow.new_tensor([size[1] / width, size[0] / height])
     return resized * scale.view(1, 2, 1, 1)
 

@@ -27,8 +27,11 @@ class PrecomputedFlow(BaseFlowSource):
     frames as they are.
 
     Args:
-        root (str, optional): Folder that relative paths are taken from.
-            Defaults to None (paths as given).
+        root (str, optional): Folder that relative paths given to
+            :meth:`load` or :meth:`compute` are taken from (as the
+            temporal-consistency metric's ``flow_root`` does). Training does
+            not use it: the dataset's ``data_prefix['flow_path']`` gives the
+            pipeline full paths. Defaults to None (paths as given).
     """
 
     flow_from_data = True

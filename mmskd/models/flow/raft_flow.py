@@ -43,10 +43,11 @@ def import_raft() -> Any:
             f'({type(error).__name__}: {error}). Install the torchvision '
             'build that matches your torch (for CPU torch from '
             'https://download.pytorch.org/whl/cpu), or use another flow '
-            "source: dict(type='PrecomputedFlow', root=...) reads .flo / "
-            '.npy flow computed offline (mmskd.models.flow.write_flo '
-            "writes them), and dict(type='ConstantFlow', dx=..., dy=...) "
-            'is a known synthetic flow for tests.') from error
+            "source: dict(type='PrecomputedFlow') takes .flo / .npy flow "
+            "computed offline (the dataset's data_prefix['flow_path']; "
+            'mmskd.models.flow.write_flo writes them), and '
+            "dict(type='ConstantFlow', dx=..., dy=...) is a known synthetic "
+            'flow for tests.') from error
     return optical_flow
 
 
@@ -106,7 +107,8 @@ class RAFTFlow(BaseFlowSource):
                 'torchvision names at $TORCH_HOME/hub/checkpoints/, or use '
                 'precomputed flow: model = dict(flow_source=dict('
                 "_delete_=True, type='PrecomputedFlow')) in your config "
-                '(README, "How flow is provided").') from error
+                "with the dataset's data_prefix['flow_path'] (docs/en/"
+                'advanced_guides/video.md).') from error
         self.net.requires_grad_(False)
         self.num_flow_updates = int(num_flow_updates)
         self.mean = torch.tensor(mean, dtype=torch.float32).view(1, -1, 1, 1)
