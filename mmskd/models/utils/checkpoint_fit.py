@@ -69,14 +69,21 @@ def _renamed(state_dict: Mapping,
     The metadata holds each module's state-dict version, which torch's
     loaders use to upgrade older layouts (e.g. BatchNorm's counter).
     """
-    renamed = OrderedDict((rename(key), value)
-                          for key, value in state_dict.items()
-                          if rename(key) is not None)
+    renamed = _kept_renamed(state_dict, rename)
     metadata = getattr(state_dict, '_metadata', None)
     if metadata is not None:
-        renamed._metadata = OrderedDict((rename(path), version)
-                                        for path, version in metadata.items()
-                                        if rename(path) is not None)
+        renamed._metadata = _kept_renamed(metadata, rename)
+    return renamed
+
+
+def _kept_renamed(mapping: Mapping,
+                  rename: Callable[[str], Optional[str]]) -> 'OrderedDict':
+    """``mapping`` with each key renamed once, without the None ones."""
+    renamed = OrderedDict()
+    for key, value in mapping.items():
+        new_key = rename(key)
+        if new_key is not None:
+            renamed[new_key] = value
     return renamed
 
 
