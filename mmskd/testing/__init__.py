@@ -10,7 +10,8 @@ API.
 from ._camvid_writer import write_camvid_like
 from ._configs import (CONFIG_ROOT, CWD_LOGITS, REPO, leaf_configs,
                        loaded_config, one_per_method, tiny_cfg)
-from ._ddp_workers import (build_ddp_run, finish_ddp_run, flat_parameters,
+from ._ddp_workers import (build_ddp_run, finish_ddp_run,
+                           finish_with_every_rank, flat_parameters,
                            parse_worker_args, rank_batch, same_on_both_ranks)
 from ._depth_options import CROP, HEIGHT, WIDTH, tiny_depth_options
 from ._distributed_checks import (MISMATCH_WARNING, assert_no_wrapper_names,
@@ -36,7 +37,8 @@ from ._writers import (write_ade20k_like, write_cityscapes_like,
 __all__ = [
     'write_camvid_like', 'CONFIG_ROOT', 'CWD_LOGITS', 'REPO', 'leaf_configs',
     'loaded_config', 'one_per_method', 'tiny_cfg', 'build_ddp_run',
-    'finish_ddp_run', 'flat_parameters', 'parse_worker_args', 'rank_batch',
+    'finish_ddp_run', 'finish_with_every_rank', 'flat_parameters',
+    'parse_worker_args', 'rank_batch',
     'same_on_both_ranks', 'CROP', 'HEIGHT', 'WIDTH', 'tiny_depth_options',
     'MISMATCH_WARNING', 'assert_no_wrapper_names',
     'assert_resumes_in_one_process', 'assert_student_converts',

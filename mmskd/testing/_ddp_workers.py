@@ -80,6 +80,17 @@ def same_on_both_ranks(parts: Dict[str, torch.Tensor]) -> Dict[str, bool]:
     return same
 
 
+def finish_with_every_rank(value: object, out: str) -> None:
+    """Gather ``value`` from every rank; rank 0 writes the list to ``out``
+    as JSON; then all ranks leave as in :func:`finish_ddp_run`."""
+    gathered = [None] * dist.get_world_size()
+    dist.all_gather_object(gathered, value)
+    if dist.get_rank() == 0:
+        with open(out, 'w') as file:
+            json.dump(gathered, file)
+    finish_distributed()
+
+
 def finish_ddp_run(run: DDPRun, out: str, result: dict) -> None:
     """Rank 0 writes ``result``; then both ranks leave together, within
     ``finish_distributed``'s deadline, as the tools do (a rank tearing down

@@ -3,7 +3,6 @@
 parameters, of which both ranks reach the first, only rank 0 the second and
 no rank the third; after average_gradients rank 0 writes every rank's
 gradients (None as null) as JSON to the file named by the only argument."""
-import json
 import sys
 
 import torch
@@ -11,7 +10,7 @@ import torch.distributed as dist
 from torch import nn
 
 from mmskd.models.utils import average_gradients
-from mmskd.utils import finish_distributed
+from mmskd.testing import finish_with_every_rank
 
 
 def main() -> None:
@@ -25,12 +24,7 @@ def main() -> None:
     loss.backward()
     average_gradients(module)
     grads = [None if p.grad is None else p.grad.tolist() for p in module]
-    gathered = [None, None]
-    dist.all_gather_object(gathered, grads)
-    if rank == 0:
-        with open(sys.argv[1], 'w') as file:
-            json.dump(gathered, file)
-    finish_distributed()
+    finish_with_every_rank(grads, sys.argv[1])
 
 
 if __name__ == '__main__':

@@ -3,7 +3,6 @@
 training BN and a frozen BN statistics of its own, runs
 SyncNormBuffersHook.after_train_iter and rank 0 writes every rank's
 buffers as JSON to the file named by the only argument."""
-import json
 import sys
 from types import SimpleNamespace
 
@@ -11,7 +10,7 @@ import torch
 import torch.distributed as dist
 
 from mmskd.engine.hooks import SyncNormBuffersHook
-from mmskd.utils import finish_distributed
+from mmskd.testing import finish_with_every_rank
 
 
 def main() -> None:
@@ -26,12 +25,7 @@ def main() -> None:
         norm.num_batches_tracked.fill_(rank + 3)
     SyncNormBuffersHook().after_train_iter(SimpleNamespace(model=model), 0)
     state = {key: value.tolist() for key, value in model.state_dict().items()}
-    gathered = [None, None]
-    dist.all_gather_object(gathered, state)
-    if rank == 0:
-        with open(sys.argv[1], 'w') as file:
-            json.dump(gathered, file)
-    finish_distributed()
+    finish_with_every_rank(state, sys.argv[1])
 
 
 if __name__ == '__main__':
