@@ -15,8 +15,13 @@ install: $(INSTALLED)
 demo: $(INSTALLED)
 	$(PYTHON) tools/demo.py
 
+# The suite runs in TEST_WORKERS processes (pytest-xdist), each taking whole
+# test files so that a file's fixtures are built once, and each with one
+# thread: its models are tiny, and more threads than cores only contend.
+TEST_WORKERS ?= 2
+
 test: $(INSTALLED)
-	$(PYTHON) -m pytest tests
+	OMP_NUM_THREADS=1 $(PYTHON) -m pytest -n $(TEST_WORKERS) --dist loadfile tests
 
 # The documentation (docs/en, Sphinx + MyST): requirements/docs.txt into the
 # venv, then an HTML build that fails on any warning.

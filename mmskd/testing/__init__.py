@@ -26,7 +26,7 @@ from ._metafiles import metafile_entry
 from ._nyu_writer import write_nyu_frames, write_nyu_like
 from ._options import (format_cfg_options, tiny_det_options,
                        tiny_seg_data_options, tiny_seg_options)
-from ._processes import HungCommandError, run_bounded, run_tool
+from ._processes import HungCommandError, free_port, run_bounded, run_tool
 from ._runs import (assert_amp_wrappers, build_runner, cli_options, load_tool,
                     logged_scalars, run_command, write_teacher_checkpoint)
 from ._sequence_writer import (DX, DY, LABELLED, tiny_video_options,
@@ -38,18 +38,18 @@ __all__ = [
     'write_camvid_like', 'CONFIG_ROOT', 'CWD_LOGITS', 'REPO', 'leaf_configs',
     'loaded_config', 'one_per_method', 'tiny_cfg', 'build_ddp_run',
     'finish_ddp_run', 'finish_with_every_rank', 'flat_parameters',
-    'parse_worker_args', 'rank_batch',
-    'same_on_both_ranks', 'CROP', 'HEIGHT', 'WIDTH', 'tiny_depth_options',
-    'MISMATCH_WARNING', 'assert_no_wrapper_names',
-    'assert_resumes_in_one_process', 'assert_student_converts',
-    'assert_test_py_reproduces', 'logged_metric', 'fixed_weights',
-    'load_weights', 'reference_penalty', 'reference_score',
+    'parse_worker_args', 'rank_batch', 'same_on_both_ranks', 'CROP', 'HEIGHT',
+    'WIDTH', 'tiny_depth_options', 'MISMATCH_WARNING',
+    'assert_no_wrapper_names', 'assert_resumes_in_one_process',
+    'assert_student_converts', 'assert_test_py_reproduces', 'logged_metric',
+    'fixed_weights', 'load_weights', 'reference_penalty', 'reference_score',
     'write_cityscapes_with_extra', 'tiny_ka_options', 'metafile_entry',
     'write_nyu_frames', 'write_nyu_like', 'format_cfg_options',
     'tiny_det_options', 'tiny_seg_data_options', 'tiny_seg_options',
-    'HungCommandError', 'run_bounded', 'run_tool', 'assert_amp_wrappers',
-    'build_runner', 'cli_options', 'load_tool', 'logged_scalars',
-    'run_command', 'write_teacher_checkpoint', 'DX', 'DY', 'LABELLED',
-    'tiny_video_options', 'write_cityscapes_sequences', 'write_ade20k_like',
-    'write_cityscapes_like', 'write_coco_like', 'write_voc_like'
+    'HungCommandError', 'free_port', 'run_bounded', 'run_tool',
+    'assert_amp_wrappers', 'build_runner', 'cli_options', 'load_tool',
+    'logged_scalars', 'run_command', 'write_teacher_checkpoint', 'DX', 'DY',
+    'LABELLED', 'tiny_video_options', 'write_cityscapes_sequences',
+    'write_ade20k_like', 'write_cityscapes_like', 'write_coco_like',
+    'write_voc_like'
 ]

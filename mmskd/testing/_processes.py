@@ -11,15 +11,18 @@ still carrying the token is killed, together with the command's process
 group. Finding processes by their environment needs Linux's ``/proc``;
 elsewhere only the process group is killed.
 """
+import contextlib
 import os
 import os.path as osp
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
 import warnings
-from typing import Dict, List, Optional, Sequence, Set, Tuple
+from typing import Dict, Iterator, List, Optional, Sequence, Set, Tuple
 
 #: The environment variable that marks a command's processes.
 TOKEN_VARIABLE = 'MMSKD_BOUNDED_RUN'
@@ -72,25 +75,26 @@ def run_bounded(
             the output produced until then.
     """
     token = uuid.uuid4().hex
-    process = subprocess.Popen(
-        list(command),
-        cwd=cwd,
-        env={
-            **(os.environ if env is None else env), TOKEN_VARIABLE: token
-        },
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True)
-    try:
-        stdout, stderr = process.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        kill_processes(process.pid, token)
-        stdout, stderr = _drain(process)
-        raise HungCommandError(command, timeout, stdout, stderr) from None
-    finally:
-        left = kill_processes(process.pid, token)
-        process.poll()
+    with _terminate_raises():
+        process = subprocess.Popen(
+            list(command),
+            cwd=cwd,
+            env={
+                **(os.environ if env is None else env), TOKEN_VARIABLE: token
+            },
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True)
+        try:
+            stdout, stderr = process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            kill_processes(process.pid, token)
+            stdout, stderr = _drain(process)
+            raise HungCommandError(command, timeout, stdout, stderr) from None
+        finally:
+            left = kill_processes(process.pid, token)
+            process.poll()
     if left:
         warnings.warn(f'{command[0]} exited leaving processes {sorted(left)} '
                       'running; they were killed.')
@@ -107,10 +111,12 @@ def run_tool(command: Sequence[str],
     :func:`run_bounded`; fail with its output unless it succeeds (or
     ``check`` is False).
 
-    The checkout goes first on ``PYTHONPATH`` so that the tools import the
-    code under test even where another checkout is the installed one, and
-    this interpreter's directory first on ``PATH`` so that ``python`` in the
-    launch scripts is this interpreter.
+    The launch scripts get a free ``PORT`` (unless ``env`` sets one), so
+    that tests running side by side (``pytest -n``) never share torchrun's
+    rendezvous. The checkout goes first on ``PYTHONPATH`` so that the tools
+    import the code under test even where another checkout is the installed
+    one, and this interpreter's directory first on ``PATH`` so that
+    ``python`` in the launch scripts is this interpreter.
 
     Args:
         command (Sequence[str]): The command.
@@ -123,7 +129,8 @@ def run_tool(command: Sequence[str],
     Returns:
         subprocess.CompletedProcess: The finished run.
     """
-    full_env = dict(os.environ, PYTHONPATH=CHECKOUT, **(env or {}))
+    full_env = dict(os.environ, PYTHONPATH=CHECKOUT, PORT=str(free_port()))
+    full_env.update(env or {})
     full_env['PATH'] = osp.dirname(sys.executable) + os.pathsep + \
         full_env.get('PATH', '')
     result = run_bounded(command, timeout, cwd=cwd, env=full_env)
@@ -131,6 +138,39 @@ def run_tool(command: Sequence[str],
         f'{" ".join(command)} failed with exit code {result.returncode}:\n' \
         f'{_tail(result.stdout, 3000)}\n{_tail(result.stderr)}'
     return result
+
+
+@contextlib.contextmanager
+def _terminate_raises() -> Iterator[None]:
+    """Turn SIGTERM into ``SystemExit`` while the block runs, so that a
+    test run stopped with SIGTERM (a CI timeout, ``kill``) still kills the
+    command's processes on its way out; Python's default would end at once
+    and leave them running. Only the main thread may set a handler;
+    elsewhere the default stays."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def leave(signum, frame):
+        raise SystemExit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, leave)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def free_port() -> int:
+    """A TCP port that no process listens on now (the system's pick), for
+    a torchrun rendezvous.
+
+    Returns:
+        int: The port.
+    """
+    with socket.socket() as probe:
+        probe.bind(('127.0.0.1', 0))
+        return probe.getsockname()[1]
 
 
 def kill_processes(group: int, token: str) -> Set[int]:

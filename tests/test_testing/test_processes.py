@@ -2,12 +2,16 @@
 """mmskd.testing.run_bounded leaves no process behind, as torchrun's
 workers (each in a session of its own) would be left."""
 import os
+import signal
+import subprocess
 import sys
 import time
 
 import pytest
 
-from mmskd.testing import HungCommandError, run_bounded
+from mmskd.testing import HungCommandError
+from mmskd.testing import _processes as processes
+from mmskd.testing import run_bounded
 
 # A launcher like torchrun: starts a worker in a new session, which prints
 # its pid and sleeps; the launcher then exits, or sleeps too.
@@ -86,3 +90,48 @@ def test_kills_a_worker_that_closed_its_output():
     pid = int(result.stdout)
     assert str([pid]) in str(warned[0].message)
     assert is_gone(pid)
+
+
+# A test run that runs a launcher (whose worker writes its pid to a file)
+# with run_bounded; it loads the module by its path, without importing all
+# of mmskd.
+STOPPED_RUN = '''
+import importlib.util, sys
+spec = importlib.util.spec_from_file_location('processes', {module!r})
+processes = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(processes)
+processes.run_bounded([sys.executable, '-c', {launcher!r}], timeout=600)
+'''
+PID_FILE_LAUNCHER = '''
+import subprocess, sys, time
+subprocess.Popen([sys.executable, '-c', {worker!r}], start_new_session=True)
+time.sleep(600)
+'''
+PID_FILE_WORKER = '''
+import os, time
+with open({pid_file!r}, 'w') as file:
+    file.write(str(os.getpid()))
+time.sleep(600)
+'''
+
+
+@pytest.mark.skipif(not os.path.isdir('/proc'), reason='finds by /proc')
+def test_a_terminated_run_kills_the_worker(tmp_path):
+    # SIGTERM to the test run (a CI timeout, `kill`) must not leave the
+    # worker running, as Python's default SIGTERM would.
+    pid_file = str(tmp_path / 'worker.pid')
+    test_run = subprocess.Popen([
+        sys.executable, '-c',
+        STOPPED_RUN.format(
+            module=processes.__file__,
+            launcher=PID_FILE_LAUNCHER.format(
+                worker=PID_FILE_WORKER.format(pid_file=pid_file)))
+    ])
+    deadline = time.monotonic() + 60
+    while not os.path.exists(pid_file) or not open(pid_file).read():
+        assert time.monotonic() < deadline and test_run.poll() is None
+        time.sleep(0.1)
+    worker = int(open(pid_file).read())
+    test_run.terminate()
+    assert test_run.wait(timeout=60) == 128 + signal.SIGTERM
+    assert is_gone(worker)

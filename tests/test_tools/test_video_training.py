@@ -5,7 +5,6 @@ exact resume, the student exported alone."""
 import glob
 import json
 import os.path as osp
-import random
 import re
 import sys
 
@@ -20,7 +19,7 @@ from mmskd.registry import MODELS
 from mmskd.testing import (REPO, assert_amp_wrappers, assert_no_wrapper_names,
                            assert_resumes_in_one_process,
                            assert_student_converts, assert_test_py_reproduces,
-                           build_runner, cli_options, logged_metric,
+                           build_runner, cli_options, free_port, logged_metric,
                            logged_scalars, run_command, run_tool,
                            tiny_video_options, write_cityscapes_sequences)
 from mmskd.utils import allow_mmengine_checkpoints
@@ -142,8 +141,7 @@ def test_dist_train_two_gloo_processes_then_every_tool(config, term, root,
     work_dir = str(tmp_path / 'work')
     result = run_tool(
         ['bash', 'tools/dist_train.sh', config, '2', '--work-dir', work_dir,
-         *words],
-        env=dict(PORT=str(random.randint(20000, 40000))))
+         *words])
     log = result.stdout + result.stderr
     assert 'Distributed training: True' in log
     assert 'Iter(train) [2/2]' in log and term in log
@@ -240,7 +238,7 @@ def test_ddp_keeps_student_and_conv_lstm_in_sync(root, tmp_path):
     out = str(tmp_path / 'result.json')
     run_tool([
         sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node=2',
-        f'--master_port={random.randint(20000, 40000)}',
+        f'--master_port={free_port()}',
         'tests/scripts/video_ddp_worker.py', FULL, root, out
     ],
                 timeout=600)

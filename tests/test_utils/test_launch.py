@@ -2,7 +2,6 @@
 """mmskd.utils.launch helpers not covered by the launcher runs."""
 import datetime
 import json
-import random
 import sys
 import time
 
@@ -11,7 +10,7 @@ import torch
 import torch.distributed as dist
 from mmengine.config import Config
 
-from mmskd.testing import run_bounded, run_tool
+from mmskd.testing import free_port, run_bounded, run_tool
 from mmskd.utils import finish_distributed, load_config, setup_cpu_distributed
 from mmskd.utils.launch import CPU_COLLECTIVE_TIMEOUT
 
@@ -131,7 +130,7 @@ def test_sync_norm_buffers_hook_averages_training_statistics(tmp_path):
     out = str(tmp_path / 'buffers.json')
     run_tool([
         sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node=2',
-        f'--master_port={random.randint(20000, 40000)}',
+        f'--master_port={free_port()}',
         'tests/scripts/sync_buffers_worker.py', out
     ],
              timeout=300)

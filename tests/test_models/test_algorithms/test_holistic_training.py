@@ -3,13 +3,12 @@
 import copy
 import json
 import os.path as osp
-import random
 import sys
 
 import torch
 from mmengine.runner import Runner
 
-from mmskd.testing import REPO, run_tool, tiny_cfg
+from mmskd.testing import REPO, free_port, run_tool, tiny_cfg
 from mmskd.utils import allow_mmengine_checkpoints
 
 SKD = osp.join(
@@ -22,7 +21,7 @@ def test_ddp_two_processes_keep_student_disc_and_connector_in_sync(
     out = str(tmp_path / 'result.json')
     run_tool([
         sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node=2',
-        f'--master_port={random.randint(20000, 40000)}',
+        f'--master_port={free_port()}',
         'tests/scripts/holistic_ddp_worker.py', SKD, cityscapes_root, out
     ],
                 timeout=300)

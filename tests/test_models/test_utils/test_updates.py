@@ -2,7 +2,6 @@
 """guarded_update: backward every call, a finite step per window, or none."""
 import json
 import logging
-import random
 import sys
 from unittest import mock
 
@@ -12,7 +11,7 @@ from mmengine.optim import OptimWrapper
 from torch import nn
 
 from mmskd.models.utils import gradients_finite, guarded_update
-from mmskd.testing import run_tool
+from mmskd.testing import free_port, run_tool
 
 UPDATES = 'mmskd.models.utils.updates.'
 
@@ -122,7 +121,7 @@ def test_average_gradients_agrees_when_a_rank_skips_a_term(tmp_path):
     out = str(tmp_path / 'grads.json')
     run_tool([
         sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node=2',
-        f'--master_port={random.randint(20000, 40000)}',
+        f'--master_port={free_port()}',
         'tests/scripts/average_gradients_worker.py', out
     ],
              timeout=300)
