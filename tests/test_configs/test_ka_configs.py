@@ -147,6 +147,29 @@ def test_full_size_recipe_has_the_papers_output_strides():
     assert not student.with_auxiliary_head
 
 
+@pytest.mark.parametrize('relu', [False, True])
+def test_weighted_adaptation_starts_on_the_cross_entropys_scale(relu):
+    # The VOC leaf's 50 * L_adapt on unrelated random maps of its code's
+    # shape (the teacher's 512-channel feature at stride 16 of the 512x512
+    # crop, checked above on a small input), against the cross-entropy of
+    # a student that predicts all 21 classes alike (ln 21).
+    cfg = loaded_config(KA_CONFIGS, PHASE_TWO['CheckedPascalVOCDataset'])
+    loss = MMSKD_MODELS.build(cfg.model.distiller.distill_losses.loss_adapt)
+    crops = [t for t in cfg.train_pipeline if t['type'] == 'RandomCrop']
+    height, width = (side // 16 for side in crops[0]['crop_size'])
+    torch.manual_seed(0)
+    code, adapted = torch.randn(2, 2, 512, height, width)
+    if relu:  # the adapter ends in a ReLU
+        code, adapted = code.relu(), adapted.relu()
+    num_classes = 21
+    cross_entropy = torch.nn.functional.cross_entropy(
+        torch.zeros(2, num_classes, height, width),
+        torch.randint(num_classes, (2, height, width)))
+    assert cross_entropy.item() == pytest.approx(math.log(num_classes))
+    ratio = loss(adapted, code).item() / cross_entropy.item()
+    assert 1 / 3 <= ratio <= 3, ratio
+
+
 @pytest.fixture(scope='module')
 def data_roots(tmp_path_factory) -> dict:
     height, width = IMAGE_SIZE

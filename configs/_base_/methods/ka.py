@@ -20,12 +20,15 @@ model = dict(
             feature_adapter=dict(type='ConvAdapter', num_convs=3),
             affinity_adapter=dict(type='ConvAdapter', num_convs=3)),
         distill_losses=dict(
-            # q = 2 normalisation of each sample's map, p = 1 distance.
+            # q = 2 normalisation of each position's C-vector, p = 1
+            # distance averaged over every element: the reading under which
+            # 50 puts the term on the cross-entropy's scale (see the loss).
             loss_adapt=dict(
                 type='KnowledgeAdaptationLoss',
                 p=1,
                 q=2,
-                normalize='sample',
+                normalize='position',
+                reduction='mean',
                 loss_weight=50.0),
             # Row-wise L2 distance of the m x m cosine affinities.
             loss_aff=dict(

@@ -8,7 +8,8 @@ from .base_distill_loss import BaseDistillLoss
 from .unit_vectors import unit_vectors
 from .utils import validate_choice
 
-NORMALIZATIONS = ('sample', 'position')
+NORMALIZATIONS = ('position', 'sample')
+REDUCTIONS = ('mean', 'sum')
 
 
 @MODELS.register_module()
@@ -20,33 +21,40 @@ class KnowledgeAdaptationLoss(BaseDistillLoss):
 
     .. math::
         L_{adapt} = w \\cdot \\frac{1}{|I|} \\sum_{j \\in I} \\left\\|
-        \\frac{E(φ_t)^j}{\\|E(φ_t)\\|_q} - \\frac{C_f(φ_s)^j}
-        {\\|C_f(φ_s)\\|_q} \\right\\|_p
+        \\frac{E(φ_t)^j}{\\|E(φ_t)^j\\|_q} - \\frac{C_f(φ_s)^j}
+        {\\|C_f(φ_s)^j\\|_q} \\right\\|_p
 
     with ``preds_T`` = E(φ_t), the code of the frozen translator, and
     ``preds_S`` = C_f(φ_s), the student's feature adapter output, of the
-    same shape. I holds every position of every sample, j is one position,
-    and ``‖·‖_p`` runs over its C-vector. The equation is lost from the
-    paper's text ("p and q are different normalization types to normalize
-    the knowledge for stability"); q = 2 and p = 1 are torchdistill's
-    values (and those of Factor Transfer, which the loss resembles).
+    same shape. j is one position and ``‖·‖_p`` runs over its C-vector.
+    The equation is lost from the paper's text ("p and q are different
+    normalization types to normalize the knowledge for stability"); q = 2
+    and p = 1 are torchdistill's values (and those of Factor Transfer, which
+    the loss resembles).
 
-    ``normalize='sample'`` (the default) divides each sample's whole map by
-    its q-norm, as torchdistill and Factor Transfer do; ``'position'``
-    divides each position's C-vector by its own q-norm. All-zero maps or
-    vectors stay zero (see :func:`unit_vectors`).
-
-    The scale differs from torchdistill's ``KTALoss``, which averages
-    |difference| over all N·C·H·W elements: for p = 1 this loss sums over
-    the C channels of a position, so it is C times that value (use
-    ``loss_weight / C`` for torchdistill's balance).
+    The defaults are mmskd's reading of the rest. Each position's C-vector
+    is divided by its own q-norm (``normalize='position'``: the equation
+    normalises E(φ_t)^j), and |I| counts every compared entry, positions
+    times channels (``reduction='mean'``: each position's p-norm divided by
+    C^(1/p); for p = 1 the mean |difference| over all elements, as
+    torchdistill's ``KTALoss`` reduces). It is the reading under which the
+    paper's weight of 50 "reconciles" the term with the task: on unrelated
+    random 512-channel maps, 50 · 2/sqrt(π·512) ≈ 2.5 (1.8 after a ReLU),
+    beside a 21-class cross-entropy of ln 21 ≈ 3.0. Summing over the channels
+    (``reduction='sum'``) multiplies it by C; with ``normalize='sample'``
+    (each sample's whole map divided by its q-norm, as torchdistill and
+    Factor Transfer do) the sum is still about 28, ten times the task, and
+    the mean 0.06, too small to matter. All-zero
+    maps or vectors stay zero (see :func:`unit_vectors`).
 
     Args:
         p (float): The norm of the difference at each position. Defaults
             to 1.
         q (float): The norm that normalises the maps. Defaults to 2.
-        normalize (str): ``'sample'`` or ``'position'``. Defaults to
-            ``'sample'``.
+        normalize (str): ``'position'`` or ``'sample'``. Defaults to
+            ``'position'``.
+        reduction (str): ``'mean'`` (each position's p-norm divided by
+            C^(1/p)) or ``'sum'`` (the p-norm). Defaults to ``'mean'``.
         loss_weight (float): w (the paper's 50 in mmskd's configs).
             Defaults to 1.0.
         resize_student (bool): See
@@ -56,12 +64,14 @@ class KnowledgeAdaptationLoss(BaseDistillLoss):
     def __init__(self,
                  p: float = 1,
                  q: float = 2,
-                 normalize: str = 'sample',
+                 normalize: str = 'position',
+                 reduction: str = 'mean',
                  loss_weight: float = 1.0,
                  resize_student: bool = False) -> None:
         super().__init__(loss_weight, resize_student)
         self.normalize = validate_choice(normalize, NORMALIZATIONS,
                                          'normalize')
+        self.reduction = validate_choice(reduction, REDUCTIONS, 'reduction')
         for name, value in (('p', p), ('q', q)):
             if not value > 0:
                 raise ValueError(f'{name} must be a positive norm order, but '
@@ -102,7 +112,11 @@ class KnowledgeAdaptationLoss(BaseDistillLoss):
             preds_T (Tensor): Detached float32 E(φ_t), (N, C, H, W).
 
         Returns:
-            Tensor: The mean p-norm of the normalised differences.
+            Tensor: The mean over positions of the p-norm of the normalised
+            differences (divided by C^(1/p) with ``reduction='mean'``).
         """
         diff = self._normalized(preds_T) - self._normalized(preds_S)
-        return torch.linalg.vector_norm(diff, ord=self.p, dim=1).mean()
+        norms = torch.linalg.vector_norm(diff, ord=self.p, dim=1)
+        if self.reduction == 'mean':
+            norms = norms / diff.shape[1]**(1 / self.p)
+        return norms.mean()

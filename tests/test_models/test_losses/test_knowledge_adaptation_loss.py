@@ -1,6 +1,7 @@
 # Copyright (c) mmskd contributors. All rights reserved.
 """L_adapt of knowledge adaptation, Eq. (2): mean over positions of the
-p-norm of the difference of q-normalised maps."""
+p-norm of the difference of q-normalised maps (divided by C^(1/p) with
+reduction='mean')."""
 import math
 
 import pytest
@@ -24,25 +25,38 @@ ADAPTED = one_sample((0., 1.), (1., 0.))
 def test_per_sample_normalisation_by_hand():
     # ||CODE|| = 5, ||ADAPTED|| = sqrt(2): the differences are
     # (0.6, 0.8 - 1/sqrt(2)) and (-1/sqrt(2), 0), whose L1 norms sum to 1.4.
-    loss = KnowledgeAdaptationLoss(loss_weight=50)(ADAPTED, CODE)
+    loss = KnowledgeAdaptationLoss(
+        normalize='sample', reduction='sum', loss_weight=50)(ADAPTED, CODE)
     assert loss.item() == pytest.approx(50 * 1.4 / 2, rel=1e-6)
 
 
 def test_per_position_normalisation_by_hand():
     # Position 0: (0.6, 0.8) - (0, 1), L1 0.8; position 1: the zero vector
     # stays zero, (0, 0) - (1, 0), L1 1.
-    loss = KnowledgeAdaptationLoss(normalize='position')(ADAPTED, CODE)
+    loss = KnowledgeAdaptationLoss(
+        normalize='position', reduction='sum')(ADAPTED, CODE)
     assert loss.item() == pytest.approx(0.9, rel=1e-6)
+
+
+def test_defaults_normalise_positions_and_average_every_element():
+    # The positions above, each L1 norm over C = 2 channels halved.
+    assert KnowledgeAdaptationLoss()(ADAPTED, CODE).item() == \
+        pytest.approx(0.9 / 2, rel=1e-6)
+    # p = 2: each position's L2 norm divided by sqrt(C).
+    expected = (math.hypot(0.6, -0.2) + math.hypot(-1, 0)) / 2 / math.sqrt(2)
+    assert KnowledgeAdaptationLoss(p=2)(ADAPTED, CODE).item() == \
+        pytest.approx(expected, rel=1e-6)
 
 
 def test_p2_by_hand():
     root_half = 1 / math.sqrt(2)
     expected = (math.hypot(0.6, 0.8 - root_half) + root_half) / 2
-    loss = KnowledgeAdaptationLoss(p=2)(ADAPTED, CODE)
+    loss = KnowledgeAdaptationLoss(
+        p=2, normalize='sample', reduction='sum')(ADAPTED, CODE)
     assert loss.item() == pytest.approx(expected, rel=1e-6)
 
 
-def reference(preds_S, preds_T, p, q, normalize):
+def reference(preds_S, preds_T, p, q, normalize, reduction):
     """Loop over samples and positions in float64."""
     total, count = 0.0, 0
     for n in range(preds_S.shape[0]):
@@ -56,33 +70,41 @@ def reference(preds_S, preds_T, p, q, normalize):
                 if normalize == 'position':
                     vs = vs / torch.linalg.vector_norm(vs, ord=q)
                     vt = vt / torch.linalg.vector_norm(vt, ord=q)
-                total += torch.linalg.vector_norm(vt - vs, ord=p).item()
-                count += 1
+                if reduction == 'sum':
+                    total += torch.linalg.vector_norm(vt - vs, ord=p).item()
+                    count += 1
+                else:  # the power mean of |difference| over the channels
+                    total += ((vt - vs).abs()**p).mean().item()**(1 / p)
+                    count += 1
     return total / count
 
 
+@pytest.mark.parametrize('reduction', ['mean', 'sum'])
 @pytest.mark.parametrize('normalize', ['sample', 'position'])
 @pytest.mark.parametrize('p,q', [(1, 2), (2, 2), (1, 1), (3, 2)])
-def test_matches_loop_reference(normalize, p, q):
+def test_matches_loop_reference(normalize, reduction, p, q):
     torch.manual_seed(0)
     preds_S = torch.randn(3, 5, 4, 6)
     preds_T = torch.randn(3, 5, 4, 6).relu() + 0.1
     loss = KnowledgeAdaptationLoss(
-        p=p, q=q, normalize=normalize)(preds_S, preds_T)
+        p=p, q=q, normalize=normalize, reduction=reduction)(preds_S, preds_T)
     assert loss.item() == pytest.approx(
-        reference(preds_S, preds_T, p, q, normalize), rel=1e-5)
+        reference(preds_S, preds_T, p, q, normalize, reduction), rel=1e-5)
 
 
-def test_is_channels_times_torchdistills_element_mean():
+def test_sample_mean_is_torchdistills_element_mean():
     # torchdistill's KTALoss: l1_loss(mean) of the L2-normalised flattened
-    # maps, i.e. the mean over all N*C*H*W elements.
+    # maps, i.e. the mean over all N*C*H*W elements; summing over the C = 7
+    # channels is 7 times that.
     torch.manual_seed(1)
     preds_S, preds_T = torch.randn(2, 7, 3, 4), torch.randn(2, 7, 3, 4)
     element_mean = F.l1_loss(
         F.normalize(preds_S.flatten(1), dim=1),
-        F.normalize(preds_T.flatten(1), dim=1))
-    loss = KnowledgeAdaptationLoss()(preds_S, preds_T)
-    assert loss.item() == pytest.approx(7 * element_mean.item(), rel=1e-5)
+        F.normalize(preds_T.flatten(1), dim=1)).item()
+    for reduction, times in (('mean', 1), ('sum', 7)):
+        loss = KnowledgeAdaptationLoss(
+            normalize='sample', reduction=reduction)(preds_S, preds_T)
+        assert loss.item() == pytest.approx(times * element_mean, rel=1e-5)
 
 
 def test_invariant_to_the_scale_of_each_map():
@@ -122,6 +144,7 @@ def test_resize_student_and_mismatches():
 
 @pytest.mark.parametrize('kwargs, match', [
     (dict(normalize='channel'), 'normalize'),
+    (dict(reduction='none'), 'reduction'),
     (dict(p=0), 'p must'),
     (dict(q=-1), 'q must'),
 ])
