@@ -12,8 +12,8 @@ from mmseg.utils import SampleList
 from torch import Tensor
 
 from mmskd.registry import MODELS
-from .depth_bins import (depth_to_bin, gaussian_bin_targets, log_bin_centres)
-from .expected_depth import ExpectedDepth
+from .depth_bins import depth_to_bin, gaussian_bin_targets, log_bin_centres
+from .expected_depth import SPACES, ExpectedDepth
 
 WEIGHTINGS = ('gaussian', 'none')
 # Keys of BaseDecodeHead that this head sets itself from its own arguments.
@@ -39,11 +39,12 @@ class DepthBinHead(PSPHead):
     - ``conv_seg`` gives ``num_bins`` logits per pixel (a ``ModuleOutputs``
       recorder on ``decode_head.conv_seg`` records them for distillation;
       ``decode_head.bottleneck`` is the fused feature);
-    - the prediction is the expected depth :math:`\\sum_k p_k d_k` over the
-      softmax :math:`p` and the log-spaced bin centres :math:`d_k`
-      (``depth_bins.py``), a 1-channel map in the units of the ground truth
-      (metres with mmseg's NYU pipeline), of the logits resized to the
-      input;
+    - the prediction is the expected depth over the softmax :math:`p` and
+      the log-spaced bin centres :math:`d_k` (``depth_bins.py``), taken in
+      log space as VNL's code does, :math:`10^{\\sum_k p_k \\log_{10} d_k}`
+      (``expectation='linear'``: :math:`\\sum_k p_k d_k`), a 1-channel map
+      in the units of the ground truth (metres with mmseg's NYU pipeline),
+      of the logits resized to the input;
     - ``forward`` also passes the logits through the parameter-free
       ``expected_depth`` submodule (:class:`ExpectedDepth`), one softmax and
       weighted sum at the logits' resolution, so that a recorder on
@@ -90,6 +91,8 @@ class DepthBinHead(PSPHead):
             ``'none'``. Defaults to 0.2.
         loss_weight (float): Weight of the bin cross-entropy
             (``loss_depth_bin``). Defaults to 1.0.
+        expectation (str): ``'log'`` or ``'linear'``, the space of the
+            expected depth (:class:`ExpectedDepth`). Defaults to ``'log'``.
         loss_silog_weight (float): Weight of mmseg's ``SiLogLoss`` on the
             expected depth (``loss_silog``), averaged over the images that
             have valid pixels; 0 leaves it out. Defaults to 0.0: the papers'
@@ -106,12 +109,16 @@ class DepthBinHead(PSPHead):
                  weighting: str = 'gaussian',
                  alpha: float = 0.2,
                  loss_weight: float = 1.0,
+                 expectation: str = 'log',
                  loss_silog_weight: float = 0.0,
                  **kwargs) -> None:
         for key, instead in DERIVED_KEYS.items():
             if key in kwargs:
                 raise TypeError(f'DepthBinHead sets {key} itself: set '
                                 f'{instead} instead of {key}={kwargs[key]!r}')
+        if expectation not in SPACES:
+            raise ValueError(f'expectation must be one of {SPACES}, got '
+                             f'{expectation!r}')
         if weighting not in WEIGHTINGS:
             raise ValueError(f'weighting must be one of {WEIGHTINGS}, got '
                              f'{weighting!r}')
@@ -135,11 +142,12 @@ class DepthBinHead(PSPHead):
         self.max_depth = float(max_depth)
         self.weighting = weighting
         self.alpha = alpha
+        self.expectation = expectation
         self.loss_weight = loss_weight
         self.loss_silog_weight = loss_silog_weight
         # Derived from the arguments, so kept out of checkpoints (the
         # centres are a buffer of expected_depth).
-        self.expected_depth = ExpectedDepth(centres)
+        self.expected_depth = ExpectedDepth(centres, expectation)
         self.register_buffer('bin_targets', targets, persistent=False)
         self._warned_empty = False
 

@@ -7,13 +7,25 @@ from torch import Tensor, nn
 from mmskd.registry import MODELS
 from ..utils.precision import autocast_disabled
 
+SPACES = ('log', 'linear')
+
 
 @MODELS.register_module()
 class ExpectedDepth(nn.Module):
-    """Bin logits to the expected depth :math:`\\sum_k p_k d_k`.
+    """Bin logits to the expected depth.
 
-    :math:`p` is the softmax of the logits over the bins and :math:`d_k`
-    the bin centres. It has no parameters; the centres are a non-persistent
+    With ``space='log'`` (the default) the expectation is taken over the
+    log depth, :math:`10^{\\sum_k p_k \\log_{10} d_k}`, as VNL's released
+    code turns its log-spaced bins into depth (the SKD papers follow VNL
+    for depth as classification); ``'linear'`` takes
+    :math:`\\sum_k p_k d_k`. :math:`p` is the softmax of the logits over
+    the bins and :math:`d_k` the bin centres. On a confident prediction the
+    two agree; on a flat one the log expectation is the geometric mean of
+    the centres (1 m over 0.1-10 m) where the linear one is their mean
+    (2.15 m), so the choice changes the metrics and the map the holistic
+    term scores.
+
+    It has no parameters; the centres are a non-persistent
     buffer (they follow from the head's arguments, so checkpoints do not
     hold them). :class:`DepthBinHead` owns one as ``expected_depth`` and
     calls it in every ``forward``, so that a ``ModuleOutputs`` recorder on
@@ -23,18 +35,26 @@ class ExpectedDepth(nn.Module):
     scores for depth (the teacher's map is the real sample).
 
     Args:
-        bin_centres (Tensor): The K bin centres, increasing, shape (K,).
+        bin_centres (Tensor): The K bin centres, positive and increasing,
+            shape (K,).
+        space (str): ``'log'`` or ``'linear'``. Defaults to ``'log'``.
     """
 
     #: The channel count of the output, read by mmskd where it needs the
     #: width of a recorded map (connectors, the discriminator check).
     out_channels = 1
 
-    def __init__(self, bin_centres: Tensor) -> None:
+    def __init__(self, bin_centres: Tensor, space: str = 'log') -> None:
         super().__init__()
         if bin_centres.dim() != 1 or bin_centres.numel() < 2:
             raise ValueError('bin_centres must be a 1-d tensor of at least 2 '
                              f'centres, got shape {tuple(bin_centres.shape)}')
+        if space not in SPACES:
+            raise ValueError(f'space must be one of {SPACES}, got {space!r}')
+        if space == 'log' and not bool((bin_centres > 0).all()):
+            raise ValueError('space=\'log\' needs positive bin_centres; use '
+                             'space=\'linear\' for bins that reach 0.')
+        self.space = space
         self.register_buffer(
             'bin_centres', bin_centres.float(), persistent=False)
 
@@ -62,10 +82,14 @@ class ExpectedDepth(nn.Module):
         # depth metrics compare float32 depths.
         with autocast_disabled(bin_logits.device):
             prob = F.softmax(bin_logits.float(), dim=1)
-            depth = torch.einsum('nkhw,k->nhw', prob, self.bin_centres)
+            if self.space == 'linear':
+                depth = torch.einsum('nkhw,k->nhw', prob, self.bin_centres)
+            else:
+                depth = 10**torch.einsum('nkhw,k->nhw', prob,
+                                         self.bin_centres.log10())
         return depth.unsqueeze(1)
 
     def extra_repr(self) -> str:
-        return (f'num_bins={self.num_bins}, '
+        return (f'num_bins={self.num_bins}, space={self.space!r}, '
                 f'range=[{self.bin_centres[0]:.4g}, '
                 f'{self.bin_centres[-1]:.4g}]')

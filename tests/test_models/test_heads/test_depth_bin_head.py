@@ -112,16 +112,30 @@ def test_loss_equals_hand_computed_cross_entropy(weighting, alpha):
         losses['loss_depth_bin'].item(), expected, rel_tol=1e-5)
 
 
-def test_prediction_is_expected_depth_over_bin_centres():
-    head = make_head()
+@pytest.mark.parametrize('expectation', ['log', 'linear'])
+def test_prediction_is_expected_depth_over_bin_centres(expectation):
+    # 'log' as VNL's bins_to_depth: 10 ** (sum of p times log10 centre).
+    head = make_head(expectation=expectation)
     logits = fixed_logits()
     metas = [dict(img_shape=(2, 3), pad_shape=(2, 3))]
     depth = head.predict_by_feat(logits, metas)
     prob = np.exp(numpy_log_softmax(logits.double().numpy()))
-    expected = np.einsum('nkhw,k->nhw', prob, CENTRES)[:, None]
+    if expectation == 'log':
+        expected = 10**np.einsum('nkhw,k->nhw', prob, np.log10(CENTRES))
+    else:
+        expected = np.einsum('nkhw,k->nhw', prob, CENTRES)
     assert depth.shape == (1, 1, 2, 3)
-    assert np.allclose(depth.numpy(), expected, rtol=1e-5)
+    assert np.allclose(depth.numpy(), expected[:, None], rtol=1e-5)
     assert head.out_channels == 1 and head.conv_seg.out_channels == 4
+
+
+def test_flat_logits_give_the_geometric_mean_of_the_centres():
+    flat = torch.zeros(1, 4, 1, 1)
+    geometric = float(np.exp(np.log(CENTRES).mean()))
+    assert make_head().expected_depth(flat).item() == pytest.approx(
+        geometric, rel=1e-6)
+    assert make_head(expectation='linear').expected_depth(
+        flat).item() == pytest.approx(float(np.mean(CENTRES)), rel=1e-6)
 
 
 def test_invalid_pixels_are_ignored_exactly():
@@ -161,9 +175,9 @@ def test_silog_term_by_hand_averages_over_labelled_images():
         [sample_with(GT_DEPTH), sample_with(empty)])
     assert set(losses) == {'loss_depth_bin', 'loss_silog'}
     # Only image 0 has valid pixels: SiLog = sqrt(mean d^2 - mean(d)^2 / 2)
-    # with d = log gt - log pred on them.
+    # with d = log gt - log pred on them, pred the log-space expectation.
     prob = np.exp(numpy_log_softmax(logits[:1].detach().double().numpy()))
-    pred = np.einsum('nkhw,k->hw', prob, CENTRES)
+    pred = 10**np.einsum('nkhw,k->hw', prob, np.log10(CENTRES))
     diff = np.log(GT_DEPTH[GT_DEPTH > 0]) - np.log(pred[GT_DEPTH > 0])
     expected = 0.5 * math.sqrt((diff**2).mean() - 0.5 * diff.mean()**2)
     assert math.isclose(losses['loss_silog'].item(), expected, rel_tol=1e-5)
@@ -226,6 +240,7 @@ def test_missing_gt_depth_map_is_named():
     (dict(max_depth=float('inf')), ValueError,
      'max_depth must be a finite number'),
     (dict(weighting='linear'), ValueError, 'weighting must be one of'),
+    (dict(expectation='mean'), ValueError, 'expectation must be one of'),
     (dict(alpha=0.0), ValueError, 'alpha must be a positive'),
     (dict(loss_weight=-1.0), ValueError, 'loss_weight must be >= 0'),
     (dict(loss_silog_weight=float('nan')), ValueError, 'loss_silog_weight'),
