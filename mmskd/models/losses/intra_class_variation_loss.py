@@ -126,7 +126,12 @@ class IntraClassVariationLoss(BaseDistillLoss):
         \\cos(t_{n,i}, \\bar{t}_{n,y_{n,i}})\\big)^2
 
     where P is the set of pixels whose label is not ``ignore_index``;
-    ignored pixels neither enter a prototype nor the mean. Only cosines are
+    ignored pixels neither enter a prototype nor the mean. IFVD's released
+    code averages over every pixel of the map instead: an ignored pixel
+    keeps its own feature as its prototype, so both cosines are 1 and it
+    adds 0 to the sum but 1 to the count. Its loss is this one times
+    |P| / (N·h·w), the same on fully labelled images and smaller where many
+    pixels are ignored. Only cosines are
     compared, so the channel counts may differ and no connector is needed.
     A batch without labelled pixels (e.g. unlabelled images, all
     ``ignore_index``) gives 0 with a zero gradient.

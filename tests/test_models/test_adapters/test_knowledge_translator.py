@@ -77,6 +77,58 @@ def test_loss_matches_forward_and_reaches_the_translator_only():
     assert all(p.grad is not None for p in translator.parameters())
 
 
+def reference_forward(translator: KnowledgeTranslator, feats: torch.Tensor):
+    """The appendix's auto-encoder written with torch.nn.functional on the
+    translator's weights (BN in eval): 3x3 convolutions with padding 1 and
+    strides 2, 1, 1, then 3x3 transposed convolutions with strides 1, 1, 2,
+    the last padded on its output to give back the input's size."""
+    convs = conv_layers(translator.encoder)
+    deconvs = conv_layers(translator.decoder, nn.ConvTranspose2d)
+    norms = conv_layers(translator, nn.BatchNorm2d)
+
+    def norm_relu(x, norm):
+        return F.relu(
+            F.batch_norm(x, norm.running_mean, norm.running_var, norm.weight,
+                         norm.bias, False, 0.0, norm.eps))
+
+    x = feats
+    for conv, norm, stride in zip(convs, norms[:3], (2, 1, 1)):
+        x = norm_relu(F.conv2d(x, conv.weight, conv.bias, stride, 1), norm)
+    code = x
+    for deconv, norm, stride in zip(deconvs, norms[3:], (1, 1, 2)):
+        # Stride 2 maps h to 2h - 1 + output_padding.
+        padding = [
+            full - (2 * half - 1) if stride == 2 else 0
+            for full, half in zip(feats.shape[-2:], x.shape[-2:])
+        ]
+        x = norm_relu(
+            F.conv_transpose2d(x, deconv.weight, deconv.bias, stride, 1,
+                               padding), norm)
+    return code, x
+
+
+@pytest.mark.parametrize('size', [(8, 12), (9, 11)])
+def test_forward_and_loss_match_an_independent_auto_encoder(size):
+    torch.manual_seed(4)
+    translator = KnowledgeTranslator(channels=5, sparsity_weight=1e-2)
+    for norm in conv_layers(translator, nn.BatchNorm2d):
+        nn.init.uniform_(norm.weight, 0.5, 1.5)
+        nn.init.uniform_(norm.bias, -0.2, 0.2)
+        norm.running_mean.uniform_(-0.1, 0.1)
+        norm.running_var.uniform_(0.5, 2.0)
+    translator.eval()
+    feats = torch.randn(2, 5, *size)
+    code, reconstruction = reference_forward(translator, feats)
+    out = translator(feats)
+    assert torch.allclose(out['latent'], code, atol=1e-6)
+    assert torch.allclose(out['reconstruction'], reconstruction, atol=1e-6)
+    losses = translator.loss(feats)
+    assert losses['loss_rec'].item() == pytest.approx(
+        ((reconstruction - feats)**2).mean().item(), rel=1e-5)
+    assert losses['loss_sparsity'].item() == pytest.approx(
+        1e-2 * code.abs().sum().item() / 2, rel=1e-5)
+
+
 def test_channel_mismatch_names_the_fix():
     with pytest.raises(ValueError, match='translator.channels'):
         KnowledgeTranslator(channels=4).loss(torch.rand(1, 5, 4, 4))
