@@ -57,7 +57,9 @@ def run_bounded(
     Processes still running when the command has exited (e.g. a torchrun
     worker that its launcher left behind) are killed with a warning; a
     command running past ``timeout`` is killed with all its processes and
-    raises. Either way no process of the command is left.
+    raises. A SIGTERM to this process meanwhile kills them too before it
+    takes its usual effect (ending a test run). Either way no process of
+    the command is left.
 
     Args:
         command (Sequence[str]): The command.
@@ -75,7 +77,7 @@ def run_bounded(
             the output produced until then.
     """
     token = uuid.uuid4().hex
-    with _terminate_raises():
+    with _terminate_kills():
         process = subprocess.Popen(
             list(command),
             cwd=cwd,
@@ -140,23 +142,35 @@ def run_tool(command: Sequence[str],
     return result
 
 
+class _Terminated(BaseException):
+    """SIGTERM arrived while a command ran (see :func:`_terminate_kills`)."""
+
+
 @contextlib.contextmanager
-def _terminate_raises() -> Iterator[None]:
-    """Turn SIGTERM into ``SystemExit`` while the block runs, so that a
-    test run stopped with SIGTERM (a CI timeout, ``kill``) still kills the
-    command's processes on its way out; Python's default would end at once
-    and leave them running. Only the main thread may set a handler;
+def _terminate_kills() -> Iterator[None]:
+    """Let a SIGTERM that arrives while the block runs first unwind it (so
+    that :func:`run_bounded` kills the command's processes), then act as it
+    would have: the previous handler is restored and the signal sent again,
+    which ends a test run as before. Python's default would end at once and
+    leave the processes running. Only the main thread may set a handler;
     elsewhere the default stays."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
 
-    def leave(signum, frame):
-        raise SystemExit(128 + signum)
+    def unwind(signum, frame):
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # once is enough
+        raise _Terminated
 
-    previous = signal.signal(signal.SIGTERM, leave)
+    previous = signal.signal(signal.SIGTERM, unwind)
+    # None: a handler set from C, which Python cannot set back.
+    previous = signal.SIG_DFL if previous is None else previous
     try:
         yield
+    except _Terminated:
+        signal.signal(signal.SIGTERM, previous)
+        os.kill(os.getpid(), signal.SIGTERM)
+        raise SystemExit(128 + signal.SIGTERM)  # if the handler returned
     finally:
         signal.signal(signal.SIGTERM, previous)
 

@@ -92,18 +92,27 @@ def test_kills_a_worker_that_closed_its_output():
     assert is_gone(pid)
 
 
-# A test run that runs a launcher (whose worker writes its pid to a file)
-# with run_bounded; it loads the module by its path, without importing all
-# of mmskd.
+# A pytest file of two tests: the first runs a launcher whose worker
+# writes its pid to a file, with run_bounded (its module loaded by path,
+# without importing all of mmskd); the second only leaves a mark.
 STOPPED_RUN = '''
-import importlib.util, sys
+import importlib.util, pathlib, sys
 spec = importlib.util.spec_from_file_location('processes', {module!r})
 processes = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(processes)
-processes.run_bounded([sys.executable, '-c', {launcher!r}], timeout=600)
+
+
+def test_runs_the_launcher():
+    processes.run_bounded([sys.executable, '-c', {launcher!r}], timeout=600)
+
+
+def test_after():
+    pathlib.Path({mark!r}).touch()
 '''
 PID_FILE_LAUNCHER = '''
-import subprocess, sys, time
+import os, subprocess, sys, time
+with open({pid_file!r}, 'w') as file:
+    file.write(str(os.getpid()))
 subprocess.Popen([sys.executable, '-c', {worker!r}], start_new_session=True)
 time.sleep(600)
 '''
@@ -115,23 +124,58 @@ time.sleep(600)
 '''
 
 
+def read_pid(path: str, test_run: subprocess.Popen) -> int:
+    """The pid the worker writes, once it has (within 60 s)."""
+    deadline = time.monotonic() + 60
+    while True:
+        assert time.monotonic() < deadline and test_run.poll() is None
+        if os.path.exists(path):
+            with open(path) as file:
+                text = file.read()
+            if text:
+                return int(text)
+        time.sleep(0.1)
+
+
 @pytest.mark.skipif(not os.path.isdir('/proc'), reason='finds by /proc')
-def test_a_terminated_run_kills_the_worker(tmp_path):
-    # SIGTERM to the test run (a CI timeout, `kill`) must not leave the
-    # worker running, as Python's default SIGTERM would.
-    pid_file = str(tmp_path / 'worker.pid')
-    test_run = subprocess.Popen([
-        sys.executable, '-c',
+def test_a_terminated_test_run_kills_the_worker_and_stops(tmp_path):
+    # SIGTERM to pytest (a CI timeout, `kill`) must not leave the worker
+    # running, as Python's default SIGTERM would, and must still end the
+    # run: no later test runs.
+    test_file = tmp_path / 'test_stopped.py'
+    mark = tmp_path / 'after'
+    test_file.write_text(
         STOPPED_RUN.format(
             module=processes.__file__,
+            mark=str(mark),
             launcher=PID_FILE_LAUNCHER.format(
-                worker=PID_FILE_WORKER.format(pid_file=pid_file)))
-    ])
-    deadline = time.monotonic() + 60
-    while not os.path.exists(pid_file) or not open(pid_file).read():
-        assert time.monotonic() < deadline and test_run.poll() is None
-        time.sleep(0.1)
-    worker = int(open(pid_file).read())
-    test_run.terminate()
-    assert test_run.wait(timeout=60) == 128 + signal.SIGTERM
-    assert is_gone(worker)
+                pid_file=str(tmp_path / 'launcher.pid'),
+                worker=PID_FILE_WORKER.format(
+                    pid_file=str(tmp_path / 'worker.pid')))))
+    test_run = subprocess.Popen(
+        [sys.executable, '-m', 'pytest', '-q', '-p', 'no:cacheprovider',
+         str(test_file)],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        start_new_session=True)
+    pids = {}
+    try:
+        for name in ('launcher', 'worker'):
+            pids[name] = read_pid(str(tmp_path / f'{name}.pid'), test_run)
+        test_run.terminate()
+        assert test_run.wait(timeout=60) == -signal.SIGTERM
+        assert is_gone(pids['launcher']) and is_gone(pids['worker'])
+        assert not mark.exists()
+    finally:  # the launcher and the worker have sessions of their own
+        for kill, pid in ((os.killpg, test_run.pid), *(
+                (os.kill, pid) for pid in pids.values())):
+            try:
+                kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+
+def test_the_sigterm_handler_is_restored():
+    before = signal.getsignal(signal.SIGTERM)
+    run_bounded([sys.executable, '-c', 'pass'], timeout=60)
+    assert signal.getsignal(signal.SIGTERM) is before

@@ -2,7 +2,6 @@
 """A rank's error is the last thing tools/dist_train.sh and dist_test.sh
 print, below torch's ChildFailedError report and every rank's log."""
 import os.path as osp
-import random
 
 from mmskd.testing import REPO, run_tool
 
@@ -14,7 +13,6 @@ SKD = osp.join(
 def run_script(script: str, args: list, work_dir: str):
     """``bash tools/SCRIPT ARGS`` on two processes, allowed to fail."""
     return run_tool(['bash', f'tools/{script}', *args, '--work-dir', work_dir],
-                    env=dict(PORT=str(random.randint(20000, 40000))),
                     timeout=300,
                     check=False)
 

@@ -4,7 +4,6 @@ tools/dist_train.sh with 2 gloo processes (--amp), resumed by tools/train.py
 (--amp --resume), on a generated Cityscapes-layout set plus an image-only
 folder."""
 import os.path as osp
-import random
 import re
 import sys
 
@@ -47,13 +46,11 @@ def train(config: str, root: str, work_dir: str, *extra: str,
     options = tiny_seg_options(Config.fromfile(config), root)
     options['train_cfg.max_iters'] = max_iters
     if processes == 1:
-        command, env = [sys.executable, 'tools/train.py', config], None
+        command = [sys.executable, 'tools/train.py', config]
     else:
         command = ['bash', 'tools/dist_train.sh', config, str(processes)]
-        env = dict(PORT=str(random.randint(20000, 40000)))
     result = run_tool(
-        [*command, '--work-dir', work_dir, *extra, *cli_options(options)],
-        env=env)
+        [*command, '--work-dir', work_dir, *extra, *cli_options(options)])
     return result.stdout + result.stderr
 
 

@@ -7,7 +7,9 @@
 # PairWiseAffinityLoss connects a node to the square of Chebyshev radius r
 # around it: on the 64 x 128 feature of a 512 x 1024 crop (a 32 x 64 node
 # grid), r = 11 gives 529 nodes for W'/4 x H'/4 = 512, r = 5 gives 121 for
-# W'/8 x H'/8 = 128.
+# W'/8 x H'/8 = 128. Those are the squares of nodes away from the borders,
+# as the table's connection counts assume; the square stops at the map's
+# edges, so the mean over all nodes is 395 and 106.
 _base_ = ['./skd_pi_pa.py']
 graph = dict(
     type='PairWiseAffinityLoss', node_size=2, pool='avg', loss_weight=10.0)

@@ -13,7 +13,7 @@ from torch import Tensor
 
 from mmskd.registry import MODELS
 from .depth_bins import depth_to_bin, gaussian_bin_targets, log_bin_centres
-from .expected_depth import SPACES, ExpectedDepth
+from .expected_depth import EXPECTATIONS, ExpectedDepth
 
 WEIGHTINGS = ('gaussian', 'none')
 # Keys of BaseDecodeHead that this head sets itself from its own arguments.
@@ -91,12 +91,12 @@ class DepthBinHead(PSPHead):
             ``'none'``. Defaults to 0.2.
         loss_weight (float): Weight of the bin cross-entropy
             (``loss_depth_bin``). Defaults to 1.0.
-        expectation (str): ``'log'`` or ``'linear'``, the space of the
-            expected depth (:class:`ExpectedDepth`). Defaults to ``'log'``.
         loss_silog_weight (float): Weight of mmseg's ``SiLogLoss`` on the
             expected depth (``loss_silog``), averaged over the images that
             have valid pixels; 0 leaves it out. Defaults to 0.0: the papers'
             depth task loss is the weighted cross-entropy alone.
+        expectation (str): ``'log'`` or ``'linear'``, the space of the
+            expected depth (:class:`ExpectedDepth`). Defaults to ``'log'``.
         **kwargs: ``PSPHead`` / ``BaseDecodeHead`` arguments
             (``in_channels``, ``channels``, ``pool_scales``, ``norm_cfg``,
             ``dropout_ratio``, ``align_corners``, ``in_index``, ...).
@@ -109,16 +109,16 @@ class DepthBinHead(PSPHead):
                  weighting: str = 'gaussian',
                  alpha: float = 0.2,
                  loss_weight: float = 1.0,
-                 expectation: str = 'log',
                  loss_silog_weight: float = 0.0,
+                 expectation: str = 'log',
                  **kwargs) -> None:
         for key, instead in DERIVED_KEYS.items():
             if key in kwargs:
                 raise TypeError(f'DepthBinHead sets {key} itself: set '
                                 f'{instead} instead of {key}={kwargs[key]!r}')
-        if expectation not in SPACES:
-            raise ValueError(f'expectation must be one of {SPACES}, got '
-                             f'{expectation!r}')
+        if expectation not in EXPECTATIONS:
+            raise ValueError(f'expectation must be one of {EXPECTATIONS}, '
+                             f'got {expectation!r}')
         if weighting not in WEIGHTINGS:
             raise ValueError(f'weighting must be one of {WEIGHTINGS}, got '
                              f'{weighting!r}')
@@ -172,7 +172,7 @@ class DepthBinHead(PSPHead):
         return bin_logits
 
     def logits_to_depth(self, bin_logits: Tensor) -> Tensor:
-        """The expected depth :math:`\\sum_k p_k d_k` of bin logits.
+        """The expected depth of bin logits (:class:`ExpectedDepth`).
 
         Unlike ``forward``'s call, this one is not seen by recorders on
         ``decode_head.expected_depth`` (it calls the module's ``forward``

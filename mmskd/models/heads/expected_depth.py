@@ -7,14 +7,14 @@ from torch import Tensor, nn
 from mmskd.registry import MODELS
 from ..utils.precision import autocast_disabled
 
-SPACES = ('log', 'linear')
+EXPECTATIONS = ('log', 'linear')
 
 
 @MODELS.register_module()
 class ExpectedDepth(nn.Module):
     """Bin logits to the expected depth.
 
-    With ``space='log'`` (the default) the expectation is taken over the
+    With ``expectation='log'`` (the default) the expectation is taken over the
     log depth, :math:`10^{\\sum_k p_k \\log_{10} d_k}`, as VNL's released
     code turns its log-spaced bins into depth (the SKD papers follow VNL
     for depth as classification); ``'linear'`` takes
@@ -37,24 +37,26 @@ class ExpectedDepth(nn.Module):
     Args:
         bin_centres (Tensor): The K bin centres, positive and increasing,
             shape (K,).
-        space (str): ``'log'`` or ``'linear'``. Defaults to ``'log'``.
+        expectation (str): ``'log'`` or ``'linear'``. Defaults to ``'log'``.
     """
 
     #: The channel count of the output, read by mmskd where it needs the
     #: width of a recorded map (connectors, the discriminator check).
     out_channels = 1
 
-    def __init__(self, bin_centres: Tensor, space: str = 'log') -> None:
+    def __init__(self, bin_centres: Tensor, expectation: str = 'log') -> None:
         super().__init__()
         if bin_centres.dim() != 1 or bin_centres.numel() < 2:
             raise ValueError('bin_centres must be a 1-d tensor of at least 2 '
                              f'centres, got shape {tuple(bin_centres.shape)}')
-        if space not in SPACES:
-            raise ValueError(f'space must be one of {SPACES}, got {space!r}')
-        if space == 'log' and not bool((bin_centres > 0).all()):
-            raise ValueError('space=\'log\' needs positive bin_centres; use '
-                             'space=\'linear\' for bins that reach 0.')
-        self.space = space
+        if expectation not in EXPECTATIONS:
+            raise ValueError(f'expectation must be one of {EXPECTATIONS}, '
+                             f'got {expectation!r}')
+        if expectation == 'log' and not bool((bin_centres > 0).all()):
+            raise ValueError('expectation=\'log\' needs positive '
+                             'bin_centres; use expectation=\'linear\' for '
+                             'bins that reach 0.')
+        self.expectation = expectation
         self.register_buffer(
             'bin_centres', bin_centres.float(), persistent=False)
 
@@ -82,14 +84,17 @@ class ExpectedDepth(nn.Module):
         # depth metrics compare float32 depths.
         with autocast_disabled(bin_logits.device):
             prob = F.softmax(bin_logits.float(), dim=1)
-            if self.space == 'linear':
+            if self.expectation == 'linear':
                 depth = torch.einsum('nkhw,k->nhw', prob, self.bin_centres)
             else:
-                depth = 10**torch.einsum('nkhw,k->nhw', prob,
+                log_depth = torch.einsum('nkhw,k->nhw', prob,
                                          self.bin_centres.log10())
+                # 10 ** log10(d) may come back an ulp outside the centres.
+                depth = (10**log_depth).clamp(self.bin_centres[0],
+                                              self.bin_centres[-1])
         return depth.unsqueeze(1)
 
     def extra_repr(self) -> str:
-        return (f'num_bins={self.num_bins}, space={self.space!r}, '
+        return (f'num_bins={self.num_bins}, expectation={self.expectation!r}, '
                 f'range=[{self.bin_centres[0]:.4g}, '
                 f'{self.bin_centres[-1]:.4g}]')

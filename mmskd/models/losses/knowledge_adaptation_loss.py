@@ -20,32 +20,38 @@ class KnowledgeAdaptationLoss(BaseDistillLoss):
     <https://arxiv.org/abs/1903.04688>`_ (He et al., CVPR 2019), Eq. (2):
 
     .. math::
-        L_{adapt} = w \\cdot \\frac{1}{|I|} \\sum_{j \\in I} \\left\\|
-        \\frac{E(φ_t)^j}{\\|E(φ_t)^j\\|_q} - \\frac{C_f(φ_s)^j}
-        {\\|C_f(φ_s)^j\\|_q} \\right\\|_p
+        L_{adapt} = w \\cdot \\frac{1}{|J|} \\sum_{j \\in J} \\frac{1}{C^{1/p}}
+        \\left\\| \\frac{E(φ_t)^j}{\\|E(φ_t)^j\\|_q} -
+        \\frac{C_f(φ_s)^j}{\\|C_f(φ_s)^j\\|_q} \\right\\|_p
 
     with ``preds_T`` = E(φ_t), the code of the frozen translator, and
     ``preds_S`` = C_f(φ_s), the student's feature adapter output, of the
-    same shape. j is one position and ``‖·‖_p`` runs over its C-vector.
-    The equation is lost from the paper's text ("p and q are different
-    normalization types to normalize the knowledge for stability"); q = 2
-    and p = 1 are torchdistill's values (and those of Factor Transfer, which
-    the loss resembles).
+    same shape (N, C, H, W). J holds every position of every sample, j is
+    one position and ``‖·‖_p`` runs over its C-vector.
 
-    The defaults are mmskd's reading of the rest. Each position's C-vector
-    is divided by its own q-norm (``normalize='position'``: the equation
-    normalises E(φ_t)^j), and |I| counts every compared entry, positions
-    times channels (``reduction='mean'``: each position's p-norm divided by
-    C^(1/p); for p = 1 the mean |difference| over all elements, as
-    torchdistill's ``KTALoss`` reduces). It is the reading under which the
-    paper's weight of 50 "reconciles" the term with the task: on unrelated
-    random 512-channel maps, 50 · 2/sqrt(π·512) ≈ 2.5 (1.8 after a ReLU),
-    beside a 21-class cross-entropy of ln 21 ≈ 3.0. Summing over the channels
-    (``reduction='sum'``) multiplies it by C; with ``normalize='sample'``
-    (each sample's whole map divided by its q-norm, as torchdistill and
-    Factor Transfer do) the sum is still about 28, ten times the task, and
-    the mean 0.06, too small to matter. All-zero
-    maps or vectors stay zero (see :func:`unit_vectors`).
+    The paper's Eq. (2) is lost from its text, which says only that the
+    features "are normalized before matching" and that "p and q are
+    different normalization types to normalize the knowledge for
+    stability"; q = 2 and p = 1 are torchdistill's values (and those of
+    Factor Transfer, which the loss resembles). The rest is mmskd's reading,
+    the defaults: each position's C-vector is divided by its own q-norm
+    (``normalize='position'``), and each position's p-norm by C^(1/p)
+    (``reduction='mean'``; for p = 1, the mean |difference| over all N·C·H·W
+    elements, as torchdistill's ``KTALoss`` reduces). It is the reading under
+    which the paper's weight of 50 "reconciles" the term with the task. On
+    unrelated random maps of the VOC config's shape (512 channels, 32x32),
+    50 times the loss is, raw (after a ReLU):
+
+    - ``'position'``, ``'mean'``: 2.5 (1.8), beside a 21-class cross-entropy
+      of ln 21 = 3.0;
+    - ``'position'``, ``'sum'``: 1276 (903), C times the above;
+    - ``'sample'`` (each sample's whole map divided by its q-norm, as
+      torchdistill and Factor Transfer do), ``'sum'``: 40 (28), ten times
+      the task;
+    - ``'sample'``, ``'mean'`` (torchdistill's ``KTALoss``): 0.08 (0.06),
+      too small to matter.
+
+    All-zero maps or vectors stay zero (see :func:`unit_vectors`).
 
     Args:
         p (float): The norm of the difference at each position. Defaults
@@ -53,21 +59,21 @@ class KnowledgeAdaptationLoss(BaseDistillLoss):
         q (float): The norm that normalises the maps. Defaults to 2.
         normalize (str): ``'position'`` or ``'sample'``. Defaults to
             ``'position'``.
-        reduction (str): ``'mean'`` (each position's p-norm divided by
-            C^(1/p)) or ``'sum'`` (the p-norm). Defaults to ``'mean'``.
         loss_weight (float): w (the paper's 50 in mmskd's configs).
             Defaults to 1.0.
         resize_student (bool): See
             :class:`~mmskd.models.losses.BaseDistillLoss`. Defaults to False.
+        reduction (str): ``'mean'`` (each position's p-norm divided by
+            C^(1/p)) or ``'sum'`` (the p-norm). Defaults to ``'mean'``.
     """
 
     def __init__(self,
                  p: float = 1,
                  q: float = 2,
                  normalize: str = 'position',
-                 reduction: str = 'mean',
                  loss_weight: float = 1.0,
-                 resize_student: bool = False) -> None:
+                 resize_student: bool = False,
+                 reduction: str = 'mean') -> None:
         super().__init__(loss_weight, resize_student)
         self.normalize = validate_choice(normalize, NORMALIZATIONS,
                                          'normalize')

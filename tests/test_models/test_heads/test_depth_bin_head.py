@@ -16,7 +16,7 @@ from mmseg.structures import SegDataSample
 
 import mmskd  # noqa: F401  (registers modules, installs the mmrazor fix)
 import mmskd.models.heads.depth_bin_head as head_module
-from mmskd.models.heads import DepthBinHead
+from mmskd.models.heads import DepthBinHead, ExpectedDepth
 from mmskd.models.heads.depth_bins import (depth_to_bin, gaussian_bin_targets,
                                            log_bin_centres)
 
@@ -127,6 +127,17 @@ def test_prediction_is_expected_depth_over_bin_centres(expectation):
     assert depth.shape == (1, 1, 2, 3)
     assert np.allclose(depth.numpy(), expected[:, None], rtol=1e-5)
     assert head.out_channels == 1 and head.conv_seg.out_channels == 4
+
+
+@pytest.mark.parametrize('bins', [(4, 0.5, 80.0), (16, 1.0, 16.0)])
+def test_confident_logits_stay_within_the_end_centres(bins):
+    # 10 ** log10(d) can come back an ulp above d in float32.
+    centres = log_bin_centres(*bins)
+    logits = torch.full((1, bins[0], 1, 2), -100.0)
+    logits[0, 0, 0, 0] = logits[0, -1, 0, 1] = 100.0
+    depth = ExpectedDepth(centres)(logits)[0, 0, 0]
+    assert depth[0] >= centres[0] and depth[1] <= centres[-1]
+    assert torch.allclose(depth, centres[[0, -1]], rtol=1e-6)
 
 
 def test_flat_logits_give_the_geometric_mean_of_the_centres():
