@@ -5,6 +5,7 @@ feed each rank its own samples, compare weights across ranks and leave
 together."""
 import argparse
 import copy
+import faulthandler
 import json
 from typing import Dict, List, NamedTuple
 
@@ -29,6 +30,14 @@ class DDPRun(NamedTuple):
     dataset: torch.utils.data.Dataset
 
 
+#: Seconds after which a worker's collectives give up, and after which a
+#: worker still running prints every thread's stack: a worker's whole run
+#: takes under a minute even on a loaded machine, and both come well before
+#: the test's 600 s timeout, so that a hang is reported with where it waits.
+COLLECTIVE_TIMEOUT = 180
+STACK_DUMP_AFTER = 240
+
+
 def parse_worker_args() -> argparse.Namespace:
     """``CONFIG DATA_ROOT OUT``: the config, its generated data and the
     JSON file rank 0 writes."""
@@ -43,8 +52,12 @@ def build_ddp_run(cfg: Config) -> DDPRun:
     """Join the gloo group and build the wrapped algorithm.
 
     Each rank initialises its weights from its own seed on purpose: DDP
-    must broadcast rank 0's before the first step.
+    must broadcast rank 0's before the first step. Collectives give up
+    after :data:`COLLECTIVE_TIMEOUT` s, and the stacks are printed after
+    :data:`STACK_DUMP_AFTER` s.
     """
+    faulthandler.dump_traceback_later(STACK_DUMP_AFTER)
+    cfg.merge_from_dict({'env_cfg.dist_cfg.timeout': COLLECTIVE_TIMEOUT})
     setup_cpu_distributed(cfg, 'pytorch')
     rank = dist.get_rank()
     init_default_scope(cfg.default_scope)
