@@ -91,9 +91,13 @@ def run_bounded(
         try:
             stdout, stderr = process.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
+            alive = describe_processes(processes_with_token(token))
             kill_processes(process.pid, token)
             stdout, stderr = _drain(process)
-            raise HungCommandError(command, timeout, stdout, stderr) from None
+            raise HungCommandError(
+                command, timeout, stdout,
+                f'{stderr}\n--- processes still running ---\n{alive}'
+            ) from None
         finally:
             left = kill_processes(process.pid, token)
             process.poll()
@@ -236,6 +240,32 @@ def processes_with_token(token: str) -> List[int]:
         if marker in variables:
             pids.append(int(name))
     return pids
+
+
+def describe_processes(pids: List[int]) -> str:
+    """One line per process: its id, parent, state and command line, so
+    that a hung command's report says which process (the launcher or a
+    worker) never ended, and whether it was running or waiting.
+
+    Args:
+        pids (list[int]): The processes.
+
+    Returns:
+        str: The lines (a process gone meanwhile is left out).
+    """
+    lines = []
+    for pid in pids:
+        try:
+            with open(f'/proc/{pid}/stat') as file:
+                fields = file.read().rsplit(')', 1)[1].split()
+            with open(f'/proc/{pid}/cmdline', 'rb') as file:
+                cmdline = file.read().replace(b'\0', b' ').decode(
+                    errors='replace').strip()
+        except OSError:
+            continue
+        lines.append(f'pid {pid} ppid {fields[1]} state {fields[0]}: '
+                     f'{cmdline[:300]}')
+    return '\n'.join(lines)
 
 
 def _signal(kill, target: int) -> None:

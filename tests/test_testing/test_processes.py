@@ -72,7 +72,11 @@ def test_kills_launcher_and_worker_on_timeout():
     with pytest.raises(HungCommandError) as error:
         run_bounded(launcher(launcher_sleep=600), timeout=4)
     assert time.monotonic() - started < 60
-    assert is_gone(int(error.value.stdout.split()[0]))
+    worker = int(error.value.stdout.split()[0])
+    assert is_gone(worker)
+    # The report names the processes that were still running.
+    alive = str(error.value).split('--- processes still running ---')[1]
+    assert f'pid {worker} ' in alive and 'time.sleep(600)' in alive
 
 
 @pytest.mark.skipif(not os.path.isdir('/proc'), reason='finds by /proc')
