@@ -13,7 +13,7 @@ from torch import Tensor
 
 from mmskd.registry import MODELS
 from .depth_bins import depth_to_bin, gaussian_bin_targets, log_bin_centres
-from .expected_depth import EXPECTATIONS, ExpectedDepth
+from .expected_depth import ExpectedDepth
 
 WEIGHTINGS = ('gaussian', 'none')
 # Keys of BaseDecodeHead that this head sets itself from its own arguments.
@@ -116,9 +116,6 @@ class DepthBinHead(PSPHead):
             if key in kwargs:
                 raise TypeError(f'DepthBinHead sets {key} itself: set '
                                 f'{instead} instead of {key}={kwargs[key]!r}')
-        if expectation not in EXPECTATIONS:
-            raise ValueError(f'expectation must be one of {EXPECTATIONS}, '
-                             f'got {expectation!r}')
         if weighting not in WEIGHTINGS:
             raise ValueError(f'weighting must be one of {WEIGHTINGS}, got '
                              f'{weighting!r}')
@@ -142,7 +139,6 @@ class DepthBinHead(PSPHead):
         self.max_depth = float(max_depth)
         self.weighting = weighting
         self.alpha = alpha
-        self.expectation = expectation
         self.loss_weight = loss_weight
         self.loss_silog_weight = loss_silog_weight
         # Derived from the arguments, so kept out of checkpoints (the
