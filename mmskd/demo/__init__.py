@@ -13,7 +13,8 @@ the tests import from here.
 - :mod:`.runs`: the four training runs, their configs, order and command
   lines;
 - :mod:`.background_jobs`: commands run side by side in lanes (:class:`Job`,
-  :func:`run_jobs`);
+  :func:`run_jobs`, :func:`run_queue`; :mod:`mmskd.ablation` runs its
+  tables with them too);
 - :mod:`.progress_lines`: mmengine's iteration lines, shortened;
 - :mod:`.prediction_grid`: several models' labels on several images;
 - :mod:`.orchestration`: the whole demo (:func:`run_demo`) and the text it
@@ -23,7 +24,7 @@ the tests import from here.
 Nothing here is registered in a registry, so ``import mmskd`` (what a
 config's ``custom_imports`` does) need not import this package.
 """
-from .background_jobs import Job, available_cores, run_jobs
+from .background_jobs import Job, available_cores, run_jobs, run_queue
 from .orchestration import (FIGURE_SCENES, LOGGER, DemoSettings,
                             draw_predictions, format_results_table,
                             format_summary, run_demo)
@@ -44,6 +45,6 @@ __all__ = [
     'draw_predictions', 'final_miou', 'find_root', 'format_results_table',
     'format_seeds_table', 'format_summary', 'last_checkpoint', 'load_run',
     'mean_std', 'plan_phases', 'render_scene', 'run_demo', 'run_jobs',
-    'save_prediction_grid', 'schedule_of', 'seeds_report', 'short_progress',
-    'train_command', 'verdicts', 'write_scenes'
+    'run_queue', 'save_prediction_grid', 'schedule_of', 'seeds_report',
+    'short_progress', 'train_command', 'verdicts', 'write_scenes'
 ]

@@ -2,7 +2,8 @@
 """Commands run side by side in the background, as the demo
 (:func:`mmskd.demo.run_demo`) runs ``tools/train.py``: each writes to its own
 log file, which is read back for progress; jobs in one lane run one after
-another, lanes side by side, and one failure stops them all."""
+another, lanes side by side (or, with :func:`run_queue`, each free lane
+takes the next job of one queue), and one failure stops them all."""
 import os
 import subprocess
 import time
@@ -156,3 +157,39 @@ def _advance(queue: List[Job]) -> None:
         job.pump()
         if not job.finished() or job.failed():
             return
+
+
+def run_queue(jobs: Sequence[Job],
+              lanes: int,
+              on_success: Optional[Callable[[Job], None]] = None) -> None:
+    """Run jobs in their order, ``lanes`` at a time: a lane that is free
+    starts the next job; one failure stops them all.
+
+    Args:
+        jobs (list[Job]): The jobs.
+        lanes (int): How many run side by side (at least 1).
+        on_success (Callable, optional): Called with each job that exited
+            with code 0, as soon as it has (e.g. to record its result, so
+            that a queue stopped later keeps it). Defaults to None.
+
+    Raises:
+        RuntimeError: From the first failed job.
+    """
+    waiting, running = list(jobs), []
+    try:
+        while waiting or running:
+            while waiting and len(running) < max(lanes, 1):
+                running.append(waiting.pop(0))
+                running[-1].start()
+            for job in running:
+                job.pump()
+            for job in [job for job in running if job.finished()]:
+                running.remove(job)
+                job.check()
+                if on_success is not None:
+                    on_success(job)
+            if running:
+                time.sleep(1)
+    finally:
+        for job in running:
+            job.stop()

@@ -16,6 +16,8 @@ from ._options import tiny_seg_options
 # The checkout the suite runs from (mmskd/testing/ is two levels down).
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIG_ROOT = osp.join(REPO, 'configs')
+# Config folders whose leaves train end to end in tests of their own.
+TESTED_ON_THEIR_OWN = ('demo', 'ablation', 'depth', 'video', 'ka')
 CWD_LOGITS = osp.join(
     CONFIG_ROOT, 'cwd/'
     'cwd_logits_pspnet_r101-d8_pspnet_r18-d8_4xb2-80k_cityscapes-512x1024.py')
@@ -46,7 +48,7 @@ def _leaf_configs() -> Dict[str, Union[Config, Exception]]:
             glob.glob(osp.join(CONFIG_ROOT, '**', '*.py'), recursive=True)):
         name = osp.relpath(path, CONFIG_ROOT)
         parts = name.split(osp.sep)
-        if '_base_' in parts or parts[0] in ('demo', 'depth', 'video', 'ka'):
+        if '_base_' in parts or parts[0] in TESTED_ON_THEIR_OWN:
             continue
         try:
             configs[name] = Config.fromfile(path)
@@ -59,9 +61,10 @@ def leaf_configs(scope: str) -> Dict[str, Union[Config, Exception]]:
     """Every model-zoo config under configs/ of one default scope.
 
     Bases are left out, and so are configs/demo/ (the CPU demo's teacher,
-    student and distilled configs, trained end to end by test_demo.py) and
-    configs/depth/, configs/video/ and configs/ka/ (trained by their own
-    tests).
+    student and distilled configs, trained end to end by test_demo.py),
+    configs/ablation/ (the ablation tables' rows, trained by
+    tests/test_ablation and test_ablation_tool.py) and configs/depth/,
+    configs/video/ and configs/ka/ (trained by their own tests).
     Keys are paths relative to configs/. A config that does not load is kept
     as its exception (under every scope), so that its tests fail with the
     reason instead of silently dropping it. The configs are loaded once

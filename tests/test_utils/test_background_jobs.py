@@ -1,13 +1,14 @@
 # Copyright (c) mmskd contributors. All rights reserved.
-"""Commands side by side: lines reported, run time kept, one failure stops
-the others and raises with the end of its log."""
+"""Commands side by side (lanes of jobs, or one queue served by several
+lanes): lines reported, run time kept, one failure stops the others and
+raises with the end of its log."""
 import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from mmskd.demo import Job, run_jobs
+from mmskd.demo import Job, run_jobs, run_queue
 
 
 def python(code: str) -> list:
@@ -67,3 +68,36 @@ def test_a_failure_in_a_lane_does_not_start_its_next_job(tmp_path):
     with pytest.raises(RuntimeError, match='exit code 2'):
         run_jobs([[failing, after]])
     assert after.process is None
+
+
+def test_a_queue_keeps_its_lanes_busy(tmp_path):
+    """Two lanes, three jobs: the third starts as soon as the short one has
+    ended, while the long one still runs; each success is reported once."""
+    sleeps = dict(long=3, short=0.5, third=0.5)
+    jobs = [
+        Job(tag, python(f'import time; time.sleep({seconds})'),
+            str(tmp_path / f'{tag}.log'), threads=None)
+        for tag, seconds in sleeps.items()
+    ]
+    succeeded = []
+    run_queue(jobs, 2, lambda job: succeeded.append(job.tag))
+    long, short, third = jobs
+    assert succeeded == ['short', 'third', 'long']
+    assert short.started + short.seconds - 0.01 <= third.started
+    assert third.started < long.started + long.seconds
+
+
+def test_a_failure_in_a_queue_stops_it(tmp_path):
+    failing = Job('failing', python('raise SystemExit(4)'),
+                  str(tmp_path / 'failing.log'), threads=None)
+    slow = Job('slow', python('import time; time.sleep(60)'),
+               str(tmp_path / 'slow.log'), threads=None)
+    after = Job('after', python('print("ran")'), str(tmp_path / 'after.log'),
+                threads=None)
+    succeeded = []
+    start = time.time()
+    with pytest.raises(RuntimeError, match='exit code 4'):
+        run_queue([failing, slow, after], 2, succeeded.append)
+    assert time.time() - start < 30
+    assert slow.process.poll() is not None  # terminated
+    assert after.process is None and succeeded == []

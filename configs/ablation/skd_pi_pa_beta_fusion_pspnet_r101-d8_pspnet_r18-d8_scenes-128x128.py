@@ -1,0 +1,15 @@
+# "Beta-fusion" of the ablation table `graphs` (SKD thesis Table 3.2): fully
+# connected graphs of 2x2, 4x4 and 8x8-pixel nodes (an 8x8, 4x4 and 2x2 node
+# grid on the 16x16 fused feature of a 128x128 crop).
+_base_ = [
+    '../_base_/datasets/scenes-128x128.py',
+    '../_base_/default_runtime.py',
+    '../_base_/schedules/demo_300.py',
+    '../_base_/methods/skd_pi_pa_beta_fusion.py',
+    '../_base_/pairs/pspnet_r101-d8_w16_pspnet_r18-d8_w8_scenes-128x128.py',
+]
+model = dict(
+    architecture=_base_.student,
+    teacher=_base_.teacher,
+    teacher_ckpt=_base_.teacher_ckpt)
+train_dataloader = dict(dataset=dict(indices=_base_.num_labelled))

@@ -1,0 +1,23 @@
+# Copyright (c) mmskd contributors. All rights reserved.
+"""The ablation tables (``tools/analysis_tools/ablation.py``): the papers'
+ablations at the demo's scale, on generated data, several seeds each.
+
+- :mod:`.tables`: the named tables, their rows (configs) and the papers'
+  numbers (:data:`TABLES`);
+- :mod:`.runner`: the data, the teacher, the rows' runs and costs, in
+  lanes and resumable (:class:`AblationRunner`);
+- :mod:`.report`: each row's mean ± std, gain and cost, and whether the
+  paper's ordering holds (:func:`summarize`, :func:`format_table`).
+
+Like :mod:`mmskd.demo`, nothing here is registered, so ``import mmskd``
+need not import it.
+"""
+from .report import STANDARD_ERRORS, format_table, summarize, verdict
+from .runner import AblationRunner, AblationSettings
+from .tables import SCENES_STUDENT, SCENES_TEACHER, TABLES, Row, Table
+
+__all__ = [
+    'STANDARD_ERRORS', 'format_table', 'summarize', 'verdict',
+    'AblationRunner', 'AblationSettings', 'SCENES_STUDENT', 'SCENES_TEACHER',
+    'TABLES', 'Row', 'Table'
+]

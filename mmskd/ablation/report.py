@@ -1,0 +1,146 @@
+# Copyright (c) mmskd contributors. All rights reserved.
+"""An ablation table's numbers: each row's mean ± std over the seeds, its
+gain over the student, its cost, and whether the paper's ordering holds.
+
+Gains and the steps of the ordering are differences taken seed by seed (a
+row at seed s minus the student at seed s), so that what every run of a
+seed shares, e.g. the order of the batches, cancels. A step of the paper's
+ordering *holds* when its mean is positive and at least
+:data:`STANDARD_ERRORS` standard errors (std / sqrt(seeds)) of the
+differences; it is *reversed* when it is as far below zero, and *within
+noise* otherwise; one seed is not judged.
+"""
+import math
+from typing import Dict, List, Optional
+
+from mmskd.demo import mean_std
+from .tables import Table
+
+STANDARD_ERRORS = 2
+
+
+def summarize(table: Table, results: Dict[str, Dict[int, float]],
+              costs: Dict[str, float]) -> dict:
+    """The numbers of a table.
+
+    Args:
+        table (Table): The table.
+        results (dict): Row name -> seed -> the row's metric.
+        costs (dict): Row name -> c / (a + b) of the row's config (rows
+            without a teacher have none).
+
+    Returns:
+        dict: ``table``, ``title``, ``source``, ``metric``,
+        ``higher_is_better``, ``seeds``, ``rows`` (per row: ``name``,
+        ``config``, ``paper``, ``values`` by seed, ``mean``, ``std``,
+        ``gain`` and ``gain_std`` (None for the student) and ``cost``) and
+        ``ordering`` (per step of the paper's ordering: ``worse``,
+        ``better``, ``mean``, ``std``, ``verdict``).
+    """
+    seeds = sorted(next(iter(results.values())))
+    student = results[table.student.name]
+    rows = []
+    for row in table.rows:
+        values = results[row.name]
+        mean, std = mean_std([values[seed] for seed in seeds])
+        gain: List[Optional[float]] = [None, None]
+        if row is not table.student:
+            gain = list(
+                mean_std([values[seed] - student[seed] for seed in seeds]))
+        rows.append(
+            dict(
+                name=row.name,
+                config=row.config,
+                paper=row.paper,
+                values={str(seed): values[seed]
+                        for seed in seeds},
+                mean=mean,
+                std=std,
+                gain=gain[0],
+                gain_std=gain[1],
+                cost=costs.get(row.name)))
+    sign = 1 if table.higher_is_better else -1
+    ordering = []
+    order = table.paper_order()
+    for worse, better in zip(order, order[1:]):
+        steps = [
+            sign * (results[better.name][seed] - results[worse.name][seed])
+            for seed in seeds
+        ]
+        mean, std = mean_std(steps)
+        ordering.append(
+            dict(
+                worse=worse.name,
+                better=better.name,
+                mean=mean,
+                std=std,
+                verdict=verdict(mean, std, len(seeds))))
+    return dict(
+        table=table.name,
+        title=table.title,
+        source=table.source,
+        metric=table.metric,
+        higher_is_better=table.higher_is_better,
+        seeds=seeds,
+        rows=rows,
+        ordering=ordering)
+
+
+def verdict(mean: float, std: float, count: int) -> str:
+    """Whether a step the paper orders holds.
+
+    Args:
+        mean (float): Mean of the seed-by-seed differences, positive where
+            the paper's better row is better.
+        std (float): Their standard deviation (n - 1).
+        count (int): The number of seeds.
+
+    Returns:
+        str: ``'holds'``, ``'reversed'``, ``'within noise'``, or ``'one
+        seed: not judged'``.
+    """
+    if count < 2:
+        return 'one seed: not judged'
+    margin = STANDARD_ERRORS * std / math.sqrt(count)
+    if mean > 0 and mean >= margin:
+        return 'holds'
+    if mean < 0 and -mean >= margin:
+        return 'reversed'
+    return 'within noise'
+
+
+def format_table(summary: dict) -> str:
+    """The Markdown of a table's numbers (what ``TABLE.md`` holds).
+
+    Args:
+        summary (dict): What :func:`summarize` returns.
+
+    Returns:
+        str: A heading, the table and the ordering's steps.
+    """
+    metric, seeds = summary['metric'], summary['seeds']
+    lines = [
+        f'#### `{summary["table"]}`: {summary["title"]}', '',
+        f'Mirrors {summary["source"]}. {metric} on the generated '
+        f'validation scenes, mean ± std over seeds '
+        f'{", ".join(map(str, seeds))}; gain over the student seed by seed; '
+        'cost = c / (a + b) of `tools/analysis_tools/benchmark.py` (1 is '
+        'the floor: a student step plus a teacher forward).', '',
+        f'| row | config | paper | {metric} | gain | cost |',
+        '| --- | --- | ---: | ---: | ---: | ---: |'
+    ]
+    for row in summary['rows']:
+        name = row['config'].split('/')[-1][:-len('.py')]
+        paper = '' if row['paper'] is None else f'{row["paper"]:.2f}'
+        gain = '' if row['gain'] is None else (
+            f'{row["gain"]:+.2f} ± {row["gain_std"]:.2f}')
+        cost = '' if row['cost'] is None else f'{row["cost"]:.2f}'
+        lines.append(f'| {row["name"]} | [{name}](../../../configs/'
+                     f'{row["config"]}) | {paper} | {row["mean"]:.2f} ± '
+                     f'{row["std"]:.2f} | {gain} | {cost} |')
+    lines += ['', 'The paper\'s ordering, step by step (worse → better):']
+    for step in summary['ordering']:
+        lines.append(f'- {step["worse"]} → {step["better"]}: '
+                     f'{step["mean"]:+.2f} ± {step["std"]:.2f}, '
+                     f'{step["verdict"]}')
+    return '\n'.join(lines)

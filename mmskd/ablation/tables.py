@@ -1,0 +1,118 @@
+# Copyright (c) mmskd contributors. All rights reserved.
+"""The ablation tables: which configs are the rows of which paper table.
+
+A table's rows are configs under ``configs/`` trained on the same generated
+data from the same teacher, one run per seed; the first row is the student
+trained alone, the baseline every gain is measured against. Each row keeps
+the paper's number for it, so that the report can say whether the paper's
+ordering of the rows holds at the demo's scale. Rows and settings are fixed
+here, before any seed runs.
+"""
+from dataclasses import dataclass
+from typing import Dict, Optional, Tuple
+
+
+@dataclass(frozen=True)
+class Row:
+    """One row of an ablation table.
+
+    Args:
+        name (str): The row's label, as the paper's table writes it.
+        config (str): Its config, relative to ``configs/``.
+        paper (float, optional): The paper's number for the row, in the
+            table's metric; None for a row the paper does not have.
+    """
+    name: str
+    config: str
+    paper: Optional[float] = None
+
+
+@dataclass(frozen=True)
+class Table:
+    """A named ablation table.
+
+    Args:
+        name (str): What ``tools/analysis_tools/ablation.py`` calls it.
+        title (str): One line on what it compares.
+        source (str): The paper table it mirrors, and the setting of the
+            paper's numbers.
+        rows (tuple[Row]): Its rows, the student trained alone first.
+        metric (str): The metric every run reports (a key its last
+            validation logs). Defaults to ``'mIoU'``.
+        higher_is_better (bool): Whether a larger metric is better.
+            Defaults to True.
+    """
+    name: str
+    title: str
+    source: str
+    rows: Tuple[Row, ...]
+    metric: str = 'mIoU'
+    higher_is_better: bool = True
+
+    @property
+    def student(self) -> Row:
+        """The baseline row, the student trained alone."""
+        return self.rows[0]
+
+    def paper_order(self) -> Tuple[Row, ...]:
+        """The rows the paper numbers, from its worst to its best."""
+        numbered = [row for row in self.rows if row.paper is not None]
+        return tuple(
+            sorted(
+                numbered,
+                key=lambda row: row.paper,
+                reverse=not self.higher_is_better))
+
+
+def _scenes(method: str) -> str:
+    """A config of configs/ablation/ on the demo's pair and scenes."""
+    return (f'ablation/{method}_pspnet_r101-d8_pspnet_r18-d8_'
+            'scenes-128x128.py')
+
+
+# The demo's student and teacher (configs/demo/).
+SCENES_STUDENT = 'demo/pspnet_r18-d8_w8_scenes-128x128.py'
+SCENES_TEACHER = 'demo/pspnet_r101-d8_w16_scenes-128x128.py'
+
+TABLES: Dict[str, Table] = {
+    table.name: table
+    for table in (
+        Table(
+            name='skd',
+            title='the terms of structured distillation, one by one',
+            source='SKD thesis Table 3.1 (Cityscapes val, ResNet18 (1.0) '
+            'with ImageNet weights, mean of 3 runs)',
+            rows=(
+                Row('student', SCENES_STUDENT, 69.10),
+                Row('+PI', _scenes('pi'), 70.51),
+                Row('+PI+PA', _scenes('skd_pi_pa'), 71.78),
+                Row('+PI+PA+HO', _scenes('skd'), 74.08),
+            )),
+        Table(
+            name='graphs',
+            title='the pair-wise graph: node size, range and fusions',
+            source='SKD thesis Table 3.2 (Cityscapes val, ResNet18 (1.0) '
+            'with ImageNet weights, PI+PA, mean of 3 runs)',
+            rows=(
+                Row('student', SCENES_STUDENT, 69.10),
+                Row('local: beta = 1x1, alpha = 3x3', _scenes(
+                    'skd_pi_pa_local'), 70.83),
+                Row('full: beta = 2x2', _scenes('skd_pi_pa'), 71.78),
+                Row('alpha-fusion', _scenes('skd_pi_pa_alpha_fusion'), 72.03),
+                Row('beta-fusion', _scenes('skd_pi_pa_beta_fusion'), 71.91),
+                Row('feature-fusion', _scenes('skd_pi_pa_feature_fusion'),
+                    72.18),
+            )),
+        Table(
+            name='cwd',
+            title='channel-wise distillation: logits, feature, with PI + HO',
+            source='CWD, thesis Tables 4.2 and 4.6 (Cityscapes val, '
+            'PSPNet-R18 with ImageNet weights; 4.6\'s student 69.72)',
+            rows=(
+                Row('student', SCENES_STUDENT, 69.10),
+                Row('CWD on the logits', _scenes('cwd_logits'), 72.82),
+                Row('CWD on the feature', _scenes('cwd_fea'), 74.87),
+                Row('CWD feature + PI + HO', _scenes('skd_cwd'), 75.79),
+            )),
+    )
+}

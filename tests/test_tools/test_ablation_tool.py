@@ -1,0 +1,86 @@
+# Copyright (c) mmskd contributors. All rights reserved.
+"""tools/analysis_tools/ablation.py --smoke on the table ``skd``: every row
+trains through tools/train.py from the trained teacher, each distilled row
+is benchmarked, the table reports what the runs logged, and a second call
+redoes only what is missing. (Each row of the other tables trains an
+iteration in tests/test_ablation/test_tables.py: the suite's time.)"""
+import glob
+import json
+import os
+import os.path as osp
+import sys
+
+import pytest
+from mmengine.config import Config
+
+from mmskd.ablation import TABLES
+from mmskd.testing import run_tool
+
+
+def stem(config: str) -> str:
+    return osp.splitext(osp.basename(config))[0]
+
+
+def logged_miou(train_dir: str) -> float:
+    """The last mIoU in a tools/train.py run's scalars.json."""
+    values = []
+    for path in sorted(glob.glob(f'{train_dir}/*/vis_data/scalars.json')):
+        with open(path) as file:
+            values += [
+                json.loads(line)['mIoU'] for line in file if 'mIoU' in line
+            ]
+    return values[-1]
+
+
+def test_smoke_runs_the_table_then_redoes_only_what_is_missing(tmp_path):
+    work_dir = str(tmp_path / 'ablation')
+    command = [
+        sys.executable, 'tools/analysis_tools/ablation.py', 'skd', '--smoke',
+        '--work-dir', work_dir
+    ]
+    first = run_tool(command, timeout=600)
+    with open(osp.join(work_dir, 'teacher', 'last_checkpoint')) as file:
+        teacher = file.read().strip()
+    assert '#### `skd`' in first.stdout
+    with open(osp.join(work_dir, 'skd.json')) as file:
+        summary = json.load(file)
+    with open(osp.join(work_dir, 'skd.md')) as file:
+        assert file.read().strip() in first.stdout
+    rows = summary['rows']
+    assert [row['name']
+            for row in rows] == [row.name for row in TABLES['skd'].rows]
+    for row in rows:
+        train_dir = osp.join(work_dir, 'runs', stem(row['config']), 'seed0')
+        assert row['values'] == {'0': logged_miou(train_dir)}
+        if row is rows[0]:
+            assert row['cost'] is None and row['gain'] is None
+            continue
+        dumped = Config.fromfile(
+            osp.join(train_dir,
+                     stem(row['config']) + '.py'))
+        assert dumped.model.teacher_ckpt == teacher
+        with open(osp.join(work_dir, 'cost',
+                           stem(row['config']) + '.json')) as file:
+            assert row['cost'] == \
+                json.load(file)['ratios']['distill_over_floor'] > 0
+        assert row['gain'] == pytest.approx(row['values']['0'] -
+                                            rows[0]['values']['0'])
+    assert {step['verdict']
+            for step in summary['ordering']} == {'one seed: not judged'}
+
+    # The +PI run lost its result, +PI+PA its cost: only they are redone.
+    pi, pa = (stem(row.config) for row in TABLES['skd'].rows[1:3])
+    os.remove(osp.join(work_dir, 'runs', pi, 'seed0', 'result.json'))
+    os.remove(osp.join(work_dir, 'cost', pa + '.json'))
+    run_tool(command, timeout=600)
+    with open(osp.join(work_dir, 'ablation.log')) as file:
+        second = file.read().split('1 runs to go')
+    assert len(second) == 2, 'the second call did not redo only one run'
+    assert 'Training the teacher' not in second[1]
+    assert f'{pi} seed 0 done' in second[1]
+    assert f'cost of {pa}' in second[1]
+    assert second[1].count('cost of') == 1
+    with open(osp.join(work_dir, 'skd.json')) as file:
+        again = json.load(file)
+    assert again['rows'][1] == rows[1]
+    assert again['rows'][2]['values'] == rows[2]['values']
