@@ -1,7 +1,7 @@
 # "Alpha-fusion" of the ablation table `graphs` (SKD thesis Table 3.2, note 1)
 # on the 8x8 node grid (2x2 nodes) of a 128x128 crop: the full graph plus
-# squares of Chebyshev radius 2 and 1 (25, 9 nodes); the note's W'/4 x H'/4 =
-# 16 and W'/8 x H'/8 = 4 nodes are under one ring here (radius 0 is no graph).
+# squares of Chebyshev radius 2 and 1 (25, 9 nodes), three distinct graphs as
+# in the note, whose 16 and 4 nodes (W'/4 x H'/4, W'/8 x H'/8) are nearest r=1.
 _base_ = [
     '../_base_/datasets/scenes-128x128.py',
     '../_base_/default_runtime.py',

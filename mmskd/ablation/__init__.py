@@ -6,6 +6,9 @@ ablations at the demo's scale, on generated data, several seeds each.
   numbers (:data:`TABLES`);
 - :mod:`.runner`: the data, the teacher, the rows' runs and costs, in
   lanes and resumable (:class:`AblationRunner`);
+- :mod:`.storage`: what a work dir keeps, so that a stopped table
+  continues;
+- :mod:`.cost`: each distilled row's c / (a + b) from the benchmark;
 - :mod:`.report`: each row's mean ± std, gain and cost, and whether the
   paper's ordering holds (:func:`summarize`, :func:`format_table`).
 

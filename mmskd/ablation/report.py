@@ -8,7 +8,9 @@ seed shares, e.g. the order of the batches, cancels. A step of the paper's
 ordering *holds* when its mean is positive and at least
 :data:`STANDARD_ERRORS` standard errors (std / sqrt(seeds)) of the
 differences; it is *reversed* when it is as far below zero, and *within
-noise* otherwise; one seed is not judged.
+noise* otherwise; one seed is not judged. Two standard errors is about a
+t-test at 88% (two-sided) for five seeds, 82% for three: a step that holds
+is likely, not certain.
 """
 import math
 from typing import Dict, List, Optional
@@ -109,11 +111,13 @@ def verdict(mean: float, std: float, count: int) -> str:
     return 'within noise'
 
 
-def format_table(summary: dict) -> str:
+def format_table(summary: dict, configs: str = '../../../configs') -> str:
     """The Markdown of a table's numbers (what ``TABLE.md`` holds).
 
     Args:
         summary (dict): What :func:`summarize` returns.
+        configs (str): The link to ``configs/`` from where the table goes.
+            Defaults to that of a page in ``docs/en/advanced_guides``.
 
     Returns:
         str: A heading, the table and the ordering's steps.
@@ -135,7 +139,7 @@ def format_table(summary: dict) -> str:
         gain = '' if row['gain'] is None else (
             f'{row["gain"]:+.2f} ± {row["gain_std"]:.2f}')
         cost = '' if row['cost'] is None else f'{row["cost"]:.2f}'
-        lines.append(f'| {row["name"]} | [{name}](../../../configs/'
+        lines.append(f'| {row["name"]} | [{name}]({configs}/'
                      f'{row["config"]}) | {paper} | {row["mean"]:.2f} ± '
                      f'{row["std"]:.2f} | {gain} | {cost} |')
     lines += ['', 'The paper\'s ordering, step by step (worse → better):']

@@ -31,9 +31,9 @@ from .orchestration import (FIGURE_SCENES, LOGGER, DemoSettings,
 from .prediction_grid import save_prediction_grid
 from .progress_lines import short_progress
 from .runs import (PHASES, RUNS, TEACHER_PROCESSES, common_options,
-                   config_path, copy_unlabelled, count_parameters, final_miou,
-                   find_root, last_checkpoint, plan_phases, schedule_of,
-                   train_command)
+                   config_path, copy_unlabelled, count_parameters,
+                   final_metric, final_miou, find_root, last_checkpoint,
+                   per_process_batch, plan_phases, schedule_of, train_command)
 from .scenes import CLASSES_USED, OBJECT_CLASSES, render_scene, write_scenes
 from .seeds import (format_seeds_table, load_run, mean_std, seeds_report,
                     verdicts)
@@ -42,9 +42,10 @@ __all__ = [
     'CLASSES_USED', 'FIGURE_SCENES', 'Job', 'LOGGER', 'OBJECT_CLASSES',
     'PHASES', 'RUNS', 'TEACHER_PROCESSES', 'DemoSettings', 'available_cores',
     'common_options', 'config_path', 'copy_unlabelled', 'count_parameters',
-    'draw_predictions', 'final_miou', 'find_root', 'format_results_table',
-    'format_seeds_table', 'format_summary', 'last_checkpoint', 'load_run',
-    'mean_std', 'plan_phases', 'render_scene', 'run_demo', 'run_jobs',
-    'run_queue', 'save_prediction_grid', 'schedule_of', 'seeds_report',
-    'short_progress', 'train_command', 'verdicts', 'write_scenes'
+    'draw_predictions', 'final_metric', 'final_miou', 'find_root',
+    'format_results_table', 'format_seeds_table', 'format_summary',
+    'last_checkpoint', 'load_run', 'mean_std', 'per_process_batch',
+    'plan_phases', 'render_scene', 'run_demo', 'run_jobs', 'run_queue',
+    'save_prediction_grid', 'schedule_of', 'seeds_report', 'short_progress',
+    'train_command', 'verdicts', 'write_scenes'
 ]

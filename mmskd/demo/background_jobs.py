@@ -170,10 +170,14 @@ def run_queue(jobs: Sequence[Job],
         lanes (int): How many run side by side (at least 1).
         on_success (Callable, optional): Called with each job that exited
             with code 0, as soon as it has (e.g. to record its result, so
-            that a queue stopped later keeps it). Defaults to None.
+            that a queue stopped later keeps it); what it raises stops the
+            queue as a failure does. Jobs that succeed in the same moment as
+            one fails are still reported. Defaults to None.
 
     Raises:
         RuntimeError: From the first failed job.
+
+    A job that never ends holds its lane: bound the command itself.
     """
     waiting, running = list(jobs), []
     try:
@@ -183,9 +187,11 @@ def run_queue(jobs: Sequence[Job],
                 running[-1].start()
             for job in running:
                 job.pump()
-            for job in [job for job in running if job.finished()]:
+            finished = [job for job in running if job.finished()]
+            for job in finished:
                 running.remove(job)
-                job.check()
+            for job in sorted(finished, key=Job.failed):
+                job.check()  # raises for the first failed job
                 if on_success is not None:
                     on_success(job)
             if running:

@@ -28,7 +28,6 @@ import time
 from dataclasses import dataclass
 from typing import Dict, List, Optional
 
-from mmengine.config import Config
 from mmengine.logging import MMLogger
 from mmseg.datasets import CityscapesDataset
 
@@ -38,8 +37,8 @@ from .prediction_grid import save_prediction_grid
 from .progress_lines import short_progress
 from .runs import (DISTILLED, RUNS, TEACHER_PROCESSES, common_options,
                    config_path, copy_unlabelled, count_parameters, final_miou,
-                   find_root, last_checkpoint, plan_phases, schedule_of,
-                   train_command)
+                   find_root, last_checkpoint, per_process_batch,
+                   plan_phases, schedule_of, train_command)
 from .scenes import write_scenes
 
 LOGGER = 'mmskd_demo'
@@ -186,8 +185,6 @@ def _train_all(settings: DemoSettings, data_root: str, root: str,
     filling in each run's last checkpoint and its seconds."""
     cores = available_cores()
     teacher_processes = TEACHER_PROCESSES if cores >= 2 else 1
-    teacher_batch = Config.fromfile(config_path(
-        'teacher', root)).train_dataloader.batch_size
 
     def train_job(key: str) -> Job:
         teacher = key == 'teacher'
@@ -197,7 +194,8 @@ def _train_all(settings: DemoSettings, data_root: str, root: str,
             settings.num_labelled)
         processes = teacher_processes if teacher else 1
         if processes > 1:
-            options['train_dataloader.batch_size'] = teacher_batch // processes
+            options['train_dataloader.batch_size'] = per_process_batch(
+                config_path(key, root), processes)
         if key in DISTILLED:
             options['model.teacher_ckpt'] = checkpoints['teacher']
         command = train_command(

@@ -237,10 +237,49 @@ def final_miou(work_dir: str) -> float:
     Raises:
         RuntimeError: If the run logged no mIoU.
     """
-    metrics = [record for record in log_records(work_dir) if 'mIoU' in record]
-    if not metrics:
-        raise RuntimeError(f'tools/train.py logged no mIoU in {work_dir}')
-    return float(metrics[-1]['mIoU'])
+    return final_metric(work_dir)
+
+
+def final_metric(work_dir: str,
+                 metric: str = 'mIoU',
+                 step: Optional[int] = None) -> float:
+    """The last value of a metric a ``tools/train.py`` run logged.
+
+    Args:
+        work_dir (str): The run's work dir.
+        metric (str): The metric's key. Defaults to ``'mIoU'``.
+        step (int, optional): Only a validation at this iteration counts
+            (e.g. the last one); any if None.
+
+    Returns:
+        float: The value.
+
+    Raises:
+        RuntimeError: If the run logged no such value.
+    """
+    values = [
+        record[metric] for record in log_records(work_dir)
+        if metric in record and step in (None, record.get('step'))
+    ]
+    if not values:
+        at = '' if step is None else f' at iteration {step}'
+        raise RuntimeError(
+            f'tools/train.py logged no {metric}{at} in {work_dir}')
+    return float(values[-1])
+
+
+def per_process_batch(config: str, processes: int) -> int:
+    """A config's training batch split among DDP processes, so that a step
+    still averages the config's batch.
+
+    Args:
+        config (str): The config file.
+        processes (int): The processes.
+
+    Returns:
+        int: Each process's batch.
+    """
+    return Config.fromfile(config).train_dataloader.batch_size // processes
 
 
 def count_parameters(config: str) -> int:

@@ -16,7 +16,7 @@ TABLE = Table(
 RESULTS = {
     'student': dict(enumerate((10.0, 12.0, 14.0))),
     'A': dict(enumerate((11.0, 14.0, 15.0))),
-    'B': dict(enumerate((13.0, 12.0, 17.0))),
+    'B': dict(enumerate((13.0, 13.0, 17.0))),
     'C': dict(enumerate((1.0, 2.0, 3.0))),
 }
 
@@ -34,9 +34,9 @@ def test_rows_mean_std_and_gain_seed_by_seed():
     assert rows['A']['gain_std'] == pytest.approx(math.sqrt(1 / 3))
     assert rows['A']['cost'] == 1.5
     assert rows['A']['values'] == {'0': 11.0, '1': 14.0, '2': 15.0}
-    # B - student = 3, 0, 3
-    assert rows['B']['gain'] == pytest.approx(2.0)
-    assert rows['B']['gain_std'] == pytest.approx(math.sqrt(3.0))
+    # B - student = 3, 1, 3
+    assert rows['B']['gain'] == pytest.approx(7 / 3)
+    assert rows['B']['gain_std'] == pytest.approx(math.sqrt(4 / 3))
 
 
 def test_the_papers_ordering_step_by_step():
@@ -44,12 +44,12 @@ def test_the_papers_ordering_step_by_step():
     steps = summarize(TABLE, RESULTS, {})['ordering']
     assert [(s['worse'], s['better']) for s in steps] == [('student', 'B'),
                                                           ('B', 'A')]
-    # B - student = 3, 0, 3: mean 2, std sqrt(3); 2 SE = 2 sqrt(3)/sqrt(3)
-    assert steps[0]['mean'] == pytest.approx(2.0)
+    # B - student = 3, 1, 3: mean 7/3 over 2 SE = 2 sqrt(4/3) / sqrt(3)
+    assert steps[0]['mean'] == pytest.approx(7 / 3)
     assert steps[0]['verdict'] == 'holds'
-    # A - B = -2, 2, -2: mean -2/3, std sqrt(16/3); within noise
-    assert steps[1]['mean'] == pytest.approx(-2 / 3)
-    assert steps[1]['std'] == pytest.approx(math.sqrt(16 / 3))
+    # A - B = -2, 1, -2: mean -1 within 2 SE = 2 sqrt(3) / sqrt(3)
+    assert steps[1]['mean'] == pytest.approx(-1.0)
+    assert steps[1]['std'] == pytest.approx(math.sqrt(3.0))
     assert steps[1]['verdict'] == 'within noise'
 
 
@@ -88,5 +88,8 @@ def test_markdown_has_a_line_per_row_and_per_step():
         '| +1.33 ± 0.58 | 1.50 |' in text
     assert '| student | [a](../../../configs/demo/a.py) | 60.00 | 12.00 ± '\
         '2.00 |  |  |' in text
-    assert '- student → B: +2.00 ± 1.73, holds' in text
-    assert '- B → A: -0.67 ± 2.31, within noise' in text
+    assert '- student → B: +2.33 ± 1.15, holds' in text
+    assert '- B → A: -1.00 ± 1.73, within noise' in text
+    linked = format_table(summarize(TABLE, RESULTS, {}), configs='cfgs')
+    assert '| C | [c](cfgs/ablation/c.py) |  | 2.00 ± 1.00 | -10.00 ± 1.00 |' \
+        '  |' in linked

@@ -71,20 +71,27 @@ def test_a_failure_in_a_lane_does_not_start_its_next_job(tmp_path):
 
 
 def test_a_queue_keeps_its_lanes_busy(tmp_path):
-    """Two lanes, three jobs: the third starts as soon as the short one has
-    ended, while the long one still runs; each success is reported once."""
-    sleeps = dict(long=3, short=0.5, third=0.5)
-    jobs = [
-        Job(tag, python(f'import time; time.sleep({seconds})'),
-            str(tmp_path / f'{tag}.log'), threads=None)
-        for tag, seconds in sleeps.items()
-    ]
+    """Two lanes, three jobs: the third starts once the short one has
+    succeeded, while the long one still runs (it waits for the file that
+    the third's success writes); each success is reported once, in order."""
+    signal = tmp_path / 'third_done'
+    long = Job(
+        'long',
+        python('import os, time\n'
+               f'while not os.path.exists({str(signal)!r}): time.sleep(0.1)'),
+        str(tmp_path / 'long.log'), threads=None)
+    short, third = (Job(tag, python('pass'), str(tmp_path / f'{tag}.log'),
+                        threads=None) for tag in ('short', 'third'))
     succeeded = []
-    run_queue(jobs, 2, lambda job: succeeded.append(job.tag))
-    long, short, third = jobs
+
+    def on_success(job):
+        succeeded.append(job.tag)
+        if job.tag == 'third':
+            signal.touch()
+
+    run_queue([long, short, third], 2, on_success)
     assert succeeded == ['short', 'third', 'long']
-    assert short.started + short.seconds - 0.01 <= third.started
-    assert third.started < long.started + long.seconds
+    assert third.started >= short.started + short.seconds - 0.01
 
 
 def test_a_failure_in_a_queue_stops_it(tmp_path):
