@@ -155,15 +155,15 @@ class AblationRunner:
         train_dir = osp.join(self.settings.work_dir, 'teacher')
         if read_result(train_dir) is None:
             processes = TEACHER_PROCESSES if self.lanes >= 2 else 1
-            options = self._options('teacher', DATA_SEED,
-                                    self.settings.teacher_iters)
+            options = self.run_options('teacher', DATA_SEED,
+                                       self.settings.teacher_iters)
             if processes > 1:
                 options['train_dataloader.batch_size'] = per_process_batch(
                     self.config_path(SCENES_TEACHER), processes)
             log(f'Training the teacher ({SCENES_TEACHER}) in {processes} '
                 'process(es)')
-            job = self._train_job('teacher', SCENES_TEACHER, train_dir, 'mIoU',
-                                  options, processes)
+            job = self.train_job('teacher', SCENES_TEACHER, train_dir, 'mIoU',
+                                 options, processes)
             self._done, self._total = 0, 1
             run_queue([job], 1, self._record)
         return last_checkpoint(train_dir)
@@ -185,12 +185,12 @@ class AblationRunner:
                     if train_dir in queued or read_result(train_dir):
                         continue
                     queued.add(train_dir)
-                    options = self._options('student', seed,
-                                            self.settings.iters)
+                    options = self.run_options('student', seed,
+                                               self.settings.iters)
                     if _has_teacher(self.config_path(row.config)):
                         options['model.teacher_ckpt'] = teacher
                     jobs.append(
-                        self._train_job(
+                        self.train_job(
                             f'{config_stem(row.config)} seed '
                             f'{seed}', row.config, train_dir, table.metric,
                             options))
@@ -211,7 +211,7 @@ class AblationRunner:
             for row in table.rows
         }
 
-    def _options(self, key: str, seed: int, iters: Optional[int]) -> dict:
+    def run_options(self, key: str, seed: int, iters: Optional[int]) -> dict:
         """A run's ``--cfg-options``: the demo's (``key`` is ``'teacher'``
         or ``'student'``, for any row) and the checkpoints to resume from
         (two kept: mmengine deletes the older before it writes the new)."""
@@ -224,17 +224,17 @@ class AblationRunner:
         })
         return options
 
-    def _train_job(self,
-                   tag: str,
-                   config: str,
-                   train_dir: str,
-                   metric: str,
-                   options: dict,
-                   processes: int = 1) -> Job:
+    def train_job(self,
+                  tag: str,
+                  config: str,
+                  train_dir: str,
+                  metric: str,
+                  options: dict,
+                  processes: int = 1) -> Job:
         """``tools/train.py --resume`` of a config, one thread a process,
         its result to be recorded when it succeeds."""
-        iters = options.get('train_cfg.max_iters') or Config.fromfile(
-            self.config_path(config)).train_cfg.max_iters
+        iters = options.get('train_cfg.max_iters') or _max_iters(
+            self.config_path(config))
         if checkpoint_iteration(train_dir) == iters:
             log(f'{tag} was stopped after its last checkpoint, before its '
                 'validation: it trains again')
@@ -287,3 +287,9 @@ class AblationRunner:
 def _has_teacher(config_file: str) -> bool:
     """Whether a config distils (its model has a teacher)."""
     return 'teacher' in Config.fromfile(config_file).model
+
+
+@lru_cache()
+def _max_iters(config_file: str) -> int:
+    """The iterations a config trains for."""
+    return Config.fromfile(config_file).train_cfg.max_iters

@@ -4,6 +4,7 @@ and every row trains (those of ``skd`` in
 tests/test_tools/test_ablation_tool.py, the others here)."""
 import math
 import os.path as osp
+import runpy
 import sys
 
 import pytest
@@ -11,9 +12,9 @@ from mmengine.config import Config
 
 from mmskd.ablation import SCENES_STUDENT, TABLES
 from mmskd.demo import common_options, write_scenes
-from mmskd.testing import (REPO, build_runner, logged_scalars, run_command,
-                           run_tool)
+from mmskd.testing import REPO, build_runner, logged_scalars
 
+TOOL = osp.join(REPO, 'tools', 'analysis_tools', 'ablation.py')
 DISTILLED = sorted(
     {row.config
      for table in TABLES.values()
@@ -24,21 +25,24 @@ def load(config: str) -> Config:
     return Config.fromfile(osp.join(REPO, 'configs', config))
 
 
-def test_list_names_the_tables():
-    result = run_command(
-        [sys.executable, 'tools/analysis_tools/ablation.py', '--list'],
-        timeout=120)
-    names = [line.split()[0] for line in result.stdout.splitlines()]
+def run_ablation_tool(*args: str) -> None:
+    """``tools/analysis_tools/ablation.py ARGS`` in this process."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(sys, 'argv', [TOOL, *args])
+        runpy.run_path(TOOL, run_name='__main__')
+
+
+def test_list_names_the_tables(capsys):
+    run_ablation_tool('--list')
+    names = [line.split()[0] for line in capsys.readouterr().out.splitlines()]
     assert names == list(TABLES) == ['skd', 'graphs', 'cwd']
 
 
 def test_an_unknown_table_is_refused_with_the_list():
-    result = run_tool(
-        [sys.executable, 'tools/analysis_tools/ablation.py', 'skd', 'nope'],
-        timeout=120,
-        check=False)
-    assert result.returncode != 0
-    assert 'No table nope; the tables are skd, graphs, cwd' in result.stderr
+    with pytest.raises(SystemExit) as error:
+        run_ablation_tool('skd', 'nope')
+    assert str(error.value) == \
+        'No table nope; the tables are skd, graphs, cwd (--list).'
 
 
 @pytest.mark.parametrize('name', TABLES)

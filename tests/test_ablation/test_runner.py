@@ -1,0 +1,59 @@
+# Copyright (c) mmskd contributors. All rights reserved.
+"""What a stopped table finds again: settings, results, checkpoints (the
+whole tool runs in tests/test_tools/test_ablation_tool.py)."""
+import os
+
+import pytest
+
+from mmskd.ablation import SCENES_STUDENT, AblationRunner, AblationSettings
+from mmskd.ablation.storage import (check_settings, checkpoint_iteration,
+                                    read_result, write_json)
+from mmskd.testing import REPO
+
+
+def stopped_at(train_dir, iteration: int) -> None:
+    """A run folder whose last checkpoint is at ``iteration``."""
+    train_dir.mkdir(parents=True, exist_ok=True)
+    (train_dir / f'iter_{iteration}.pth').write_bytes(b'weights')
+    (train_dir / 'last_checkpoint').write_text(
+        str(train_dir / f'iter_{iteration}.pth'))
+
+
+def train_job(tmp_path, train_dir):
+    runner = AblationRunner(
+        AblationSettings(work_dir=str(tmp_path), iters=3), root=REPO)
+    return runner.train_job('student seed 0', SCENES_STUDENT, str(train_dir),
+                            'mIoU', runner.run_options('student', 0, 3))
+
+
+def test_a_run_stopped_midway_resumes(tmp_path):
+    train_dir = tmp_path / 'runs' / 'student' / 'seed0'
+    stopped_at(train_dir, 2)
+    job = train_job(tmp_path, train_dir)
+    assert job.command[-1] == '--resume'
+    assert (train_dir / 'iter_2.pth').read_bytes() == b'weights'
+    assert checkpoint_iteration(str(train_dir)) == 2
+
+
+def test_a_run_stopped_before_its_last_validation_starts_again(tmp_path):
+    train_dir = tmp_path / 'runs' / 'student' / 'seed0'
+    stopped_at(train_dir, 3)
+    train_job(tmp_path, train_dir)
+    assert os.listdir(train_dir) == []
+    assert checkpoint_iteration(str(train_dir)) is None
+
+
+def test_a_work_dir_keeps_its_settings(tmp_path):
+    check_settings(str(tmp_path), dict(num_train=500, iters=None))
+    check_settings(str(tmp_path), dict(num_train=500, iters=None))
+    with pytest.raises(
+            SystemExit, match='give another --work-dir, or the '
+            'same options'):
+        check_settings(str(tmp_path), dict(num_train=8, iters=2))
+
+
+def test_results_are_written_whole(tmp_path):
+    assert read_result(str(tmp_path)) is None
+    write_json(str(tmp_path / 'result.json'), {'mIoU': 1.5})
+    assert read_result(str(tmp_path)) == {'mIoU': 1.5}
+    assert os.listdir(tmp_path) == ['result.json']
