@@ -1,5 +1,5 @@
-# "+PI+PA" of the table `skd` and "beta = 2x2, fully connected" of
-# `graphs` (SKD thesis Tables 3.1 and 3.2): pixel-wise + pair-wise.
+# "+PI+PA" of the ablation table `skd` (SKD thesis Table 3.1): pixel-wise +
+# pair-wise, 2x2-pixel nodes, fully connected.
 _base_ = [
     '../_base_/datasets/scenes-128x128.py',
     '../_base_/default_runtime.py',
