@@ -14,7 +14,7 @@ from torch import nn
 
 from .checkpoint_fit import (TEACHER_PREFIX, check_checkpoint_fits,
                              checkpoint_state_dict, is_distillation_state_dict,
-                             part_state_dict)
+                             part_state_dict, without_parts)
 from .remote_checkpoints import RemoteCheckpointError, explain_fetch_failures
 
 TEACHER_KEY = 'model.teacher_ckpt'
@@ -145,8 +145,8 @@ def _without_absent_parts(teacher: nn.Module, state_dict: Mapping,
     parts = {name for name, _ in teacher.named_children()}
     absent = sorted({
         key.split('.', 1)[0]
-        for key in state_dict if key.split('.', 1)[0] not in parts
-        and '.' in key
+        for key in state_dict
+        if key.split('.', 1)[0] not in parts and '.' in key
     })
     if not absent:
         return state_dict
@@ -155,9 +155,7 @@ def _without_absent_parts(teacher: nn.Module, state_dict: Mapping,
         f'module for ({", ".join(absent)}); their tensors are not used.',
         logger='current',
         level=logging.WARNING)
-    return type(state_dict)(
-        (key, value) for key, value in state_dict.items()
-        if key.split('.', 1)[0] not in absent)
+    return without_parts(state_dict, absent)
 
 
 def read_model_checkpoint(path: str) -> dict:

@@ -141,6 +141,22 @@ def part_state_dict(state_dict: Mapping,
     return _renamed(state_dict, rename)
 
 
+def without_parts(state_dict: Mapping,
+                  parts: Sequence[str]) -> 'OrderedDict[str, object]':
+    """``state_dict`` without the entries of some top-level parts.
+
+    Args:
+        state_dict (Mapping): A state dict.
+        parts (Sequence[str]): Names of top-level modules, e.g.
+            ``['auxiliary_head']``.
+
+    Returns:
+        OrderedDict: The other entries (and their ``_metadata``).
+    """
+    return _renamed(state_dict, lambda key: None
+                    if key.split('.', 1)[0] in parts else key)
+
+
 def _is_weight(key: str) -> bool:
     return key.rsplit('.', 1)[-1] not in NOT_WEIGHTS
 

@@ -14,7 +14,8 @@ from torch import Tensor, nn
 from mmskd.models.utils.checkpoint import (load_teacher_checkpoint,
                                            teacher_weights_from_checkpoint)
 from mmskd.models.utils.checkpoint_fit import (check_checkpoint_fits,
-                                               compare_state_dicts)
+                                               compare_state_dicts,
+                                               without_parts)
 from mmskd.models.utils.remote_checkpoints import (RemoteCheckpointError,
                                                    config_keys_naming,
                                                    download_url,
@@ -128,6 +129,20 @@ def test_a_part_the_teacher_was_built_without_is_left_out(trained, tmp_path):
     assert_loaded(teacher, trained)
     assert 'the teacher model has no module for (auxiliary_head)' in \
         print_log.call_args.args[0]
+
+
+def test_leaving_a_part_out_keeps_the_others_versions():
+    """torch upgrades old layouts by the versions in ``_metadata``: the
+    parts kept keep theirs."""
+    state_dict = Segmentor().state_dict()
+    state_dict['auxiliary_head.weight'] = torch.zeros(2)
+    state_dict._metadata['auxiliary_head'] = {'version': 1}
+    kept = without_parts(state_dict, ['auxiliary_head'])
+    assert list(kept) == list(Segmentor().state_dict())
+    assert set(kept._metadata) == {
+        '', 'backbone', 'backbone.0', 'backbone.1', 'decode_head'
+    }
+    assert kept._metadata['backbone.1'] == {'version': 2}
 
 
 def test_a_missing_batchnorm_counter_is_no_misfit(trained, tmp_path):
