@@ -22,8 +22,8 @@ def cost_file(work_dir: str, config: str) -> str:
     return osp.join(work_dir, 'cost', config_stem(config) + '.json')
 
 
-def measure_costs(rows: Sequence[Row], config_path: Callable[[str], str],
-                  work_dir: str, teacher: str, iters: int, warmup: int,
+def measure_costs(rows: Dict[str, dict], config_path: Callable[[str], str],
+                  work_dir: str, iters: int, warmup: int,
                   log: Callable[[str], None]) -> None:
     """Benchmark every row that has no report yet, one after another in
     this process, in one thread (as each training ran).
@@ -32,17 +32,18 @@ def measure_costs(rows: Sequence[Row], config_path: Callable[[str], str],
     ``WORK_DIR/cost/benchmark.log``, not to the caller's log.
 
     Args:
-        rows (list[Row]): Distilled rows.
+        rows (dict): Each distilled row's config -> the checkpoints it is
+            given (``--cfg-options``: the teacher's, any phase's).
         config_path (Callable): A row config -> its file.
         work_dir (str): The ablation's work dir.
-        teacher (str): The teacher's checkpoint.
         iters (int): Timed iterations of each phase.
         warmup (int): Untimed iterations before them.
         log (Callable): Progress messages.
     """
     from mmskd.benchmark import run_benchmark
     todo = [
-        row for row in rows if not osp.isfile(cost_file(work_dir, row.config))
+        config for config in rows
+        if not osp.isfile(cost_file(work_dir, config))
     ]
     if not todo:
         return
@@ -55,18 +56,18 @@ def measure_costs(rows: Sequence[Row], config_path: Callable[[str], str],
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        for row in todo:
-            log(f'cost of {config_stem(row.config)}: the benchmark on a '
+        for config in todo:
+            log(f'cost of {config_stem(config)}: the benchmark on a '
                 f'batch of {COST_BATCH} scenes')
             report = run_benchmark(
-                config_path(row.config),
+                config_path(config),
                 shape=COST_SHAPE,
                 batch=COST_BATCH,
                 iters=iters,
                 warmup=warmup,
-                cfg_options={'model.teacher_ckpt': teacher},
+                cfg_options=rows[config],
                 log=lambda message: None)
-            write_json(cost_file(work_dir, row.config), report)
+            write_json(cost_file(work_dir, config), report)
     finally:
         torch.set_num_threads(threads)
 

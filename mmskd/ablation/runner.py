@@ -29,8 +29,8 @@ from mmskd.demo import (TEACHER_PROCESSES, Job, available_cores,
 from .cost import measure_costs, read_costs
 from .report import format_table, summarize
 from .storage import (DATA_SEED, RESULT, check_settings, checkpoint_iteration,
-                      config_stem, prepare_data, read_result, run_dir,
-                      write_json)
+                      config_stem, phase_dir, prepare_data, read_result,
+                      run_dir, write_json)
 from .tables import SCENES_TEACHER, Row, Table
 
 LOGGER = 'mmskd_ablation'
@@ -98,8 +98,10 @@ class AblationRunner:
         self.root = root or find_root()
         self.lanes = available_cores()
         self.data_root = ''
-        # Training job -> (its metric, its last iteration, its folder).
-        self._to_record: Dict[Job, Tuple[str, int, str]] = {}
+        # Training job -> (its metric, its last iteration, its folder);
+        # no metric for an earlier phase.
+        self._to_record: Dict[Job, Tuple[Optional[str], Optional[int],
+                                         str]] = {}
         self._done = self._total = 0
 
     def config_path(self, config: str) -> str:
@@ -126,9 +128,15 @@ class AblationRunner:
         self.data_root = prepare_data(work_dir, self.settings.num_train,
                                       self.settings.num_val)
         teacher = self.train_teacher()
-        self.train_rows(tables, teacher)
-        distilled = self._distilled(tables)
-        measure_costs(distilled, self.config_path, work_dir, teacher,
+        phases = self.train_phases(tables, teacher)
+        self.train_rows(tables, teacher, phases)
+        distilled = {
+            row.config: self.checkpoint_options(row, teacher, phases)
+            for table in tables
+            for row in table.rows
+            if _has_teacher(self.config_path(row.config))
+        }
+        measure_costs(distilled, self.config_path, work_dir,
                       self.settings.cost_iters, self.settings.cost_warmup, log)
         # Links from WORK_DIR/TABLE.md to the configs.
         configs = osp.relpath(osp.join(self.root, 'configs'), work_dir)
@@ -136,10 +144,9 @@ class AblationRunner:
         for table in tables:
             summaries[table.name] = summary = summarize(
                 table, self.results(table),
-                read_costs([
-                    row for row in table.rows
-                    if _has_teacher(self.config_path(row.config))
-                ], work_dir))
+                read_costs(
+                    [row for row in table.rows if row.config in distilled],
+                    work_dir))
             write_json(osp.join(work_dir, f'{table.name}.json'), summary)
             with open(osp.join(work_dir, f'{table.name}.md'), 'w') as file:
                 file.write(format_table(summary, configs) + '\n')
@@ -162,18 +169,73 @@ class AblationRunner:
                     self.config_path(SCENES_TEACHER), processes)
             log(f'Training the teacher ({SCENES_TEACHER}) in {processes} '
                 'process(es)')
-            job = self.train_job('teacher', SCENES_TEACHER, train_dir, 'mIoU',
-                                 options, processes)
+            job = self.train_job('teacher', SCENES_TEACHER, train_dir, options,
+                                 'mIoU', processes)
             self._done, self._total = 0, 1
             run_queue([job], 1, self._record)
         return last_checkpoint(train_dir)
 
-    def train_rows(self, tables: Sequence[Table], teacher: str) -> None:
+    def train_phases(self, tables: Sequence[Table],
+                     teacher: str) -> Dict[str, str]:
+        """Train, once each, the earlier phases the rows load (unless they
+        are done), from the teacher, on the scenes the students see.
+
+        Args:
+            tables (list[Table]): The tables.
+            teacher (str): The teacher's checkpoint.
+
+        Returns:
+            dict: Phase config -> its last checkpoint.
+        """
+        configs = sorted({
+            config
+            for table in tables
+            for row in table.rows
+            for _, config in row.loads
+        })
+        jobs = []
+        for config in configs:
+            train_dir = phase_dir(self.settings.work_dir, config)
+            if read_result(train_dir) is None:
+                # Its own schedule (an epoch-based loop takes no
+                # max_iters), and no validation.
+                options = {
+                    key: value
+                    for key, value in self.run_options('student', DATA_SEED,
+                                                       None).items()
+                    if not key.startswith('val_dataloader.')
+                }
+                options['model.teacher_ckpt'] = teacher
+                log(f'Training {config_stem(config)} (rows load it)')
+                jobs.append(
+                    self.train_job(
+                        config_stem(config), config, train_dir, options))
+        self._done, self._total = 0, len(jobs)
+        run_queue(jobs, self.lanes, self._record)
+        return {
+            config: last_checkpoint(phase_dir(self.settings.work_dir, config))
+            for config in configs
+        }
+
+    def checkpoint_options(self, row: Row, teacher: str,
+                           phases: Dict[str, str]) -> dict:
+        """The checkpoints a distilled row is given as ``--cfg-options``:
+        the teacher's and those of the phases it loads."""
+        options = {'model.teacher_ckpt': teacher}
+        options.update({
+            option: phases[config]
+            for option, config in row.loads
+        })
+        return options
+
+    def train_rows(self, tables: Sequence[Table], teacher: str,
+                   phases: Dict[str, str]) -> None:
         """Train every row x seed that has no result, in lanes.
 
         Args:
             tables (list[Table]): The tables.
             teacher (str): The teacher's checkpoint.
+            phases (dict): Phase config -> its last checkpoint.
         """
         jobs: List[Job] = []
         queued = set()
@@ -188,12 +250,13 @@ class AblationRunner:
                     options = self.run_options('student', seed,
                                                self.settings.iters)
                     if _has_teacher(self.config_path(row.config)):
-                        options['model.teacher_ckpt'] = teacher
+                        options.update(
+                            self.checkpoint_options(row, teacher, phases))
                     jobs.append(
                         self.train_job(
                             f'{config_stem(row.config)} seed '
-                            f'{seed}', row.config, train_dir, table.metric,
-                            options))
+                            f'{seed}', row.config, train_dir, options,
+                            table.metric))
         log(f'{len(jobs)} runs to go in {self.lanes} lane(s); those done '
             'before are kept')
         self._done, self._total = 0, len(jobs)
@@ -228,14 +291,17 @@ class AblationRunner:
                   tag: str,
                   config: str,
                   train_dir: str,
-                  metric: str,
                   options: dict,
+                  metric: Optional[str] = None,
                   processes: int = 1) -> Job:
         """``tools/train.py --resume`` of a config, one thread a process,
-        its result to be recorded when it succeeds."""
-        iters = options.get('train_cfg.max_iters') or _max_iters(
-            self.config_path(config))
-        if checkpoint_iteration(train_dir) == iters:
+        its result (``metric``'s last value; none for a phase that does not
+        validate) to be recorded when it succeeds."""
+        iters = None
+        if metric is not None:
+            iters = options.get('train_cfg.max_iters') or _max_iters(
+                self.config_path(config))
+        if iters is not None and checkpoint_iteration(train_dir) == iters:
             log(f'{tag} was stopped after its last checkpoint, before its '
                 'validation: it trains again')
             shutil.rmtree(train_dir)
@@ -254,26 +320,16 @@ class AblationRunner:
 
     def _record(self, job: Job) -> None:
         """Write a finished training's ``result.json`` (its last
-        validation's metric; a queue stopped later keeps it) and log the
-        progress."""
+        validation's metric, if it validates; a queue stopped later keeps
+        it) and log the progress."""
         metric, iters, train_dir = self._to_record.pop(job)
-        write_json(
-            osp.join(train_dir, RESULT), {
-                metric: final_metric(train_dir, metric, step=iters),
-                'seconds': job.seconds
-            })
+        result = {'seconds': job.seconds}
+        if metric is not None:
+            result[metric] = final_metric(train_dir, metric, step=iters)
+        write_json(osp.join(train_dir, RESULT), result)
         self._done += 1
         log(f'[{self._done}/{self._total}] {job.tag} done in '
             f'{job.seconds:.0f} s')
-
-    def _distilled(self, tables: Sequence[Table]) -> List[Row]:
-        """The rows with a teacher, each config once."""
-        rows: Dict[str, Row] = {}
-        for table in tables:
-            for row in table.rows:
-                if _has_teacher(self.config_path(row.config)):
-                    rows.setdefault(row.config, row)
-        return list(rows.values())
 
     @staticmethod
     def _show_progress(tag: str, line: str) -> None:

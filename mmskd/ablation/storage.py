@@ -6,12 +6,14 @@ table continues where it stopped::
     WORK_DIR/ablation.log             the progress, every call appended
     WORK_DIR/data/                    the generated scenes (seed 0)
     WORK_DIR/teacher/                 tools/train.py run of the teacher
+    WORK_DIR/phases/CONFIG/           run of an earlier phase rows load
     WORK_DIR/runs/CONFIG/seedS/       tools/train.py run of a row
     WORK_DIR/cost/CONFIG.json         the benchmark of a distilled row
     WORK_DIR/TABLE.json, TABLE.md     the tables
 
 A training run is done when its folder holds ``result.json`` (the metric
-of its last validation and the seconds of its last attempt). Every JSON
+of its last validation, none for an earlier phase, and the seconds of its
+last attempt). Every JSON
 file is written whole or not at all (a temporary file renamed), so that a
 stop while writing leaves nothing half-written.
 """
@@ -58,6 +60,19 @@ def run_dir(work_dir: str, config: str, seed: int) -> str:
         str: ``WORK_DIR/runs/CONFIG/seedS``.
     """
     return osp.join(work_dir, 'runs', config_stem(config), f'seed{seed}')
+
+
+def phase_dir(work_dir: str, config: str) -> str:
+    """Where the run of an earlier phase that rows load trains.
+
+    Args:
+        work_dir (str): The ablation's work dir.
+        config (str): The phase's config.
+
+    Returns:
+        str: ``WORK_DIR/phases/CONFIG``.
+    """
+    return osp.join(work_dir, 'phases', config_stem(config))
 
 
 def read_result(train_dir: str) -> Optional[dict]:

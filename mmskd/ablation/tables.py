@@ -21,10 +21,16 @@ class Row:
         config (str): Its config, relative to ``configs/``.
         paper (float, optional): The paper's number for the row, in the
             table's metric; None for a row the paper does not have.
+        loads (tuple[tuple[str, str]]): ``(option, config)`` pairs: the row
+            is given, as that ``--cfg-options`` key, the last checkpoint of
+            a run of that config (an earlier phase, e.g. knowledge
+            adaptation's translator), which trains once, from the teacher,
+            before the rows. Defaults to none.
     """
     name: str
     config: str
     paper: Optional[float] = None
+    loads: Tuple[Tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -80,6 +86,9 @@ SCENES_STUDENT = 'demo/pspnet_r18-d8_w8_scenes-128x128.py'
 SCENES_TEACHER = 'demo/pspnet_r101-d8_w16_scenes-128x128.py'
 # The same student on the 200 iterations of the table `graphs`.
 GRAPHS_STUDENT = 'ablation/pspnet_r18-d8_w8_1xb8-200_scenes-128x128.py'
+# Phase 1 of knowledge adaptation: the translator of the teacher's feature.
+KA_TRANSLATOR = ('ablation/ka_translator_pspnet_r101-d8_1xb8-20e_'
+                 'scenes-128x128.py')
 
 TABLES: Dict[str, Table] = {
     table.name: table
@@ -122,6 +131,20 @@ TABLES: Dict[str, Table] = {
                 Row('CWD on the logits', _scenes('cwd_logits'), 72.82),
                 Row('CWD on the feature', _scenes('cwd_fea'), 74.87),
                 Row('CWD feature + PI + HO', _scenes('skd_cwd'), 75.79),
+            )),
+        Table(
+            name='ka',
+            title='knowledge adaptation against KD and FitNet',
+            source='KA paper Table 3 (Pascal VOC val, MobileNetV2 at '
+            'output stride 16 from an output-stride-8 teacher)',
+            rows=(
+                Row('student', SCENES_STUDENT, 70.57),
+                Row('KD (T = 2)', _scenes('kd_t2'), 71.32),
+                Row('FitNet', _scenes('fitnet'), 71.3),
+                Row('KA (adaptation + affinity)',
+                    _scenes('ka'),
+                    72.5,
+                    loads=(('model.translator_ckpt', KA_TRANSLATOR), )),
             )),
     )
 }

@@ -7,7 +7,9 @@ import pytest
 
 from mmskd.ablation import SCENES_STUDENT, AblationRunner, AblationSettings
 from mmskd.ablation.storage import (check_settings, checkpoint_iteration,
-                                    read_result, write_json)
+                                    config_stem, phase_dir, read_result,
+                                    write_json)
+from mmskd.ablation.tables import KA_TRANSLATOR
 from mmskd.testing import REPO
 
 
@@ -23,7 +25,7 @@ def train_job(tmp_path, train_dir):
     runner = AblationRunner(
         AblationSettings(work_dir=str(tmp_path), iters=3), root=REPO)
     return runner.train_job('student seed 0', SCENES_STUDENT, str(train_dir),
-                            'mIoU', runner.run_options('student', 0, 3))
+                            runner.run_options('student', 0, 3), 'mIoU')
 
 
 def test_a_run_stopped_midway_resumes(tmp_path):
@@ -41,6 +43,22 @@ def test_a_run_stopped_before_its_last_validation_starts_again(tmp_path):
     train_job(tmp_path, train_dir)
     assert os.listdir(train_dir) == []
     assert checkpoint_iteration(str(train_dir)) is None
+
+
+def test_a_phase_records_no_metric_and_keeps_its_last_checkpoint(tmp_path):
+    """An earlier phase does not validate: stopped at its last checkpoint,
+    it resumes (and ends at once); done, its result holds its time."""
+    runner = AblationRunner(
+        AblationSettings(work_dir=str(tmp_path)), root=REPO)
+    train_dir = tmp_path / 'phases' / config_stem(KA_TRANSLATOR)
+    assert str(train_dir) == phase_dir(str(tmp_path), KA_TRANSLATOR)
+    stopped_at(train_dir, 260)
+    job = runner.train_job('translator', KA_TRANSLATOR, str(train_dir), {})
+    assert job.command[-1] == '--resume'
+    assert (train_dir / 'iter_260.pth').read_bytes() == b'weights'
+    job.seconds = 12.5
+    runner._record(job)
+    assert read_result(str(train_dir)) == {'seconds': 12.5}
 
 
 def test_a_work_dir_keeps_its_settings(tmp_path):

@@ -15,6 +15,8 @@ from mmskd.demo import common_options, write_scenes
 from mmskd.testing import REPO, build_runner, logged_scalars
 
 TOOL = osp.join(REPO, 'tools', 'analysis_tools', 'ablation.py')
+# The tables whose rows tests/test_tools/test_ablation_tool.py trains.
+SMOKED = ('skd', 'ka')
 DISTILLED = sorted(
     {row.config
      for table in TABLES.values()
@@ -35,14 +37,14 @@ def run_ablation_tool(*args: str) -> None:
 def test_list_names_the_tables(capsys):
     run_ablation_tool('--list')
     names = [line.split()[0] for line in capsys.readouterr().out.splitlines()]
-    assert names == list(TABLES) == ['skd', 'graphs', 'cwd']
+    assert names == list(TABLES) == ['skd', 'graphs', 'cwd', 'ka']
 
 
 def test_an_unknown_table_is_refused_with_the_list():
     with pytest.raises(SystemExit) as error:
         run_ablation_tool('skd', 'nope')
     assert str(error.value) == \
-        'No table nope; the tables are skd, graphs, cwd (--list).'
+        'No table nope; the tables are skd, graphs, cwd, ka (--list).'
 
 
 @pytest.mark.parametrize('name', TABLES)
@@ -120,6 +122,24 @@ def test_cwd_rows():
     assert full.type == 'HolisticDistill'
 
 
+def test_ka_rows():
+    rows = {row.name: row for row in TABLES['ka'].rows}
+    kd = losses(rows['KD (T = 2)'].config)
+    assert set(kd) == {'loss_kd'} and kd.loss_kd.tau == 2.0
+    fitnet = load(rows['FitNet'].config).model.distiller
+    assert set(fitnet.distill_losses) == {'loss_fitnet'}
+    regressor = fitnet.connectors.regressor
+    assert (regressor.in_channel, regressor.out_channel) == (16, 128)
+    ka = rows['KA (adaptation + affinity)']
+    assert load(ka.config).model.type == 'KnowledgeAdaptationDistill'
+    (option, phase), = ka.loads
+    assert option == 'model.translator_ckpt'
+    translator = load(phase)
+    assert translator.model.type == 'KnowledgeTranslatorPretrain'
+    assert translator.train_dataloader.dataset.indices == 100
+    assert translator.train_cfg.max_epochs == 20
+
+
 @pytest.fixture(scope='module')
 def scenes(tmp_path_factory) -> str:
     return write_scenes(
@@ -128,10 +148,13 @@ def scenes(tmp_path_factory) -> str:
 
 @pytest.mark.parametrize(
     'config',
-    sorted(set(DISTILLED) - {row.config
-                             for row in TABLES['skd'].rows}))
+    sorted(
+        set(DISTILLED) -
+        {row.config
+         for name in SMOKED
+         for row in TABLES[name].rows}))
 def test_row_trains_and_validates(config, scenes, fast_runner, tmp_path):
-    """The rows that ``ablation.py skd --smoke`` does not train (in
+    """The rows that ``ablation.py skd ka --smoke`` does not train (in
     tests/test_tools/test_ablation_tool.py), one iteration each, with the
     options the tool gives them."""
     cfg = load(config)

@@ -1,8 +1,9 @@
 # Copyright (c) mmskd contributors. All rights reserved.
-"""tools/analysis_tools/ablation.py --smoke on the table ``skd``: every row
-trains through tools/train.py from the trained teacher, each distilled row
-is benchmarked, the table reports what the runs logged, and a second call
-redoes only what is missing, a stopped run resuming exactly. (Each row of
+"""tools/analysis_tools/ablation.py --smoke on the tables ``skd`` and ``ka``:
+every row trains through tools/train.py from the trained teacher (KA's from
+the translator its first phase trained), each distilled row is benchmarked,
+the tables report what the runs logged, and a second call redoes only what
+is missing, a stopped run resuming exactly. (Each row of
 the other tables trains an iteration in tests/test_ablation/test_tables.py,
 for the suite's time.)"""
 import glob
@@ -35,26 +36,18 @@ def logged_miou(train_dir: str) -> float:
     return values[-1]
 
 
-def test_smoke_runs_the_table_then_redoes_only_what_is_missing(tmp_path):
-    work_dir = str(tmp_path / 'ablation')
-    command = [
-        sys.executable, 'tools/analysis_tools/ablation.py', 'skd', '--smoke',
-        '--work-dir', work_dir
-    ]
-    first = run_tool(command, timeout=600)
-    with open(osp.join(work_dir, 'teacher', 'last_checkpoint')) as file:
-        teacher = file.read().strip()
-    assert '#### `skd`' in first.stdout
-    with open(osp.join(work_dir, 'skd.json')) as file:
+def check_table(work_dir: str, name: str, teacher: str) -> list:
+    """The summary of one table against its runs; returns its rows."""
+    with open(osp.join(work_dir, f'{name}.json')) as file:
         summary = json.load(file)
-    with open(osp.join(work_dir, 'skd.md')) as file:
+    with open(osp.join(work_dir, f'{name}.md')) as file:
         links = re.findall(r'\]\(([^)]+\.py)\)', file.read())
-    assert len(links) == 4 and all(
+    assert len(links) == len(TABLES[name].rows) and all(
         osp.isfile(osp.join(work_dir, link)) for link in links)
     rows = summary['rows']
     assert [row['name']
-            for row in rows] == [row.name for row in TABLES['skd'].rows]
-    for row in rows:
+            for row in rows] == [row.name for row in TABLES[name].rows]
+    for row, table_row in zip(rows, TABLES[name].rows):
         train_dir = osp.join(work_dir, 'runs', stem(row['config']), 'seed0')
         assert row['values'] == {'0': logged_miou(train_dir)}
         if row is rows[0]:
@@ -64,6 +57,14 @@ def test_smoke_runs_the_table_then_redoes_only_what_is_missing(tmp_path):
             osp.join(train_dir,
                      stem(row['config']) + '.py'))
         assert dumped.model.teacher_ckpt == teacher
+        for option, phase in table_row.loads:
+            phase_dir = osp.join(work_dir, 'phases', stem(phase))
+            assert osp.isfile(osp.join(phase_dir, 'result.json'))
+            given = dumped
+            for key in option.split('.'):
+                given = given[key]
+            with open(osp.join(phase_dir, 'last_checkpoint')) as file:
+                assert given == file.read().strip()
         with open(osp.join(work_dir, 'cost',
                            stem(row['config']) + '.json')) as file:
             assert row['cost'] == \
@@ -72,6 +73,21 @@ def test_smoke_runs_the_table_then_redoes_only_what_is_missing(tmp_path):
                                             rows[0]['values']['0'])
     assert {step['verdict']
             for step in summary['ordering']} == {'one seed: not judged'}
+    return rows
+
+
+def test_smoke_runs_the_tables_then_redoes_only_what_is_missing(tmp_path):
+    work_dir = str(tmp_path / 'ablation')
+    command = [
+        sys.executable, 'tools/analysis_tools/ablation.py', 'skd', 'ka',
+        '--smoke', '--work-dir', work_dir
+    ]
+    first = run_tool(command, timeout=600)
+    with open(osp.join(work_dir, 'teacher', 'last_checkpoint')) as file:
+        teacher = file.read().strip()
+    assert '#### `skd`' in first.stdout and '#### `ka`' in first.stdout
+    rows = check_table(work_dir, 'skd', teacher)
+    check_table(work_dir, 'ka', teacher)
 
     # +PI was stopped after its first iteration (its second checkpoint and
     # its logs gone): it resumes and ends as it did. +PI+PA+HO lost its
@@ -92,6 +108,7 @@ def test_smoke_runs_the_table_then_redoes_only_what_is_missing(tmp_path):
     with open(osp.join(work_dir, 'ablation.log')) as file:
         second = file.read()[len(first_log):]  # this call's messages
     assert 'Training the teacher' not in second
+    assert 'rows load it' not in second  # KA's translator is kept
     assert '1 runs to go' in second and f'{pi} seed 0 done' in second
     with open(osp.join(pi_dir, 'train.log')) as file:
         assert 'resumed epoch: 0, iter: 1' in file.read()
