@@ -1,6 +1,6 @@
 # "FitNet" of the ablation table `ka` (knowledge adaptation's Table 3): a
-# linear 1x1 regressor from the student's fused feature to the teacher's
-# width; both are at stride 8 here, so nothing is upsampled.
+# linear 1x1 regressor from the student's fused feature (16 channels) to the
+# teacher's (128); both are at stride 8 here, so nothing is upsampled.
 _base_ = [
     '../_base_/datasets/scenes-128x128.py',
     '../_base_/default_runtime.py',
@@ -10,8 +10,7 @@ _base_ = [
 ]
 regressor = dict(
     type='mmrazor.ConvModuleConnector', kernel_size=1, norm_cfg=None,
-    act_cfg=None, in_channel=_base_.student_feature_channels,
-    out_channel=_base_.teacher_feature_channels)
+    act_cfg=None, in_channel=16, out_channel=128)
 model = dict(
     architecture=_base_.student,
     teacher=_base_.teacher,

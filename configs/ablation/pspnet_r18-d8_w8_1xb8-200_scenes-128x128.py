@@ -1,4 +1,4 @@
 # The student row of the ablation table `graphs`: the demo's student trained
-# alone on the table's 200-iteration schedule (schedules/demo_200.py).
+# alone on the table's 200-iteration schedule (as schedules/demo_200.py).
 _base_ = ['../demo/pspnet_r18-d8_w8_scenes-128x128.py']
 train_cfg = dict(max_iters=200, val_interval=200)

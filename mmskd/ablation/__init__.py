@@ -8,6 +8,8 @@ ablations at the demo's scale, on generated data, several seeds each.
   lanes and resumable (:class:`AblationRunner`);
 - :mod:`.storage`: what a work dir keeps, so that a stopped table
   continues;
+- :mod:`.rooms`: the generated rooms of the table ``depth``
+  (:func:`write_rooms`; the other tables train on the demo's scenes);
 - :mod:`.cost`: each distilled row's c / (a + b) from the benchmark;
 - :mod:`.report`: each row's mean ± std, gain and cost, and whether the
   paper's ordering holds (:func:`summarize`, :func:`format_table`).
@@ -16,11 +18,12 @@ Like :mod:`mmskd.demo`, nothing here is registered, so ``import mmskd``
 need not import it.
 """
 from .report import STANDARD_ERRORS, format_table, summarize, verdict
+from .rooms import render_room, write_rooms
 from .runner import AblationRunner, AblationSettings
 from .tables import SCENES_STUDENT, SCENES_TEACHER, TABLES, Row, Table
 
 __all__ = [
-    'STANDARD_ERRORS', 'format_table', 'summarize', 'verdict',
-    'AblationRunner', 'AblationSettings', 'SCENES_STUDENT', 'SCENES_TEACHER',
-    'TABLES', 'Row', 'Table'
+    'STANDARD_ERRORS', 'format_table', 'summarize', 'verdict', 'render_room',
+    'write_rooms', 'AblationRunner', 'AblationSettings', 'SCENES_STUDENT',
+    'SCENES_TEACHER', 'TABLES', 'Row', 'Table'
 ]

@@ -13,7 +13,7 @@ from mmengine.logging import MMLogger
 from .storage import config_stem, write_json
 from .tables import Row
 
-# A training batch of the scenes.
+# A training batch of the generated images (labelled ones only).
 COST_SHAPE, COST_BATCH = (128, 128), 8
 
 
@@ -58,7 +58,7 @@ def measure_costs(rows: Dict[str, dict], config_path: Callable[[str], str],
     try:
         for config in todo:
             log(f'cost of {config_stem(config)}: the benchmark on a '
-                f'batch of {COST_BATCH} scenes')
+                f'batch of {COST_BATCH} images')
             report = run_benchmark(
                 config_path(config),
                 shape=COST_SHAPE,

@@ -33,14 +33,17 @@ def summarize(table: Table, results: Dict[str, Dict[int, float]],
 
     Returns:
         dict: ``table``, ``title``, ``source``, ``metric``,
-        ``higher_is_better``, ``seeds``, ``rows`` (per row: ``name``,
-        ``config``, ``paper``, ``values`` by seed, ``mean``, ``std``,
-        ``gain`` and ``gain_std`` (None for the student) and ``cost``) and
+        ``higher_is_better``, ``decimals``, ``data``, ``seeds``, ``rows``
+        (per row: ``name``, ``config``, ``paper``, ``values`` by seed,
+        ``mean``, ``std``, ``gain`` and ``gain_std`` (positive where the
+        row is better; None for the student) and ``cost``) and
         ``ordering`` (per step of the paper's ordering: ``worse``,
         ``better``, ``mean``, ``std``, ``verdict``).
     """
     seeds = sorted(next(iter(results.values())))
     student = results[table.student.name]
+    # Gains and steps are positive where the metric is better.
+    sign = 1 if table.higher_is_better else -1
     rows = []
     for row in table.rows:
         values = results[row.name]
@@ -48,7 +51,8 @@ def summarize(table: Table, results: Dict[str, Dict[int, float]],
         gain: List[Optional[float]] = [None, None]
         if row is not table.student:
             gain = list(
-                mean_std([values[seed] - student[seed] for seed in seeds]))
+                mean_std(
+                    [sign * (values[seed] - student[seed]) for seed in seeds]))
         rows.append(
             dict(
                 name=row.name,
@@ -61,7 +65,6 @@ def summarize(table: Table, results: Dict[str, Dict[int, float]],
                 gain=gain[0],
                 gain_std=gain[1],
                 cost=costs.get(row.name)))
-    sign = 1 if table.higher_is_better else -1
     ordering = []
     order = table.paper_order()
     for worse, better in zip(order, order[1:]):
@@ -83,6 +86,8 @@ def summarize(table: Table, results: Dict[str, Dict[int, float]],
         source=table.source,
         metric=table.metric,
         higher_is_better=table.higher_is_better,
+        decimals=table.decimals,
+        data=table.data,
         seeds=seeds,
         rows=rows,
         ordering=ordering)
@@ -123,28 +128,38 @@ def format_table(summary: dict, configs: str = '../../../configs') -> str:
         str: A heading, the table and the ordering's steps.
     """
     metric, seeds = summary['metric'], summary['seeds']
+    places = summary.get('decimals', 2)
+    better = 'higher' if summary.get('higher_is_better', True) else 'lower'
+
+    def number(value: float, signed: bool = False) -> str:
+        return f'{value:+.{places}f}' if signed else f'{value:.{places}f}'
+
     lines = [
         f'#### `{summary["table"]}`: {summary["title"]}', '',
-        f'Mirrors {summary["source"]}. {metric} on the generated '
-        f'validation scenes, mean ± std over seeds '
-        f'{", ".join(map(str, seeds))}; gain over the student seed by seed; '
-        'cost = c / (a + b) of `tools/analysis_tools/benchmark.py` (1 is '
-        'the floor: a student step plus a teacher forward).', '',
+        f'Mirrors {summary["source"]}. {metric} ({better} is better) on the '
+        f'generated validation {summary.get("data", "scenes")}, mean ± std '
+        f'over seeds {", ".join(map(str, seeds))}; gain over the student '
+        'seed by seed (positive is better); cost = c / (a + b) of '
+        '`tools/analysis_tools/benchmark.py` (1 is the floor: a student step '
+        'plus a teacher forward).', '',
         f'| row | config | paper | {metric} | gain | cost |',
         '| --- | --- | ---: | ---: | ---: | ---: |'
     ]
     for row in summary['rows']:
         name = row['config'].split('/')[-1][:-len('.py')]
-        paper = '' if row['paper'] is None else f'{row["paper"]:.2f}'
+        paper = '' if row['paper'] is None else number(row['paper'])
         gain = '' if row['gain'] is None else (
-            f'{row["gain"]:+.2f} ± {row["gain_std"]:.2f}')
+            f'{number(row["gain"], True)} ± {number(row["gain_std"])}')
         cost = '' if row['cost'] is None else f'{row["cost"]:.2f}'
         lines.append(f'| {row["name"]} | [{name}]({configs}/'
-                     f'{row["config"]}) | {paper} | {row["mean"]:.2f} ± '
-                     f'{row["std"]:.2f} | {gain} | {cost} |')
-    lines += ['', 'The paper\'s ordering, step by step (worse → better):']
+                     f'{row["config"]}) | {paper} | {number(row["mean"])} ± '
+                     f'{number(row["std"])} | {gain} | {cost} |')
+    lines += [
+        '', 'The paper\'s ordering, step by step (worse → better; '
+        'positive is better):'
+    ]
     for step in summary['ordering']:
         lines.append(f'- {step["worse"]} → {step["better"]}: '
-                     f'{step["mean"]:+.2f} ± {step["std"]:.2f}, '
-                     f'{step["verdict"]}')
+                     f'{number(step["mean"], True)} ± '
+                     f'{number(step["std"])}, {step["verdict"]}')
     return '\n'.join(lines)

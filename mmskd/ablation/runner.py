@@ -30,8 +30,8 @@ from .cost import measure_costs, read_costs
 from .report import format_table, summarize
 from .storage import (DATA_SEED, RESULT, check_settings, checkpoint_iteration,
                       config_stem, phase_dir, prepare_data, read_result,
-                      run_dir, write_json)
-from .tables import SCENES_TEACHER, Row, Table
+                      run_dir, teacher_dir, write_json)
+from .tables import Row, Table
 
 LOGGER = 'mmskd_ablation'
 
@@ -46,12 +46,15 @@ class AblationSettings:
         iters (int, optional): Iterations of each row (the configs' if None).
         teacher_iters (int, optional): Iterations of the teacher (its
             config's if None).
-        num_train (int): Generated training scenes. Defaults to 500.
-        num_val (int): Generated validation scenes. Defaults to 100.
-        num_labelled (int, optional): Training scenes whose labels the rows
+        phase_epochs (int, optional): Epochs of each earlier phase a row
+            loads (its config's if None).
+        num_train (int): Generated training images. Defaults to 500.
+        num_val (int): Generated validation images. Defaults to 100.
+        num_labelled (int, optional): Training images whose labels the rows
             see (the configs' if None); the teacher sees all.
         checkpoint_interval (int): Iterations between the checkpoints a
-            stopped run resumes from. Defaults to 100.
+            stopped run resumes from (an earlier phase keeps its config's,
+            e.g. one an epoch). Defaults to 100.
         cost_iters (int): Timed iterations of each row's benchmark.
             Defaults to 10.
         cost_warmup (int): Untimed iterations before them. Defaults to 2.
@@ -60,6 +63,7 @@ class AblationSettings:
     seeds: Sequence[int] = (0, 1, 2, 3, 4)
     iters: Optional[int] = None
     teacher_iters: Optional[int] = None
+    phase_epochs: Optional[int] = None
     num_train: int = 500
     num_val: int = 100
     num_labelled: Optional[int] = None
@@ -97,7 +101,11 @@ class AblationRunner:
         self.settings = settings
         self.root = root or find_root()
         self.lanes = available_cores()
-        self.data_root = ''
+        # Data kind -> its root; teacher config -> its last checkpoint;
+        # phase config -> its last checkpoint (filled in by run()).
+        self.data_roots: Dict[str, str] = {}
+        self.teachers: Dict[str, str] = {}
+        self.phases: Dict[str, str] = {}
         # Training job -> (its metric, its last iteration, its folder);
         # no metric for an earlier phase.
         self._to_record: Dict[Job, Tuple[Optional[str], Optional[int],
@@ -119,19 +127,27 @@ class AblationRunner:
             dict: Table name -> its summary (what ``TABLE.json`` holds).
         """
         work_dir = self.settings.work_dir
-        check_settings(work_dir, self.settings.shared())
+        check_settings(work_dir, self.settings.shared(),
+                       AblationSettings(work_dir).shared())
         MMLogger.get_instance(
             LOGGER,
             logger_name=LOGGER,
             log_file=osp.join(work_dir, 'ablation.log'),
             file_mode='a')
-        self.data_root = prepare_data(work_dir, self.settings.num_train,
-                                      self.settings.num_val)
-        teacher = self.train_teacher()
-        phases = self.train_phases(tables, teacher)
-        self.train_rows(tables, teacher, phases)
+        self.data_roots = {
+            table.data:
+            prepare_data(work_dir, table.data, self.settings.num_train,
+                         self.settings.num_val)
+            for table in tables
+        }
+        self.teachers = {
+            table.teacher: self.train_teacher(table)
+            for table in tables
+        }
+        self.phases = self.train_phases(tables)
+        self.train_rows(tables)
         distilled = {
-            row.config: self.checkpoint_options(row, teacher, phases)
+            row.config: self.checkpoint_options(table, row)
             for table in tables
             for row in table.rows
             if _has_teacher(self.config_path(row.config))
@@ -152,60 +168,67 @@ class AblationRunner:
                 file.write(format_table(summary, configs) + '\n')
         return summaries
 
-    def train_teacher(self) -> str:
-        """Train the teacher unless it is done (as the demo does: in two
-        processes on two cores or more, its batch split between them).
+    def train_teacher(self, table: Table) -> str:
+        """Train a table's teacher unless it is done (as the demo does: in
+        two processes on two cores or more, its batch split between them).
+
+        Args:
+            table (Table): The table.
 
         Returns:
             str: Its last checkpoint.
         """
-        train_dir = osp.join(self.settings.work_dir, 'teacher')
+        train_dir = teacher_dir(self.settings.work_dir, table.teacher)
         if read_result(train_dir) is None:
             processes = TEACHER_PROCESSES if self.lanes >= 2 else 1
-            options = self.run_options('teacher', DATA_SEED,
+            options = self.run_options('teacher', table.data, DATA_SEED,
                                        self.settings.teacher_iters)
             if processes > 1:
                 options['train_dataloader.batch_size'] = per_process_batch(
-                    self.config_path(SCENES_TEACHER), processes)
-            log(f'Training the teacher ({SCENES_TEACHER}) in {processes} '
+                    self.config_path(table.teacher), processes)
+            log(f'Training the teacher ({table.teacher}) in {processes} '
                 'process(es)')
-            job = self.train_job('teacher', SCENES_TEACHER, train_dir, options,
-                                 'mIoU', processes)
+            job = self.train_job(f'teacher {config_stem(table.teacher)}',
+                                 table.teacher, train_dir, options,
+                                 table.metric, processes)
             self._done, self._total = 0, 1
             run_queue([job], 1, self._record)
         return last_checkpoint(train_dir)
 
-    def train_phases(self, tables: Sequence[Table],
-                     teacher: str) -> Dict[str, str]:
+    def train_phases(self, tables: Sequence[Table]) -> Dict[str, str]:
         """Train, once each, the earlier phases the rows load (unless they
-        are done), from the teacher, on the scenes the students see.
+        are done), from the table's teacher, on the data the students see.
 
         Args:
             tables (list[Table]): The tables.
-            teacher (str): The teacher's checkpoint.
 
         Returns:
             dict: Phase config -> its last checkpoint.
         """
-        configs = sorted({
-            config
+        owners = {
+            config: table
             for table in tables
             for row in table.rows
             for _, config in row.loads
-        })
+        }
         jobs = []
-        for config in configs:
+        for config, table in sorted(owners.items()):
             train_dir = phase_dir(self.settings.work_dir, config)
             if read_result(train_dir) is None:
-                # Its own schedule (an epoch-based loop takes no
-                # max_iters), and no validation.
+                # Its own schedule and checkpoints (an epoch-based loop
+                # takes no max_iters), and no validation.
                 options = {
                     key: value
-                    for key, value in self.run_options('student', DATA_SEED,
-                                                       None).items()
-                    if not key.startswith('val_dataloader.')
+                    for key, value in self.run_options(
+                        'student', table.data, DATA_SEED, None).items()
+                    if not key.startswith(('val_dataloader.',
+                                           'default_hooks.checkpoint.'
+                                           'interval'))
                 }
-                options['model.teacher_ckpt'] = teacher
+                options['model.teacher_ckpt'] = self.teachers[table.teacher]
+                if self.settings.phase_epochs is not None:
+                    options['train_cfg.max_epochs'] = \
+                        self.settings.phase_epochs
                 log(f'Training {config_stem(config)} (rows load it)')
                 jobs.append(
                     self.train_job(
@@ -214,28 +237,24 @@ class AblationRunner:
         run_queue(jobs, self.lanes, self._record)
         return {
             config: last_checkpoint(phase_dir(self.settings.work_dir, config))
-            for config in configs
+            for config in owners
         }
 
-    def checkpoint_options(self, row: Row, teacher: str,
-                           phases: Dict[str, str]) -> dict:
+    def checkpoint_options(self, table: Table, row: Row) -> dict:
         """The checkpoints a distilled row is given as ``--cfg-options``:
-        the teacher's and those of the phases it loads."""
-        options = {'model.teacher_ckpt': teacher}
+        its table's teacher's and those of the phases it loads."""
+        options = {'model.teacher_ckpt': self.teachers[table.teacher]}
         options.update({
-            option: phases[config]
+            option: self.phases[config]
             for option, config in row.loads
         })
         return options
 
-    def train_rows(self, tables: Sequence[Table], teacher: str,
-                   phases: Dict[str, str]) -> None:
+    def train_rows(self, tables: Sequence[Table]) -> None:
         """Train every row x seed that has no result, in lanes.
 
         Args:
             tables (list[Table]): The tables.
-            teacher (str): The teacher's checkpoint.
-            phases (dict): Phase config -> its last checkpoint.
         """
         jobs: List[Job] = []
         queued = set()
@@ -247,11 +266,11 @@ class AblationRunner:
                     if train_dir in queued or read_result(train_dir):
                         continue
                     queued.add(train_dir)
-                    options = self.run_options('student', seed,
-                                               self.settings.iters)
+                    options = self.run_options(
+                        _students_key(self.config_path(row.config)),
+                        table.data, seed, self.settings.iters)
                     if _has_teacher(self.config_path(row.config)):
-                        options.update(
-                            self.checkpoint_options(row, teacher, phases))
+                        options.update(self.checkpoint_options(table, row))
                     jobs.append(
                         self.train_job(
                             f'{config_stem(row.config)} seed '
@@ -274,11 +293,14 @@ class AblationRunner:
             for row in table.rows
         }
 
-    def run_options(self, key: str, seed: int, iters: Optional[int]) -> dict:
-        """A run's ``--cfg-options``: the demo's (``key`` is ``'teacher'``
-        or ``'student'``, for any row) and the checkpoints to resume from
-        (two kept: mmengine deletes the older before it writes the new)."""
-        options = common_options(key, self.data_root, seed, iters,
+    def run_options(self, key: str, data: str, seed: int,
+                    iters: Optional[int]) -> dict:
+        """A run's ``--cfg-options``: the demo's (``key`` is ``'teacher'``,
+        ``'student'`` or ``'unlabelled'``, see
+        :func:`mmskd.demo.common_options`) on the data of kind ``data``, and
+        the checkpoints to resume from (two kept: mmengine deletes the older
+        before it writes the new)."""
+        options = common_options(key, self.data_roots[data], seed, iters,
                                  self.settings.num_labelled)
         options.update({
             'default_hooks.checkpoint.interval':
@@ -343,6 +365,14 @@ class AblationRunner:
 def _has_teacher(config_file: str) -> bool:
     """Whether a config distils (its model has a teacher)."""
     return 'teacher' in Config.fromfile(config_file).model
+
+
+@lru_cache()
+def _students_key(config_file: str) -> str:
+    """The key of :func:`mmskd.demo.common_options` for a row: a student
+    whose batches mix labelled and unlabelled images has two datasets."""
+    dataset = Config.fromfile(config_file).train_dataloader.dataset
+    return 'unlabelled' if dataset.type == 'ConcatDataset' else 'student'
 
 
 @lru_cache()

@@ -4,8 +4,8 @@ table continues where it stopped::
 
     WORK_DIR/settings.json            what the data and schedules are
     WORK_DIR/ablation.log             the progress, every call appended
-    WORK_DIR/data/                    the generated scenes (seed 0)
-    WORK_DIR/teacher/                 tools/train.py run of the teacher
+    WORK_DIR/data/KIND/               generated data (seed 0): scenes, rooms
+    WORK_DIR/teachers/CONFIG/         tools/train.py run of a teacher
     WORK_DIR/phases/CONFIG/           run of an earlier phase rows load
     WORK_DIR/runs/CONFIG/seedS/       tools/train.py run of a row
     WORK_DIR/cost/CONFIG.json         the benchmark of a distilled row
@@ -21,9 +21,10 @@ import json
 import os
 import os.path as osp
 import re
-from typing import Optional
+from typing import Callable, Dict, Optional
 
 from mmskd.demo import write_scenes
+from .rooms import write_rooms
 
 DATA_SEED = 0
 RESULT = 'result.json'
@@ -102,12 +103,14 @@ def checkpoint_iteration(train_dir: str) -> Optional[int]:
     return int(match.group(1)) if match else None
 
 
-def check_settings(work_dir: str, settings: dict) -> None:
+def check_settings(work_dir: str, settings: dict, defaults: dict) -> None:
     """Write a work dir's settings, or check that they are the same.
 
     Args:
         work_dir (str): The ablation's work dir.
         settings (dict): What its runs must share.
+        defaults (dict): The default of each setting, which a work dir made
+            before that setting existed was made with.
 
     Raises:
         SystemExit: If the work dir was made with other settings.
@@ -115,7 +118,7 @@ def check_settings(work_dir: str, settings: dict) -> None:
     path = osp.join(work_dir, 'settings.json')
     if osp.isfile(path):
         with open(path) as file:
-            made = json.load(file)
+            made = dict(defaults, **json.load(file))
         if made != settings:
             raise SystemExit(
                 f'{work_dir} holds runs made with {made}, not {settings}: '
@@ -125,22 +128,44 @@ def check_settings(work_dir: str, settings: dict) -> None:
     write_json(path, settings)
 
 
-def prepare_data(work_dir: str, num_train: int, num_val: int) -> str:
-    """Write the scenes once (a folder without its end marker is written
-    again).
+# The generated data a table can train on: kind -> its writer.
+WRITERS: Dict[str, Callable[..., str]] = {
+    'scenes': write_scenes,
+    'rooms': write_rooms,
+}
+
+
+def teacher_dir(work_dir: str, config: str) -> str:
+    """Where a table's teacher trains.
 
     Args:
         work_dir (str): The ablation's work dir.
-        num_train (int): Training scenes.
-        num_val (int): Validation scenes.
+        config (str): The teacher's config.
 
     Returns:
-        str: The data root.
+        str: ``WORK_DIR/teachers/CONFIG``.
     """
-    data_root = osp.join(work_dir, 'data')
+    return osp.join(work_dir, 'teachers', config_stem(config))
+
+
+def prepare_data(work_dir: str, kind: str, num_train: int,
+                 num_val: int) -> str:
+    """Write a kind of data once (a folder without its end marker is
+    written again).
+
+    Args:
+        work_dir (str): The ablation's work dir.
+        kind (str): A key of :data:`WRITERS`.
+        num_train (int): Training images.
+        num_val (int): Validation images.
+
+    Returns:
+        str: The data root, ``WORK_DIR/data/KIND``.
+    """
+    data_root = osp.join(work_dir, 'data', kind)
     marker = osp.join(data_root, 'complete')
     if not osp.isfile(marker):
-        write_scenes(
+        WRITERS[kind](
             data_root, seed=DATA_SEED, num_train=num_train, num_val=num_val)
         open(marker, 'w').close()
     return data_root

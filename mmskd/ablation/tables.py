@@ -11,6 +11,10 @@ here, before any seed runs.
 from dataclasses import dataclass
 from typing import Dict, Optional, Tuple
 
+# The demo's student and teacher (configs/demo/).
+SCENES_STUDENT = 'demo/pspnet_r18-d8_w8_scenes-128x128.py'
+SCENES_TEACHER = 'demo/pspnet_r101-d8_w16_scenes-128x128.py'
+
 
 @dataclass(frozen=True)
 class Row:
@@ -47,6 +51,13 @@ class Table:
             validation logs). Defaults to ``'mIoU'``.
         higher_is_better (bool): Whether a larger metric is better.
             Defaults to True.
+        teacher (str): The teacher's config, trained once for every table
+            that names it. Defaults to the demo's.
+        data (str): The generated data the teacher and rows train on (a key
+            of :data:`mmskd.ablation.storage.WRITERS`). Defaults to the
+            demo's ``'scenes'``.
+        decimals (int): Decimal places of the report's numbers. Defaults
+            to 2.
     """
     name: str
     title: str
@@ -54,6 +65,9 @@ class Table:
     rows: Tuple[Row, ...]
     metric: str = 'mIoU'
     higher_is_better: bool = True
+    teacher: str = SCENES_TEACHER
+    data: str = 'scenes'
+    decimals: int = 2
 
     @property
     def student(self) -> Row:
@@ -81,11 +95,17 @@ def _scenes_200(method: str) -> str:
     return _scenes(method, '1xb8-200_')
 
 
-# The demo's student and teacher (configs/demo/).
-SCENES_STUDENT = 'demo/pspnet_r18-d8_w8_scenes-128x128.py'
-SCENES_TEACHER = 'demo/pspnet_r101-d8_w16_scenes-128x128.py'
+def _rooms(method: str, data: str = '') -> str:
+    """A config of configs/ablation/ on the depth pair and rooms."""
+    return (f'ablation/{method}_depthbin_r101-d8_depthbin_r18-d8_'
+            f'rooms-{data}128x128.py')
+
+
 # The same student on the 200 iterations of the table `graphs`.
 GRAPHS_STUDENT = 'ablation/pspnet_r18-d8_w8_1xb8-200_scenes-128x128.py'
+# The depth student and teacher on the generated rooms.
+ROOMS_STUDENT = 'ablation/depthbin_r18-d8_w8_rooms-128x128.py'
+ROOMS_TEACHER = 'ablation/depthbin_r101-d8_w16_rooms-128x128.py'
 # Phase 1 of knowledge adaptation: the translator of the teacher's feature.
 KA_TRANSLATOR = ('ablation/ka_translator_pspnet_r101-d8_1xb8-20e_'
                  'scenes-128x128.py')
@@ -146,5 +166,20 @@ TABLES: Dict[str, Table] = {
                     72.5,
                     loads=(('model.translator_ckpt', KA_TRANSLATOR), )),
             )),
+        Table(
+            name='depth',
+            title='structured distillation for depth, with unlabelled images',
+            source='SKD thesis Table 3.12 (NYUD-v2 test, relative error, '
+            'MobileNetV2 student, small NYUD-v2)',
+            rows=(
+                Row('student', ROOMS_STUDENT, 0.181),
+                Row('+PA+HO', _rooms('skd'), 0.173),
+                Row('+PA+HO+Unl', _rooms('skd', 'unl-'), 0.160),
+            ),
+            metric='abs_rel',
+            higher_is_better=False,
+            teacher=ROOMS_TEACHER,
+            data='rooms',
+            decimals=3),
     )
 }

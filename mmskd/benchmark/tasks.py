@@ -8,7 +8,7 @@ with ground truth, which the model's data preprocessor normalises. A new
 task adds one row to ``TASKS``.
 """
 from dataclasses import dataclass
-from typing import Callable, Dict, Sequence
+from typing import Callable, Dict, Sequence, Tuple
 
 import torch
 from mmengine.config import Config
@@ -76,6 +76,36 @@ def synthetic_seg_batch(batch: int,
     return dict(inputs=inputs, data_samples=samples)
 
 
+def synthetic_depth_batch(batch: int,
+                          shape: Sequence[int],
+                          num_classes: int,
+                          seed: int = 0) -> Dict[str, list]:
+    """A batch as mmseg's ``PackSegInputs`` + collate would produce it for
+    depth: ``gt_depth_map`` in metres, uniform in 0.5-10 m (NYU's range).
+    ``num_classes`` (a depth-bin head's bin count) is not used; takes the
+    arguments of :func:`synthetic_seg_batch`.
+
+    Returns:
+        dict: ``inputs`` (uint8 (3, H, W) tensors) and ``data_samples``
+        (``SegDataSample`` with ``gt_depth_map`` and image metainfo).
+    """
+    from mmengine.structures import PixelData
+    from mmseg.structures import SegDataSample
+    height, width = shape
+    generator = torch.Generator().manual_seed(seed)
+    inputs = _random_images(batch, shape, generator)
+    samples = []
+    for _ in range(batch):
+        sample = SegDataSample()
+        sample.gt_depth_map = PixelData(
+            data=0.5 +
+            9.5 * torch.rand((1, height, width), generator=generator))
+        sample.set_metainfo(
+            dict(_image_metainfo(shape), pad_shape=(height, width)))
+        samples.append(sample)
+    return dict(inputs=inputs, data_samples=samples)
+
+
 def synthetic_det_batch(batch: int,
                         shape: Sequence[int],
                         num_classes: int,
@@ -126,15 +156,26 @@ class Task:
         name (str): The task, for the report.
         head (str): The student's attribute whose ``num_classes`` the
             synthetic labels use; its presence in the student's config
-            identifies the task.
+            (with ``model_types``) identifies the task.
         synthetic_batch (Callable): ``(batch, shape, num_classes) -> data``.
         tiny_options (Callable): ``(cfg, shape) -> overrides`` of the
             ``--tiny`` preset.
+        model_types (tuple[str]): Model types (or their endings) that the
+            student's must be, as well as having ``head``; any if empty.
+            Defaults to empty.
     """
     name: str
     head: str
     synthetic_batch: Callable[[int, Sequence[int], int], dict]
     tiny_options: Callable[[Config, Sequence[int]], dict]
+    model_types: Tuple[str, ...] = ()
+
+    def matches(self, student_cfg: dict) -> bool:
+        """Whether a student model config is of this task."""
+        if self.model_types and not str(student_cfg.get('type')).endswith(
+                self.model_types):
+            return False
+        return self.head in student_cfg
 
     def num_classes(self, student: torch.nn.Module) -> int:
         """The class count of a built student of this task."""
@@ -142,6 +183,13 @@ class Task:
 
 
 TASKS = (
+    # Before segmentation: a depth estimator also has a decode_head.
+    Task(
+        'depth',
+        'decode_head',
+        synthetic_depth_batch,
+        tiny_seg_model_options,
+        model_types=('DepthEstimator', )),
     Task('segmentation', 'decode_head', synthetic_seg_batch,
          tiny_seg_model_options),
     # Detectors take any input size: their preprocessors pad to a multiple.
@@ -163,10 +211,13 @@ def task_of(student_cfg: dict) -> Task:
         NotImplementedError: If no task matches.
     """
     for task in TASKS:
-        if task.head in student_cfg:
+        if task.matches(student_cfg):
             return task
-    heads = ', '.join(f'{task.head} ({task.name})' for task in TASKS)
+    tasks = '; '.join(
+        f'{task.name}: a {task.head}' +
+        (f' in a {" or ".join(task.model_types)}' if task.model_types else '')
+        for task in TASKS)
     raise NotImplementedError(
-        'the benchmark generates batches for students with a '
-        f"{heads}; the student of this config is a "
-        f"{student_cfg.get('type')} with neither.")
+        f'the benchmark generates batches for these students ({tasks}); '
+        f"the student of this config is a {student_cfg.get('type')} that "
+        'is none of them.')

@@ -62,10 +62,17 @@ def test_lower_is_better_orders_and_signs_the_other_way():
         metric='abs_rel',
         higher_is_better=False)
     results = {'student': {0: 0.30, 1: 0.32}, 'X': {0: 0.25, 1: 0.26}}
-    step, = summarize(table, results, {})['ordering']
+    summary = summarize(table, results, {})
+    step, = summary['ordering']
     assert (step['worse'], step['better']) == ('student', 'X')
     assert step['mean'] == pytest.approx(0.055)
     assert step['verdict'] == 'holds'
+    # Three decimals where the numbers are below 1.
+    text = format_table(dict(summary, decimals=3))
+    assert 'abs_rel (lower is better)' in text
+    assert '| X | [b](../../../configs/b.py) | 0.170 | 0.255 ± 0.007 | ' \
+        '+0.055 ± 0.007 |  |' in text  # a lower error is a gain
+    assert '- student → X: +0.055 ± 0.007, holds' in text
 
 
 @pytest.mark.parametrize(

@@ -13,19 +13,22 @@ from mmskd.ablation.tables import KA_TRANSLATOR
 from mmskd.testing import REPO
 
 
-def stopped_at(train_dir, iteration: int) -> None:
-    """A run folder whose last checkpoint is at ``iteration``."""
+def stopped_at(train_dir, iteration: int, unit: str = 'iter') -> None:
+    """A run folder whose last checkpoint is at ``iteration`` (an epoch if
+    ``unit`` is ``'epoch'``)."""
     train_dir.mkdir(parents=True, exist_ok=True)
-    (train_dir / f'iter_{iteration}.pth').write_bytes(b'weights')
+    (train_dir / f'{unit}_{iteration}.pth').write_bytes(b'weights')
     (train_dir / 'last_checkpoint').write_text(
-        str(train_dir / f'iter_{iteration}.pth'))
+        str(train_dir / f'{unit}_{iteration}.pth'))
 
 
 def train_job(tmp_path, train_dir):
     runner = AblationRunner(
         AblationSettings(work_dir=str(tmp_path), iters=3), root=REPO)
+    runner.data_roots = {'scenes': str(tmp_path / 'data' / 'scenes')}
     return runner.train_job('student seed 0', SCENES_STUDENT, str(train_dir),
-                            runner.run_options('student', 0, 3), 'mIoU')
+                            runner.run_options('student', 'scenes', 0, 3),
+                            'mIoU')
 
 
 def test_a_run_stopped_midway_resumes(tmp_path):
@@ -52,22 +55,33 @@ def test_a_phase_records_no_metric_and_keeps_its_last_checkpoint(tmp_path):
         AblationSettings(work_dir=str(tmp_path)), root=REPO)
     train_dir = tmp_path / 'phases' / config_stem(KA_TRANSLATOR)
     assert str(train_dir) == phase_dir(str(tmp_path), KA_TRANSLATOR)
-    stopped_at(train_dir, 260)
+    stopped_at(train_dir, 20, 'epoch')
     job = runner.train_job('translator', KA_TRANSLATOR, str(train_dir), {})
     assert job.command[-1] == '--resume'
-    assert (train_dir / 'iter_260.pth').read_bytes() == b'weights'
+    assert (train_dir / 'epoch_20.pth').read_bytes() == b'weights'
     job.seconds = 12.5
     runner._record(job)
     assert read_result(str(train_dir)) == {'seconds': 12.5}
 
 
 def test_a_work_dir_keeps_its_settings(tmp_path):
-    check_settings(str(tmp_path), dict(num_train=500, iters=None))
-    check_settings(str(tmp_path), dict(num_train=500, iters=None))
+    defaults = dict(num_train=500, iters=None)
+    check_settings(str(tmp_path), dict(num_train=500, iters=None), defaults)
+    check_settings(str(tmp_path), dict(num_train=500, iters=None), defaults)
     with pytest.raises(
             SystemExit, match='give another --work-dir, or the '
             'same options'):
-        check_settings(str(tmp_path), dict(num_train=8, iters=2))
+        check_settings(str(tmp_path), dict(num_train=8, iters=2), defaults)
+
+
+def test_a_setting_added_later_takes_its_default_in_older_work_dirs(tmp_path):
+    write_json(str(tmp_path / 'settings.json'), dict(num_train=500))
+    defaults = dict(num_train=500, phase_epochs=None)
+    check_settings(
+        str(tmp_path), dict(num_train=500, phase_epochs=None), defaults)
+    with pytest.raises(SystemExit, match='phase_epochs'):
+        check_settings(
+            str(tmp_path), dict(num_train=500, phase_epochs=1), defaults)
 
 
 def test_results_are_written_whole(tmp_path):

@@ -317,3 +317,22 @@ def test_models_take_the_synthetic_size_unpadded():
     if not osp.isfile(cached):
         assert cfg.model.teacher_ckpt is None
         assert any(url in note and 'set to None' in note for note in notes)
+
+
+def test_a_depth_step_trains_on_depth_maps():
+    """A depth student has a decode_head too: its batches hold depth maps,
+    not class labels (the ablation table ``depth``'s row +PA+HO)."""
+    report = run_benchmark(
+        osp.join(
+            REPO, 'configs/ablation/'
+            'skd_depthbin_r101-d8_depthbin_r18-d8_rooms-128x128.py'),
+        shape=(64, 64),
+        batch=2,
+        iters=1,
+        warmup=0,
+        log=lambda message: None)
+    assert_finite_logs(report['phases']['student_step'],
+                       'decode.loss_depth_bin')
+    assert_finite_logs(report['phases']['distill_step'],
+                       'student.decode.loss_depth_bin', 'distill.loss_pa')
+    assert report['ratios']['distill_over_floor'] > 0

@@ -2,15 +2,16 @@
 """Run the papers' ablation tables at the demo's scale.
 
     python tools/analysis_tools/ablation.py --list
-    python tools/analysis_tools/ablation.py skd [graphs cwd ...]
+    python tools/analysis_tools/ablation.py skd [graphs cwd ka depth ...]
         [--seeds 0 1 2 3 4] [--work-dir work_dirs/ablation] [--smoke]
 
 Each table's rows are configs (the student trained alone first) trained
-with ``tools/train.py`` on the demo's generated scenes from one teacher,
-once per seed, as many side by side as there are cores (one thread each);
-each distilled row's cost is ``tools/analysis_tools/benchmark.py`` on the
-scenes' batch. The tables are printed and written to
-``WORK_DIR/TABLE.md`` and ``TABLE.json``. Run the same command again to
+with ``tools/train.py`` on generated data (the demo's scenes; rooms with
+depth for the table ``depth``) from the table's teacher, once per seed, as
+many side by side as there are cores (one thread each); each distilled
+row's cost is ``tools/analysis_tools/benchmark.py`` on a training batch.
+The tables are printed and written to ``WORK_DIR/TABLE.md`` and
+``TABLE.json``. Run the same command again to
 continue a table that was stopped: finished runs are kept, a stopped one
 resumes from its last checkpoint. The work is :mod:`mmskd.ablation`'s.
 """
@@ -43,7 +44,8 @@ def parse_args() -> argparse.Namespace:
         '--smoke',
         action='store_true',
         help='a check that every row runs: 2 iterations (a checkpoint '
-        'after each), 8 training scenes (4 labelled), 4 validation scenes, '
+        'after each; an earlier phase 1 epoch), 8 training images (4 '
+        'labelled), 4 validation images, '
         'seed 0 alone (whatever --seeds says), a one-iteration benchmark '
         '(the numbers mean nothing)')
     args = parser.parse_args()
@@ -72,6 +74,7 @@ def main() -> None:
     if args.smoke:
         settings.seeds = [0]
         settings.iters = settings.teacher_iters = 2
+        settings.phase_epochs = 1
         settings.num_train, settings.num_val = 8, 4
         settings.num_labelled = 4
         settings.cost_iters, settings.cost_warmup = 1, 0

@@ -8,7 +8,3 @@ student = dict(
 teacher = dict(
     cfg_path='{{fileDirname}}/../../demo/pspnet_r101-d8_w16_scenes-128x128.py')
 teacher_ckpt = None
-# The widths of the fused head feature (`decode_head.bottleneck`) a chain of
-# connectors must be told (FitNet's regressor).
-student_feature_channels = 16
-teacher_feature_channels = 128
