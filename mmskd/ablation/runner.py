@@ -24,8 +24,8 @@ from mmengine.logging import MMLogger
 
 from mmskd.demo import (TEACHER_PROCESSES, Job, available_cores,
                         common_options, final_metric, find_root,
-                        last_checkpoint, per_process_batch, run_queue,
-                        short_progress, train_command)
+                        last_checkpoint, per_process_batch, progress_reporter,
+                        run_queue, train_command)
 from .cost import measure_costs, read_costs
 from .report import format_table, summarize
 from .storage import (DATA_SEED, RESULT, check_settings, checkpoint_iteration,
@@ -335,7 +335,7 @@ class AblationRunner:
                 self.root) + ['--resume'],
             osp.join(train_dir, 'train.log'),
             threads=1,
-            report=self._show_progress,
+            report=progress_reporter(LOGGER),
             cwd=self.root)
         self._to_record[job] = (metric, iters, train_dir)
         return job
@@ -352,13 +352,6 @@ class AblationRunner:
         self._done += 1
         log(f'[{self._done}/{self._total}] {job.tag} done in '
             f'{job.seconds:.0f} s')
-
-    @staticmethod
-    def _show_progress(tag: str, line: str) -> None:
-        """Log a run's iteration lines, shortened."""
-        progress = short_progress(line)
-        if progress:
-            log(f'{tag}: {progress}')
 
 
 @lru_cache()

@@ -15,7 +15,8 @@ the tests import from here.
 - :mod:`.background_jobs`: commands run side by side in lanes (:class:`Job`,
   :func:`run_jobs`, :func:`run_queue`; :mod:`mmskd.ablation` runs its
   tables with them too);
-- :mod:`.progress_lines`: mmengine's iteration lines, shortened;
+- :mod:`.progress_lines`: mmengine's iteration lines, shortened, and
+  logged (:func:`progress_reporter`);
 - :mod:`.prediction_grid`: several models' labels on several images;
 - :mod:`.orchestration`: the whole demo (:func:`run_demo`) and the text it
   ends with;
@@ -29,7 +30,7 @@ from .orchestration import (FIGURE_SCENES, LOGGER, DemoSettings,
                             draw_predictions, format_results_table,
                             format_summary, run_demo)
 from .prediction_grid import save_prediction_grid
-from .progress_lines import short_progress
+from .progress_lines import progress_reporter, short_progress
 from .runs import (PHASES, RUNS, TEACHER_PROCESSES, common_options,
                    config_path, copy_unlabelled, count_parameters,
                    final_metric, final_miou, find_root, last_checkpoint,
@@ -47,5 +48,5 @@ __all__ = [
     'last_checkpoint', 'load_run', 'mean_std', 'per_process_batch',
     'plan_phases', 'render_scene', 'run_demo', 'run_jobs', 'run_queue',
     'save_prediction_grid', 'schedule_of', 'seeds_report', 'short_progress',
-    'train_command', 'verdicts', 'write_scenes'
+    'progress_reporter', 'train_command', 'verdicts', 'write_scenes'
 ]

@@ -34,7 +34,7 @@ from mmseg.datasets import CityscapesDataset
 from mmskd.apis import init_model
 from .background_jobs import Job, available_cores, run_jobs
 from .prediction_grid import save_prediction_grid
-from .progress_lines import short_progress
+from .progress_lines import progress_reporter
 from .runs import (DISTILLED, RUNS, TEACHER_PROCESSES, common_options,
                    config_path, copy_unlabelled, count_parameters, final_miou,
                    find_root, last_checkpoint, per_process_batch,
@@ -77,18 +77,6 @@ def log(message: str) -> None:
         message (str): The message.
     """
     MMLogger.get_instance(LOGGER).info(message)
-
-
-def show_progress(tag: str, line: str) -> None:
-    """Log a run's progress line, shortened (other lines are skipped).
-
-    Args:
-        tag (str): The run's key.
-        line (str): A line of its output.
-    """
-    progress = short_progress(line)
-    if progress:
-        log(f'{tag:10s} {progress}')
 
 
 def draw_predictions(work_dir: str,
@@ -207,7 +195,9 @@ def _train_all(settings: DemoSettings, data_root: str, root: str,
         # the same numbers (mmengine's deterministic=True fixes the rest).
         return Job(key, command,
                    osp.join(settings.work_dir, f'train_{key}.log'),
-                   threads=1, report=show_progress, cwd=root)
+                   threads=1,
+                   report=progress_reporter(LOGGER, '{tag:10s} {progress}'),
+                   cwd=root)
 
     for phase in plan_phases(cores):
         lanes = [[train_job(key) for key in lane] for lane in phase]
