@@ -9,7 +9,9 @@ ablations at the demo's scale, on generated data, several seeds each.
 - :mod:`.storage`: what a work dir keeps, so that a stopped table
   continues;
 - :mod:`.rooms`: the generated rooms of the table ``depth``
-  (:func:`write_rooms`; the other tables train on the demo's scenes);
+  (:func:`write_rooms`), :mod:`.clips` the generated clips of the table
+  ``video`` (:func:`write_clips`; the other tables train on the demo's
+  scenes);
 - :mod:`.cost`: each distilled row's c / (a + b) from the benchmark;
 - :mod:`.report`: each row's mean ± std, gain and cost, and whether the
   paper's ordering holds (:func:`summarize`, :func:`format_table`).
@@ -17,13 +19,15 @@ ablations at the demo's scale, on generated data, several seeds each.
 Like :mod:`mmskd.demo`, nothing here is registered, so ``import mmskd``
 need not import it.
 """
+from .clips import render_clip, write_clips
 from .report import STANDARD_ERRORS, format_table, summarize, verdict
 from .rooms import render_room, write_rooms
 from .runner import AblationRunner, AblationSettings
 from .tables import SCENES_STUDENT, SCENES_TEACHER, TABLES, Row, Table
 
 __all__ = [
-    'STANDARD_ERRORS', 'format_table', 'summarize', 'verdict', 'render_room',
-    'write_rooms', 'AblationRunner', 'AblationSettings', 'SCENES_STUDENT',
-    'SCENES_TEACHER', 'TABLES', 'Row', 'Table'
+    'render_clip', 'write_clips', 'STANDARD_ERRORS', 'format_table',
+    'summarize', 'verdict', 'render_room', 'write_rooms', 'AblationRunner',
+    'AblationSettings', 'SCENES_STUDENT', 'SCENES_TEACHER', 'TABLES', 'Row',
+    'Table'
 ]

@@ -106,9 +106,9 @@ class AblationRunner:
         self.data_roots: Dict[str, str] = {}
         self.teachers: Dict[str, str] = {}
         self.phases: Dict[str, str] = {}
-        # Training job -> (its metric, its last iteration, its folder);
+        # Training job -> (its metrics, its last iteration, its folder);
         # no metric for an earlier phase.
-        self._to_record: Dict[Job, Tuple[Optional[str], Optional[int],
+        self._to_record: Dict[Job, Tuple[Tuple[str, ...], Optional[int],
                                          str]] = {}
         self._done = self._total = 0
 
@@ -162,7 +162,9 @@ class AblationRunner:
                 table, self.results(table),
                 read_costs(
                     [row for row in table.rows if row.config in distilled],
-                    work_dir))
+                    work_dir),
+                {metric: self.results(table, metric)
+                 for metric in table.also})
             write_json(osp.join(work_dir, f'{table.name}.json'), summary)
             with open(osp.join(work_dir, f'{table.name}.md'), 'w') as file:
                 file.write(format_table(summary, configs) + '\n')
@@ -190,7 +192,7 @@ class AblationRunner:
                 'process(es)')
             job = self.train_job(f'teacher {config_stem(table.teacher)}',
                                  table.teacher, train_dir, options,
-                                 table.metric, processes)
+                                 table.metrics, processes)
             self._done, self._total = 0, 1
             run_queue([job], 1, self._record)
         return last_checkpoint(train_dir)
@@ -275,19 +277,22 @@ class AblationRunner:
                         self.train_job(
                             f'{config_stem(row.config)} seed '
                             f'{seed}', row.config, train_dir, options,
-                            table.metric))
+                            table.metrics))
         log(f'{len(jobs)} runs to go in {self.lanes} lane(s); those done '
             'before are kept')
         self._done, self._total = 0, len(jobs)
         run_queue(jobs, self.lanes, self._record)
 
-    def results(self, table: Table) -> Dict[str, Dict[int, float]]:
-        """Row name -> seed -> the row's metric at that seed."""
+    def results(self,
+                table: Table,
+                metric: Optional[str] = None) -> Dict[str, Dict[int, float]]:
+        """Row name -> seed -> the row's ``metric`` (the table's main one
+        if None) at that seed."""
         return {
             row.name: {
                 seed:
                 read_result(run_dir(self.settings.work_dir, row.config,
-                                    seed))[table.metric]
+                                    seed))[metric or table.metric]
                 for seed in self.settings.seeds
             }
             for row in table.rows
@@ -314,13 +319,13 @@ class AblationRunner:
                   config: str,
                   train_dir: str,
                   options: dict,
-                  metric: Optional[str] = None,
+                  metrics: Sequence[str] = (),
                   processes: int = 1) -> Job:
         """``tools/train.py --resume`` of a config, one thread a process,
-        its result (``metric``'s last value; none for a phase that does not
-        validate) to be recorded when it succeeds."""
+        its result (the last value of each of ``metrics``; none for a phase
+        that does not validate) to be recorded when it succeeds."""
         iters = None
-        if metric is not None:
+        if metrics:
             iters = options.get('train_cfg.max_iters') or _max_iters(
                 self.config_path(config))
         if iters is not None and checkpoint_iteration(train_dir) == iters:
@@ -337,16 +342,16 @@ class AblationRunner:
             threads=1,
             report=progress_reporter(LOGGER),
             cwd=self.root)
-        self._to_record[job] = (metric, iters, train_dir)
+        self._to_record[job] = (tuple(metrics), iters, train_dir)
         return job
 
     def _record(self, job: Job) -> None:
         """Write a finished training's ``result.json`` (its last
-        validation's metric, if it validates; a queue stopped later keeps
+        validation's metrics, if it validates; a queue stopped later keeps
         it) and log the progress."""
-        metric, iters, train_dir = self._to_record.pop(job)
+        metrics, iters, train_dir = self._to_record.pop(job)
         result = {'seconds': job.seconds}
-        if metric is not None:
+        for metric in metrics:
             result[metric] = final_metric(train_dir, metric, step=iters)
         write_json(osp.join(train_dir, RESULT), result)
         self._done += 1

@@ -4,7 +4,8 @@ table continues where it stopped::
 
     WORK_DIR/settings.json            what the data and schedules are
     WORK_DIR/ablation.log             the progress, every call appended
-    WORK_DIR/data/KIND/               generated data (seed 0): scenes, rooms
+    WORK_DIR/data/KIND/               generated data (seed 0): scenes, rooms,
+                                      clips
     WORK_DIR/teachers/CONFIG/         tools/train.py run of a teacher
     WORK_DIR/phases/CONFIG/           run of an earlier phase rows load
     WORK_DIR/runs/CONFIG/seedS/       tools/train.py run of a row
@@ -24,6 +25,7 @@ import re
 from typing import Callable, Dict, Optional
 
 from mmskd.demo import write_scenes
+from .clips import write_clips
 from .rooms import write_rooms
 
 DATA_SEED = 0
@@ -132,6 +134,7 @@ def check_settings(work_dir: str, settings: dict, defaults: dict) -> None:
 WRITERS: Dict[str, Callable[..., str]] = {
     'scenes': write_scenes,
     'rooms': write_rooms,
+    'clips': write_clips,
 }
 
 

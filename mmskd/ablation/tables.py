@@ -30,11 +30,15 @@ class Row:
             a run of that config (an earlier phase, e.g. knowledge
             adaptation's translator), which trains once, from the teacher,
             before the rows. Defaults to none.
+        paper_also (tuple[float]): The paper's numbers for the row in the
+            table's further metrics (``Table.also``), in their order.
+            Defaults to none.
     """
     name: str
     config: str
     paper: Optional[float] = None
     loads: Tuple[Tuple[str, str], ...] = ()
+    paper_also: Tuple[Optional[float], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,10 @@ class Table:
             demo's ``'scenes'``.
         decimals (int): Decimal places of the report's numbers. Defaults
             to 2.
+        also (tuple[str]): Further metrics every run reports, better in
+            the same direction as ``metric``, each with its own columns and
+            ordering in the report (e.g. the video table's TC beside mIoU).
+            Defaults to none.
     """
     name: str
     title: str
@@ -68,19 +76,37 @@ class Table:
     teacher: str = SCENES_TEACHER
     data: str = 'scenes'
     decimals: int = 2
+    also: Tuple[str, ...] = ()
 
     @property
     def student(self) -> Row:
         """The baseline row, the student trained alone."""
         return self.rows[0]
 
-    def paper_order(self) -> Tuple[Row, ...]:
-        """The rows the paper numbers, from its worst to its best."""
-        numbered = [row for row in self.rows if row.paper is not None]
+    @property
+    def metrics(self) -> Tuple[str, ...]:
+        """Every metric a run reports: ``metric``, then ``also``."""
+        return (self.metric, ) + self.also
+
+    def paper_number(self, row: Row, metric: str) -> Optional[float]:
+        """The paper's number for a row in one of the table's metrics."""
+        if metric == self.metric:
+            return row.paper
+        index = self.also.index(metric)
+        return row.paper_also[index] if index < len(row.paper_also) else None
+
+    def paper_order(self, metric: Optional[str] = None) -> Tuple[Row, ...]:
+        """The rows the paper numbers in a metric (``metric`` if None),
+        from its worst to its best."""
+        metric = metric or self.metric
+        numbered = [
+            row for row in self.rows
+            if self.paper_number(row, metric) is not None
+        ]
         return tuple(
             sorted(
                 numbered,
-                key=lambda row: row.paper,
+                key=lambda row: self.paper_number(row, metric),
                 reverse=not self.higher_is_better))
 
 
@@ -106,6 +132,9 @@ GRAPHS_STUDENT = 'ablation/pspnet_r18-d8_w8_1xb8-200_scenes-128x128.py'
 # The depth student and teacher on the generated rooms.
 ROOMS_STUDENT = 'ablation/depthbin_r18-d8_w8_rooms-128x128.py'
 ROOMS_TEACHER = 'ablation/depthbin_r101-d8_w16_rooms-128x128.py'
+# The per-frame student and the video teacher on the generated clips.
+CLIPS_STUDENT = 'ablation/pspnet_r18-d8_w8_1xb8-200_clips-128x128.py'
+CLIPS_TEACHER = 'ablation/temporal_pspnet_r101-d8_w16_clips-128x128.py'
 # Phase 1 of knowledge adaptation: the translator of the teacher's feature.
 KA_TRANSLATOR = ('ablation/ka_translator_pspnet_r101-d8_1xb8-20e_'
                  'scenes-128x128.py')
@@ -181,5 +210,27 @@ TABLES: Dict[str, Table] = {
             teacher=ROOMS_TEACHER,
             data='rooms',
             decimals=3),
+        Table(
+            name='video',
+            title='temporally consistent per-frame students',
+            source='SKD thesis Table 5.1 (Cityscapes val, PSPNet18, mIoU '
+            'and TC, the teacher PSPNet101 trained with TL)',
+            rows=(
+                Row('per-frame student',
+                    CLIPS_STUDENT,
+                    69.79,
+                    paper_also=(68.50, )),
+                Row('+TL', 'ablation/temporal_pspnet_r18-d8_w8_1xb8-200_'
+                    'clips-128x128.py',
+                    70.67,
+                    paper_also=(70.46, )),
+                Row('+TL+SF+PF+MF', 'ablation/video_pspnet_r101-d8_'
+                    'pspnet_r18-d8_1xb8-200_clips-128x128.py',
+                    73.06,
+                    paper_also=(70.56, )),
+            ),
+            also=('TC', ),
+            teacher=CLIPS_TEACHER,
+            data='clips'),
     )
 }

@@ -34,13 +34,13 @@ from .phases import Phase, compute_ratios, measure
 from .report import format_report
 from .runner import BaseBenchmark, DistillStepBenchmark, run_benchmark
 from .tasks import (TASKS, synthetic_depth_batch, synthetic_det_batch,
-                    synthetic_seg_batch, task_of)
+                    synthetic_seg_batch, synthetic_sequence_batch, task_of)
 from .tiny import tiny_det_model_options, tiny_seg_model_options
 
 __all__ = [
     'MemoryMeter', 'MMRAZOR_LOSSES', 'mmrazor_counterpart', 'pairwise_probe',
     'Phase', 'compute_ratios', 'measure', 'format_report', 'BaseBenchmark',
     'DistillStepBenchmark', 'run_benchmark', 'TASKS', 'synthetic_depth_batch',
-    'synthetic_det_batch', 'synthetic_seg_batch', 'task_of',
-    'tiny_det_model_options', 'tiny_seg_model_options'
+    'synthetic_det_batch', 'synthetic_seg_batch', 'synthetic_sequence_batch',
+    'task_of', 'tiny_det_model_options', 'tiny_seg_model_options'
 ]

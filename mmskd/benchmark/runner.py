@@ -13,8 +13,7 @@ from mmengine.config import Config
 from .config import (enable_cuda_amp, prepare_model_cfg,
                      student_optim_wrapper_cfg)
 from .meter import MemoryMeter
-from .mmrazor_counterpart import (build_mmrazor_counterpart,
-                                  mmrazor_counterpart)
+from .mmrazor_counterpart import build_mmrazor_counterpart, mmrazor_counterpart
 from .pairwise_probe import pairwise_probe
 from .phases import PHASE_LABELS, Phase, compute_ratios, measure
 from .report import device_name
@@ -165,7 +164,8 @@ class DistillStepBenchmark(BaseBenchmark):
         import mmskd  # noqa: F401  (registers mmskd, patches mmrazor)
         from mmskd.models.utils import load_model_cfg
         cfg = Config.fromfile(config)
-        task = task_of(load_model_cfg(cfg.model.architecture))
+        task = task_of(
+            load_model_cfg(cfg.model.architecture), str(cfg.model.type))
         if tiny:
             cfg.merge_from_dict(task.tiny_options(cfg, shape))
         if cfg_options:
@@ -197,13 +197,15 @@ class DistillStepBenchmark(BaseBenchmark):
         # On CUDA the AmpOptimWrapper autocasts the train steps itself.
         self.cpu_amp = amp and self.device.type == 'cpu'
         self.amp = amp
-        self._add_distill_steps(algorithm, data, optim_cfg, student_cfg)
+        self._add_distill_steps(algorithm, data, task.student_batch(data),
+                                optim_cfg, student_cfg)
         if razor is not None:
             self._add_mmrazor_step(razor, data, student_cfg)
 
     def _add_distill_steps(self, algorithm: torch.nn.Module, data: dict,
-                           optim_cfg: dict, student_cfg: dict) -> None:
-        """Phases (a), (b) and (c)."""
+                           student_data: dict, optim_cfg: dict,
+                           student_cfg: dict) -> None:
+        """Phases (a) (on ``student_data``), (b) and (c) (on ``data``)."""
         from mmengine.optim import build_optim_wrapper
         device, amp, cpu_amp = self.device, self.amp, self.cpu_amp
         student, teacher = algorithm.student, algorithm.teacher
@@ -212,7 +214,7 @@ class DistillStepBenchmark(BaseBenchmark):
 
         def student_step():
             with autocast(device, cpu_amp):
-                return student.train_step(data, student_wrapper)
+                return student.train_step(student_data, student_wrapper)
 
         self.add_step('student_step', PHASE_LABELS['student_step'],
                       student_step)
@@ -221,6 +223,8 @@ class DistillStepBenchmark(BaseBenchmark):
         with torch.no_grad():
             processed = algorithm.data_preprocessor(copy.deepcopy(data), True)
         inputs, samples = processed['inputs'], processed['data_samples']
+        if inputs.dim() == 5:  # (N, L, 3, H, W): the teacher sees each frame
+            inputs, samples = inputs.flatten(0, 1), None
 
         def teacher_step():
             with torch.no_grad(), autocast(device, amp):
@@ -346,8 +350,17 @@ def run_benchmark(config: Optional[str],
         memory_note=meter.note)
     if config is not None:
         bench = DistillStepBenchmark(
-            config, shape, batch, amp, tiny, cfg_options, compare_mmrazor,
-            device=device, iters=iters, warmup=warmup, interleave=interleave,
+            config,
+            shape,
+            batch,
+            amp,
+            tiny,
+            cfg_options,
+            compare_mmrazor,
+            device=device,
+            iters=iters,
+            warmup=warmup,
+            interleave=interleave,
             log=log)
         report['notes'] = bench.notes
         report.update(bench.run_once())

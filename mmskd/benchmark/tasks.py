@@ -17,6 +17,9 @@ from .tiny import tiny_det_model_options, tiny_seg_model_options
 
 # Ground-truth boxes per synthetic detection image.
 BOXES_PER_IMAGE = 3
+# A synthetic video sample: (frame_f, labelled, frame_b), as the sequence
+# datasets serve them for training.
+SEQUENCE_OFFSETS, LABELLED_FRAME = (-1, 0, 1), 1
 
 
 def _random_images(batch: int, shape: Sequence[int],
@@ -148,6 +151,63 @@ def synthetic_det_batch(batch: int,
     return dict(inputs=inputs, data_samples=samples)
 
 
+def synthetic_sequence_batch(batch: int,
+                             shape: Sequence[int],
+                             num_classes: int,
+                             seed: int = 0) -> Dict[str, list]:
+    """A batch as mmskd's ``PackSequenceInputs`` + collate would produce it
+    for the video algorithms: each sample's frames (frame_f, labelled,
+    frame_b) stacked on the channel axis, the labelled frame's labels, its
+    flow to the two others (``gt_flow``, zero: the time of a step does not
+    depend on it) and the metainfo the algorithms split the frames by.
+    Takes the arguments of :func:`synthetic_seg_batch`, whose batch is the
+    labelled frames'.
+
+    Returns:
+        dict: ``inputs`` (uint8 (9, H, W) tensors) and ``data_samples``
+        (``SegDataSample`` with ``gt_sem_seg``, ``gt_flow`` and metainfo).
+    """
+    from mmengine.structures import PixelData
+    data = synthetic_seg_batch(batch, shape, num_classes, seed)
+    generator = torch.Generator().manual_seed(seed + 1)
+    pairs = tuple((LABELLED_FRAME, index)
+                  for index in range(len(SEQUENCE_OFFSETS))
+                  if index != LABELLED_FRAME)
+    for index, sample in enumerate(data['data_samples']):
+        frames = _random_images(len(SEQUENCE_OFFSETS), shape, generator)
+        frames[LABELLED_FRAME] = data['inputs'][index]
+        data['inputs'][index] = torch.cat(frames)
+        sample.gt_flow = PixelData(data=torch.zeros(2 * len(pairs), *shape))
+        sample.set_metainfo(
+            dict(
+                labelled_index=LABELLED_FRAME,
+                frame_offsets=SEQUENCE_OFFSETS,
+                flow_pairs=pairs,
+                flow_paths=()))
+    return data
+
+
+def labelled_frames(data: Dict[str, list]) -> Dict[str, list]:
+    """The labelled frames of a :func:`synthetic_sequence_batch`, as the
+    batch of a segmentor that trains frame by frame.
+
+    Args:
+        data (dict): The sequence batch.
+
+    Returns:
+        dict: ``inputs`` (uint8 (3, H, W) tensors) and the same
+        ``data_samples``.
+    """
+    start = 3 * LABELLED_FRAME
+    return dict(
+        inputs=[frames[start:start + 3] for frames in data['inputs']],
+        data_samples=data['data_samples'])
+
+
+def _same_batch(data: Dict[str, list]) -> Dict[str, list]:
+    return data
+
+
 @dataclass(frozen=True)
 class Task:
     """How the benchmark feeds and shrinks the models of one task.
@@ -163,17 +223,27 @@ class Task:
         model_types (tuple[str]): Model types (or their endings) that the
             student's must be, as well as having ``head``; any if empty.
             Defaults to empty.
+        algorithm_types (tuple[str]): Algorithm types (or their endings)
+            of this task; any if empty. Defaults to empty.
+        student_batch (Callable): The student's own batch (phase (a)) from
+            the algorithm's. Defaults to the same batch.
     """
     name: str
     head: str
     synthetic_batch: Callable[[int, Sequence[int], int], dict]
     tiny_options: Callable[[Config, Sequence[int]], dict]
     model_types: Tuple[str, ...] = ()
+    algorithm_types: Tuple[str, ...] = ()
+    student_batch: Callable[[dict], dict] = _same_batch
 
-    def matches(self, student_cfg: dict) -> bool:
-        """Whether a student model config is of this task."""
+    def matches(self, student_cfg: dict, algorithm_type: str = '') -> bool:
+        """Whether a student model config (of an algorithm of type
+        ``algorithm_type``) is of this task."""
         if self.model_types and not str(student_cfg.get('type')).endswith(
                 self.model_types):
+            return False
+        if self.algorithm_types and not algorithm_type.endswith(
+                self.algorithm_types):
             return False
         return self.head in student_cfg
 
@@ -183,6 +253,15 @@ class Task:
 
 
 TASKS = (
+    # Before segmentation: a video algorithm's student is a segmentor that
+    # trains on frame sequences.
+    Task(
+        'video',
+        'decode_head',
+        synthetic_sequence_batch,
+        tiny_seg_model_options,
+        algorithm_types=('VideoDistill', ),
+        student_batch=labelled_frames),
     # Before segmentation: a depth estimator also has a decode_head.
     Task(
         'depth',
@@ -198,11 +277,13 @@ TASKS = (
 )
 
 
-def task_of(student_cfg: dict) -> Task:
+def task_of(student_cfg: dict, algorithm_type: str = '') -> Task:
     """The task of a student model config.
 
     Args:
         student_cfg (dict): The full model config of the student.
+        algorithm_type (str): The type of the algorithm that trains it.
+            Defaults to none.
 
     Returns:
         Task: The row of ``TASKS`` whose head the student has.
@@ -211,7 +292,7 @@ def task_of(student_cfg: dict) -> Task:
         NotImplementedError: If no task matches.
     """
     for task in TASKS:
-        if task.matches(student_cfg):
+        if task.matches(student_cfg, algorithm_type):
             return task
     tasks = '; '.join(
         f'{task.name}: a {task.head}' +

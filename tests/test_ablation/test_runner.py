@@ -28,7 +28,7 @@ def train_job(tmp_path, train_dir):
     runner.data_roots = {'scenes': str(tmp_path / 'data' / 'scenes')}
     return runner.train_job('student seed 0', SCENES_STUDENT, str(train_dir),
                             runner.run_options('student', 'scenes', 0, 3),
-                            'mIoU')
+                            ('mIoU', ))
 
 
 def test_a_run_stopped_midway_resumes(tmp_path):
@@ -62,6 +62,34 @@ def test_a_phase_records_no_metric_and_keeps_its_last_checkpoint(tmp_path):
     job.seconds = 12.5
     runner._record(job)
     assert read_result(str(train_dir)) == {'seconds': 12.5}
+
+
+def test_a_run_records_every_metric_of_its_table_at_its_last_step(tmp_path):
+    """The video table's runs keep TC beside mIoU, from the validation at
+    the run's last iteration (not an earlier one)."""
+    train_dir = tmp_path / 'runs' / 'student' / 'seed0'
+    runner = AblationRunner(
+        AblationSettings(work_dir=str(tmp_path), iters=3), root=REPO)
+    job = runner.train_job('video student', SCENES_STUDENT, str(train_dir),
+                           runner_options(runner), ('mIoU', 'TC'))
+    vis_data = train_dir / '20261207_000000' / 'vis_data'
+    vis_data.mkdir(parents=True)
+    (vis_data / 'scalars.json').write_text(
+        '{"mIoU": 11.0, "TC": 50.0, "step": 1}\n'
+        '{"loss": 2.0, "step": 3}\n'
+        '{"mIoU": 31.5, "TC": 88.25, "step": 3}\n')
+    job.seconds = 4.0
+    runner._record(job)
+    assert read_result(str(train_dir)) == {
+        'seconds': 4.0,
+        'mIoU': 31.5,
+        'TC': 88.25
+    }
+
+
+def runner_options(runner):
+    runner.data_roots = {'scenes': 'data'}
+    return runner.run_options('student', 'scenes', 0, 3)
 
 
 def test_a_work_dir_keeps_its_settings(tmp_path):

@@ -18,14 +18,17 @@ from mmskd.testing import REPO, build_runner, logged_scalars
 TOOL = osp.join(REPO, 'tools', 'analysis_tools', 'ablation.py')
 # The tables whose rows tests/test_tools/test_ablation_tool.py trains.
 SMOKED = ('skd', 'ka', 'depth')
-DISTILLED = sorted(
-    {row.config
-     for table in TABLES.values()
-     for row in table.rows[1:]})
 
 
 def load(config: str) -> Config:
     return Config.fromfile(osp.join(REPO, 'configs', config))
+
+
+DISTILLED = sorted({
+    row.config
+    for table in TABLES.values()
+    for row in table.rows[1:] if 'teacher' in load(row.config).model
+})
 
 
 def table_of(config: str):
@@ -44,14 +47,17 @@ def run_ablation_tool(*args: str) -> None:
 def test_list_names_the_tables(capsys):
     run_ablation_tool('--list')
     names = [line.split()[0] for line in capsys.readouterr().out.splitlines()]
-    assert names == list(TABLES) == ['skd', 'graphs', 'cwd', 'ka', 'depth']
+    assert names == list(TABLES) == [
+        'skd', 'graphs', 'cwd', 'ka', 'depth', 'video'
+    ]
 
 
 def test_an_unknown_table_is_refused_with_the_list():
     with pytest.raises(SystemExit) as error:
         run_ablation_tool('skd', 'nope')
     assert str(error.value) == \
-        'No table nope; the tables are skd, graphs, cwd, ka, depth (--list).'
+        'No table nope; the tables are skd, graphs, cwd, ka, depth, video ' \
+        '(--list).'
 
 
 @pytest.mark.parametrize('name', TABLES)
@@ -63,6 +69,7 @@ def test_each_table_starts_with_the_student_alone(name):
         assert student.model == load(SCENES_STUDENT).model
     assert len({row.name for row in table.rows}) == len(table.rows)
     assert all(row.paper is not None for row in table.rows)
+    assert all(len(row.paper_also) == len(table.also) for row in table.rows)
 
 
 def test_a_config_has_one_teacher_and_one_kind_of_data():
@@ -80,7 +87,16 @@ def test_a_config_has_one_teacher_and_one_kind_of_data():
 def test_every_row_trains_as_long_as_its_student(name):
     table = TABLES[name]
     iters = {load(row.config).train_cfg.max_iters for row in table.rows}
-    assert iters == {200 if name == 'graphs' else 300}
+    assert iters == {200 if name in ('graphs', 'video') else 300}
+
+
+def test_every_row_after_the_student_distils_but_the_video_tl_row():
+    undistilled = {
+        row.config
+        for table in TABLES.values()
+        for row in table.rows[1:]
+    } - set(DISTILLED)
+    assert undistilled == {TABLES['video'].rows[1].config}
 
 
 @pytest.mark.parametrize('config', DISTILLED)
@@ -88,12 +104,21 @@ def test_every_distilled_row_distils_its_tables_student(config):
     """From the table's teacher; on the labels of the first 100 images."""
     table = table_of(config)
     cfg = load(config)
-    assert Config.fromfile(cfg.model.architecture.cfg_path).model == \
-        load(table.student.config).model
-    assert cfg.model.teacher.cfg_path.endswith(table.teacher)
+    assert network(config) == network(table.student.config)
+    assert Config.fromfile(cfg.model.teacher.cfg_path).model == \
+        network(table.teacher)
     dataset = cfg.train_dataloader.dataset
     labelled = dataset.datasets[0] if 'datasets' in dataset else dataset
     assert labelled.indices == cfg.num_labelled == 100
+
+
+def network(config: str) -> Config:
+    """The model a row trains: its student, or the one network of a
+    TemporalTraining config."""
+    model = load(config).model
+    if 'architecture' not in model:
+        return model
+    return Config.fromfile(model.architecture.cfg_path).model
 
 
 def losses(config: str) -> dict:
@@ -180,6 +205,29 @@ def test_depth_rows():
     assert load(table.teacher).model.backbone.depth == 101
 
 
+def test_video_rows():
+    """Per-frame student, +TL and the full method, all on the clips' true
+    flow; the teacher trained with TL."""
+    table = TABLES['video']
+    assert (table.metrics, table.data) == (('mIoU', 'TC'), 'clips')
+    frame, temporal, video = (load(row.config).model for row in table.rows)
+    assert frame.type == temporal.type == 'TemporalTraining'
+    assert frame.temporal_loss is None
+    assert temporal.temporal_loss.type == 'MotionGuidedTemporalLoss'
+    assert video.type == 'VideoDistill'
+    assert set(video.distiller.distill_losses) == {'loss_pi', 'loss_pa'}
+    assert video.pair_frame_loss.type == 'PairWiseFrameAffinityLoss'
+    assert video.multi_frame_loss.node_size == 4
+    teacher = load(table.teacher)
+    assert teacher.model.type == 'TemporalTraining'
+    assert teacher.model.temporal_loss == temporal.temporal_loss
+    assert network(table.teacher).backbone.depth == 101
+    assert Config.fromfile(video.teacher.cfg_path).model == \
+        network(table.teacher)
+    for model in (frame, temporal, video, teacher.model):
+        assert model.flow_source == dict(type='PrecomputedFlow')
+
+
 @pytest.fixture(scope='module')
 def data_roots(tmp_path_factory) -> dict:
     """Each kind of generated data, two training and two validation
@@ -226,4 +274,4 @@ def test_config_trains_and_validates(config, data_roots, fast_runner,
     if 'teacher' in cfg.model:
         distill = [key for key in train if key.startswith('distill.')]
         assert distill and all(math.isfinite(train[key]) for key in distill)
-    assert math.isfinite(val[table.metric])
+    assert all(math.isfinite(val[metric]) for metric in table.metrics)

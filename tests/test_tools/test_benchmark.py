@@ -319,6 +319,40 @@ def test_models_take_the_synthetic_size_unpadded():
         assert any(url in note and 'set to None' in note for note in notes)
 
 
+def test_a_video_step_trains_on_frame_sequences():
+    """VideoDistill (the ablation table ``video``'s full row) takes frame
+    triplets; its floor is the student's step on the labelled frames and
+    the teacher's forward of every frame."""
+    from mmskd.benchmark import synthetic_sequence_batch, task_of
+    data = synthetic_sequence_batch(2, (32, 48), 19)
+    frames, = {tuple(inputs.shape) for inputs in data['inputs']}
+    assert frames == (9, 32, 48)
+    flow, = {tuple(s.gt_flow.data.shape) for s in data['data_samples']}
+    assert flow == (4, 32, 48)
+    student = dict(type='EncoderDecoder', decode_head=dict())
+    task = task_of(student, 'mmskd.VideoDistill')
+    assert task.name == 'video'
+    assert task_of(student, 'StructuredDistill').name == 'segmentation'
+    labelled = task.student_batch(data)
+    assert all(
+        torch.equal(image, inputs[3:6])
+        for image, inputs in zip(labelled['inputs'], data['inputs']))
+    report = run_benchmark(
+        osp.join(
+            REPO, 'configs/ablation/'
+            'video_pspnet_r101-d8_pspnet_r18-d8_1xb8-200_clips-128x128.py'),
+        shape=(64, 64),
+        batch=2,
+        iters=1,
+        warmup=0,
+        log=lambda message: None)
+    assert_finite_logs(report['phases']['student_step'], 'decode.loss_ce')
+    assert_finite_logs(report['phases']['distill_step'],
+                       'student.decode.loss_ce', 'distill.loss_tl',
+                       'distill.loss_pf', 'distill.loss_mf')
+    assert report['ratios']['distill_over_floor'] > 0
+
+
 def test_a_depth_step_trains_on_depth_maps():
     """A depth student has a decode_head too: its batches hold depth maps,
     not class labels (the ablation table ``depth``'s row +PA+HO)."""

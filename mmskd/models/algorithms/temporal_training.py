@@ -42,7 +42,9 @@ class TemporalTraining(SequenceMixin, GuardedStepMixin, BaseAlgorithm):
         architecture (dict | BaseModel): The segmentor, e.g.
             ``dict(cfg_path='mmseg::pspnet/...')``.
         flow_source (dict): A flow source from ``TASK_UTILS``.
-        temporal_loss (dict): The TL config.
+        temporal_loss (dict, optional): The TL config. None trains the
+            segmentor on the labelled frames alone (CE): the per-frame
+            baseline of thesis Table 5.1, still evaluated for TC.
         recorders (dict, optional): A ``TASK_UTILS`` config of the recorder
             manager that records the score maps, e.g.
             ``dict(type='RecorderManager', recorders=dict(logits=dict(
@@ -64,7 +66,7 @@ class TemporalTraining(SequenceMixin, GuardedStepMixin, BaseAlgorithm):
     def __init__(self,
                  architecture: Union[dict, BaseModel],
                  flow_source: dict,
-                 temporal_loss: dict,
+                 temporal_loss: Optional[dict],
                  recorders: Optional[dict] = None,
                  logits_recorder: str = 'logits',
                  sequence_preprocessor: Optional[dict] = SequenceMixin.
@@ -78,7 +80,8 @@ class TemporalTraining(SequenceMixin, GuardedStepMixin, BaseAlgorithm):
             init_cfg=init_cfg)
         self.build_flow_source(flow_source)
         self.wrap_preprocessor(sequence_preprocessor)
-        self.temporal_term = MODELS.build(temporal_loss)
+        self.temporal_term = None if temporal_loss is None else \
+            MODELS.build(temporal_loss)
         self.recorders = TASK_UTILS.build(recorders or LOGITS_RECORDERS)
         check_recorder_exists(self.recorders.recorders, logits_recorder,
                               'logits_recorder', 'recorders.recorders')
@@ -96,12 +99,16 @@ class TemporalTraining(SequenceMixin, GuardedStepMixin, BaseAlgorithm):
             data_samples (list): Their samples.
 
         Returns:
-            dict: The task losses and ``temporal.loss_tl``.
+            dict: The task losses and ``temporal.loss_tl`` (none without
+            ``temporal_loss``).
         """
         batch = self.split_frames(batch_inputs, data_samples)
+        network = unwrap(self.architecture)
+        if self.temporal_term is None:
+            return network(
+                batch.frames[batch.labelled], data_samples, mode='loss')
         with self.recorders:
-            losses = self.run_frames(
-                unwrap(self.architecture), batch, data_samples)
+            losses = self.run_frames(network, batch, data_samples)
         merge_records(self.recorders, 'network')
         logits = self.frame_maps(
             self.recorders.get_recorder(

@@ -12,9 +12,10 @@ from mmengine.logging import print_log
 from mmengine.runner.checkpoint import _load_checkpoint
 from torch import nn
 
-from .checkpoint_fit import (TEACHER_PREFIX, check_checkpoint_fits,
-                             checkpoint_state_dict, is_distillation_state_dict,
-                             part_state_dict, without_parts)
+from .checkpoint_fit import (STUDENT_PREFIX, TEACHER_PREFIX,
+                             check_checkpoint_fits, checkpoint_state_dict,
+                             is_distillation_state_dict, part_state_dict,
+                             without_parts)
 from .remote_checkpoints import RemoteCheckpointError, explain_fetch_failures
 
 TEACHER_KEY = 'model.teacher_ckpt'
@@ -22,7 +23,8 @@ TEACHER_FIX = (
     'Use a model-zoo checkpoint of the same config as `teacher`, or the '
     'student a distillation run exported with '
     'tools/model_converters/convert_to_student.py when that student has the '
-    'config of `teacher` (`--cfg-options model.teacher_ckpt=PATH`).')
+    'config of `teacher`, or a checkpoint of a TemporalTraining run of that '
+    'config (`--cfg-options model.teacher_ckpt=PATH`).')
 MODEL_FIX = ('Pass a checkpoint written by a run of this config, or a '
              'model-zoo checkpoint of the same config.')
 
@@ -88,8 +90,11 @@ def teacher_state_dict(checkpoint: Mapping) -> Mapping:
 
     Args:
         checkpoint (Mapping): A model-zoo or ``convert_to_student``
-            checkpoint of the teacher's model, or a whole distillation
-            checkpoint (whose ``teacher.*`` tensors are taken).
+            checkpoint of the teacher's model, a whole distillation
+            checkpoint (whose ``teacher.*`` tensors are taken) or that of an
+            algorithm that trains the one network it holds under
+            ``architecture.`` (e.g. ``TemporalTraining``, the video
+            teacher's training).
 
     Returns:
         Mapping: The teacher's state dict, under the teacher's own names.
@@ -97,6 +102,9 @@ def teacher_state_dict(checkpoint: Mapping) -> Mapping:
     state_dict = checkpoint_state_dict(checkpoint)
     if is_distillation_state_dict(state_dict):
         return part_state_dict(state_dict, TEACHER_PREFIX)
+    if state_dict and all(
+            key.startswith(STUDENT_PREFIX) for key in state_dict):
+        return part_state_dict(state_dict, STUDENT_PREFIX)
     return state_dict
 
 

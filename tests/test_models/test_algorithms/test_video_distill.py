@@ -151,8 +151,7 @@ def test_precomputed_flow_trains_and_refuses_wrong_shapes(root, tmp_path):
         model.loss(data['inputs'], data['data_samples'])
 
 
-@pytest.mark.parametrize('flip, ratio', [(1.0, 1.0), (0.0, 2.0),
-                                         (1.0, 2.0)])
+@pytest.mark.parametrize('flip, ratio', [(1.0, 1.0), (0.0, 2.0), (1.0, 2.0)])
 def test_precomputed_flow_is_augmented_with_the_frames(root, flip, ratio):
     cfg = flow_cfg(root, flip=flip)
     cfg.train_dataloader.dataset.pipeline[2].ratio_range = (ratio, ratio)
@@ -185,3 +184,24 @@ def test_temporal_training_refuses_a_recorder_it_lacks(root):
             pytest.raises(ValueError, match="logits_recorder is 'logit'.*"
                           "Did you mean 'logits'"):
         MODELS.build(cfg.model)
+
+
+def test_temporal_training_without_tl_trains_the_labelled_frames_alone(root):
+    """The per-frame baseline: CE of the labelled frames, no other term."""
+    cfg = Config.fromfile(
+        osp.join(
+            REPO, 'configs/video/'
+            'temporal_pspnet_r18-d8_4xb2-80k_cityscapes-seq-512x1024.py'))
+    cfg.merge_from_dict(tiny_video_options(cfg, root))
+    cfg.model.temporal_loss = None
+    model, dataset, _ = build(cfg)
+    data = batch(dataset, model)
+    torch.manual_seed(3)
+    losses = model.loss(data['inputs'], data['data_samples'])
+    labelled = data['inputs'][:, data['data_samples'][0].labelled_index]
+    torch.manual_seed(3)
+    expected = model.architecture.loss(labelled, data['data_samples'])
+    assert set(losses) == set(expected)
+    assert not any(key.startswith('temporal') for key in losses)
+    for key, value in expected.items():
+        assert torch.equal(losses[key], value), key

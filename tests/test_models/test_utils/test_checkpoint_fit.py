@@ -180,6 +180,18 @@ def test_teacher_of_a_distillation_checkpoint_is_taken(trained, tmp_path):
     assert_loaded(teacher, trained)
 
 
+def test_the_network_of_a_temporal_training_checkpoint_is_taken(
+        trained, tmp_path):
+    """TemporalTraining (the video teacher's training) holds its one
+    network under ``architecture.``: that network is the teacher."""
+    torch.manual_seed(1)
+    teacher = Segmentor()
+    load_teacher_checkpoint(
+        teacher,
+        save(prefixed('architecture.', trained), tmp_path / 'iter_400.pth'))
+    assert_loaded(teacher, trained)
+
+
 def test_whole_model_wrapper_prefix_is_read_as_mmengine_does(
         trained, tmp_path):
     torch.manual_seed(1)
