@@ -7,12 +7,14 @@ import os.path as osp
 
 import cv2
 import numpy as np
+import torch
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from mmseg.registry import DATASETS
 
 import mmskd  # noqa: F401  (registers CityscapesSequenceDataset)
 from mmskd.ablation import render_clip, write_clips
+from mmskd.models.flow import flow_warp, warp_valid_mask
 from mmskd.testing import REPO
 
 SEQUENCES = 'leftImg8bit_sequence/{split}/city/city_{clip:06d}_{frame:06d}' \
@@ -94,6 +96,15 @@ def test_the_flow_files_are_the_frames_motion(tmp_path):
             assert true < 25
             assert all(true < error(other, dx + ex, dy + ey)
                        for ex, ey in ((1, 0), (-1, 0), (0, 1), (0, -1)))
+            # What the temporal loss and TC do with the file: frame other
+            # warped back by it is frame 19 wherever it lands in the frame.
+            flow = torch.from_numpy(flow).permute(2, 0, 1)[None]
+            warped = flow_warp(
+                torch.from_numpy(frames[other]).permute(2, 0, 1)[None], flow)
+            inside = warp_valid_mask(flow)[0, 0].numpy()
+            assert inside.mean() > 0.85
+            residual = warped[0].permute(1, 2, 0).numpy() - frames[19]
+            assert np.abs(residual[inside]).mean() < 25
 
 
 def test_every_clip_moves(tmp_path):
@@ -119,7 +130,11 @@ def test_the_clips_config_reads_them(tmp_path):
     # alike.
     inputs, flow = sample['inputs'], sample['data_samples'].gt_flow.data
     assert inputs.shape[0] == 9 and flow.shape == (4, *inputs.shape[1:])
+    # At the clips' scale: rescaled by 0.5 to 2, cropped to 128x128.
+    assert max(inputs.shape[1:]) <= 128
+    assert 0.5 <= sample['data_samples'].scale_factor[0] <= 2
     pair = val[1]
+    assert pair['inputs'].shape == (6, 128, 128)  # the frames as written
     assert pair['data_samples'].frame_offsets == (0, 1)
     assert pair['data_samples'].flow_paths[0].endswith(
         'flow/val/city/city_000001_000019_000020.npy')

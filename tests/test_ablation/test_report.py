@@ -100,3 +100,66 @@ def test_markdown_has_a_line_per_row_and_per_step():
     linked = format_table(summarize(TABLE, RESULTS, {}), configs='cfgs')
     assert '| C | [c](cfgs/ablation/c.py) |  | 2.00 ± 1.00 | -10.00 ± 1.00 |' \
         '  |' in linked
+
+
+def test_a_further_metric_has_its_columns_and_its_ordering():
+    """The video table's TC: a value and a gain column beside mIoU, the
+    paper's two numbers in one cell, and its own ordering."""
+    table = Table(
+        name='video',
+        title='',
+        source='',
+        rows=(Row('student', 'a.py', 69.79, paper_also=(68.50, )),
+              Row('TL', 'b.py', 70.67,
+                  paper_also=(70.46, )), Row('all', 'c.py', 73.06)),
+        also=('TC', ))
+    miou = {
+        'student': {
+            0: 20.0,
+            1: 22.0
+        },
+        'TL': {
+            0: 21.0,
+            1: 22.0
+        },
+        'all': {
+            0: 24.0,
+            1: 25.0
+        }
+    }
+    tc = {
+        'student': {
+            0: 80.0,
+            1: 82.0
+        },
+        'TL': {
+            0: 86.0,
+            1: 87.0
+        },
+        'all': {
+            0: 83.0,
+            1: 84.0
+        }
+    }
+    summary = summarize(table, miou, {'all': 1.75}, {'TC': tc})
+    further, = summary['also']
+    assert further['metric'] == 'TC'
+    rows = {row['name']: row for row in further['rows']}
+    assert rows['TL']['paper'] == 70.46 and rows['all']['paper'] is None
+    # TL - student in TC: 6, 5
+    assert rows['TL']['gain'] == pytest.approx(5.5)
+    assert rows['TL']['gain_std'] == pytest.approx(math.sqrt(0.5))
+    # Only the rows the paper numbers in TC are ordered in TC.
+    step, = further['ordering']
+    assert (step['worse'], step['better']) == ('student', 'TL')
+    assert [(s['worse'], s['better'])
+            for s in summary['ordering']] == [('student', 'TL'), ('TL', 'all')]
+    text = format_table(summary)
+    assert 'mIoU / TC (higher is better)' in text
+    assert '| row | config | paper | mIoU | gain | TC | gain | cost |' in text
+    assert '| TL | [b](../../../configs/b.py) | 70.67 / 70.46 | 21.50 ± 0.71 '\
+        '| +0.50 ± 0.71 | 86.50 ± 0.71 | +5.50 ± 0.71 |  |' in text
+    assert '| all | [c](../../../configs/c.py) | 73.06 / – | 24.50 ± 0.71 | '\
+        '+3.50 ± 0.71 | 83.50 ± 0.71 | +2.50 ± 0.71 | 1.75 |' in text
+    assert "The paper's ordering in TC, step by step" in text
+    assert '- student → TL: +5.50 ± 0.71, holds' in text

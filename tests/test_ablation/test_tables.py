@@ -74,12 +74,12 @@ def test_each_table_starts_with_the_student_alone(name):
 
 def test_a_config_has_one_teacher_and_one_kind_of_data():
     """Runs are kept by config: a config in two tables must train the same
-    way in both."""
+    way in both, and record the same metrics."""
     settings = {}
     for table in TABLES.values():
         for row in table.rows:
             settings.setdefault(row.config, set()).add(
-                (table.teacher, table.data))
+                (table.teacher, table.data, table.metrics))
     assert all(len(pairs) == 1 for pairs in settings.values())
 
 

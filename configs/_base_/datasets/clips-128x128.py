@@ -5,7 +5,7 @@
 # (scenes-128x128.py): training (frame_f, labelled, frame_b) at gap 1 or 2
 # through one random rescale, crop and flip, with their flow; validation
 # the labelled frame and the next, for mIoU and TC. The flow comes from the
-# files: leaves set model.flow_source=dict(_delete_=True,
+# files: the rows set model.flow_source=dict(_delete_=True,
 # type='PrecomputedFlow').
 _base_ = ['./cityscapes-seq-512x1024.py']
 data_root = 'data/mmskd_clips'

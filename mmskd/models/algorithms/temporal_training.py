@@ -28,13 +28,13 @@ class TemporalTraining(SequenceMixin, GuardedStepMixin, BaseAlgorithm):
 
     The thesis pre-trains its teacher this way (ch. 5, Fig. 5.2b; Table 5.3:
     PSPNet101 + TL gains +0.69 mIoU and +1.97 TC). Per step the network runs
-    on the labelled frames in loss mode and on the other frames in tensor
-    mode, the flow of each (labelled, other) pair is computed once, and
+    on the labelled frames in loss mode and, with TL, on the other frames in
+    tensor mode, the flow of each (labelled, other) pair is computed once, and
     ``temporal_loss`` (TL on the recorded score maps) is summed over the
-    pairs. The checkpoint holds the network under ``architecture.``:
+    pairs. The checkpoint holds the network under ``architecture.``; it is a
+    ``teacher_ckpt`` of :class:`VideoDistill` as it is, and
     ``tools/model_converters/convert_to_student.py`` turns it into a
-    model-zoo style checkpoint for :class:`VideoDistill`'s
-    ``teacher_ckpt``. Validation
+    model-zoo style checkpoint. Validation
     predicts every frame and fills the fields of the TC metric. Training is
     guarded as :class:`StructuredDistill`'s (see :class:`GuardedStepMixin`).
 
@@ -133,8 +133,9 @@ class TemporalTraining(SequenceMixin, GuardedStepMixin, BaseAlgorithm):
         Returns:
             dict: The log variables.
         """
-        # The network runs twice per step (see VideoDistill.train_step), so
-        # it is called unwrapped and its gradients are averaged by hand.
+        # With TL the network runs twice per step (see
+        # VideoDistill.train_step), so it is called unwrapped and its
+        # gradients are averaged by hand.
         network = unwrap(self.architecture)
         return self.guarded_train_step(
             data,

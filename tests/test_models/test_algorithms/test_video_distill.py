@@ -205,3 +205,25 @@ def test_temporal_training_without_tl_trains_the_labelled_frames_alone(root):
     assert not any(key.startswith('temporal') for key in losses)
     for key, value in expected.items():
         assert torch.equal(losses[key], value), key
+
+
+def test_a_temporal_training_checkpoint_is_the_video_teacher(root, tmp_path):
+    """The checkpoint of the teacher's training (CE + TL) loads into the
+    segmentor it trained, as VideoDistill's ``teacher_ckpt``."""
+    from mmskd.models.utils.checkpoint import load_teacher_checkpoint
+    cfg = Config.fromfile(
+        osp.join(
+            REPO, 'configs/video/'
+            'temporal_pspnet_r101-d8_4xb2-80k_cityscapes-seq-512x1024.py'))
+    cfg.merge_from_dict(tiny_video_options(cfg, root))
+    trained, _, _ = build(cfg)
+    path = str(tmp_path / 'iter_1.pth')
+    torch.save(dict(state_dict=trained.state_dict(), meta=dict()), path)
+    torch.manual_seed(5)
+    with DefaultScope.overwrite_default_scope('mmseg'):
+        teacher = MODELS.build(cfg.model.architecture)
+    load_teacher_checkpoint(teacher, path)
+    expected = trained.architecture.state_dict()
+    assert teacher.state_dict().keys() == expected.keys()
+    for key, value in teacher.state_dict().items():
+        assert torch.equal(value, expected[key]), key
