@@ -5,10 +5,11 @@ Each clip is a camera pan over one of the demo's scenes
 (:func:`mmskd.demo.render_scene`, drawn larger than a frame): from one frame
 to the next the scene's content moves by a whole number of pixels (dx, dy)
 (the window by (-dx, -dy)), one motion per clip (|dx| <= 4, |dy| <= 1), so
-the true flow from frame t to frame t + k is (k dx, k dy) at every pixel. What makes per-frame predictions
-flicker is what does in real video: the motion is not a multiple of the
-networks' output stride, new scene enters at the border, and every frame has
-its own sensor noise and brightness.
+the true flow from frame t to frame t + k is (k dx, k dy) at every pixel.
+What makes per-frame predictions flicker is what does in real video: the
+motion between neighbouring frames is not a multiple of the networks' output
+stride, new scene enters at the border, and every frame has its own sensor
+noise and brightness.
 
 Written in the on-disk layout of the Cityscapes sequences
 (:class:`mmskd.CityscapesSequenceDataset`): the labelled frame (number 19)
