@@ -15,6 +15,7 @@ The batch size is dynamic; the image size is the one exported (adaptive
 pooling is written for it, see :mod:`.static_pooling`).
 """
 import copy
+import math
 import os
 import re
 from typing import List, Optional, Sequence, Tuple
@@ -120,14 +121,30 @@ class SegmentorForExport(nn.Module):
         segmentor (nn.Module): An mmseg ``EncoderDecoder``.
     """
 
-    output_names = ('seg_logits', )
-
     def __init__(self, segmentor: nn.Module) -> None:
         super().__init__()
         self.model = segmentor
 
+    def output_names(self, inputs: Tensor) -> Tuple[str, ...]:
+        """The graph's one output.
+
+        Args:
+            inputs (Tensor): An example batch (unused).
+
+        Returns:
+            tuple[str]: ``('seg_logits', )``.
+        """
+        return ('seg_logits', )
+
     def forward(self, inputs: Tensor) -> Tensor:
-        """Score maps at the input's size, (N, C, H, W)."""
+        """Score maps at the input's size.
+
+        Args:
+            inputs (Tensor): The preprocessed batch, (N, 3, H, W).
+
+        Returns:
+            Tensor: (N, C, H, W).
+        """
         size = tuple(int(length) for length in inputs.shape[-2:])
         metas = [dict(img_shape=size, pad_shape=size)] * inputs.shape[0]
         return self.model.encode_decode(inputs, metas)
@@ -145,20 +162,37 @@ class DetectorForExport(nn.Module):
     def __init__(self, detector: nn.Module) -> None:
         super().__init__()
         self.model = detector
-        self.output_names: Tuple[str, ...] = ()
+
+    def output_names(self, inputs: Tensor) -> Tuple[str, ...]:
+        """``out{i}_level{l}``: output i of the head at level l, in the
+        order of :meth:`forward`.
+
+        Args:
+            inputs (Tensor): An example batch, run once to count the head's
+                outputs and levels.
+
+        Returns:
+            tuple[str]: The names.
+        """
+        with torch.no_grad():
+            outputs = self.model._forward(inputs)
+        return tuple(f'out{index}_level{level}'
+                     for index, levels in enumerate(outputs)
+                     for level in range(len(levels)))
 
     def forward(self, inputs: Tensor) -> Tuple[Tensor, ...]:
-        """The head's outputs, flattened: every level of the first output,
-        then of the second, ..."""
-        outputs = self.model._forward(inputs)
-        names = []
-        flat: List[Tensor] = []
-        for index, levels in enumerate(outputs):
-            for level, tensor in enumerate(levels):
-                names.append(f'out{index}_level{level}')
-                flat.append(tensor)
-        self.output_names = tuple(names)
-        return tuple(flat)
+        """The head's outputs, flattened.
+
+        Args:
+            inputs (Tensor): The preprocessed batch, (N, 3, H, W).
+
+        Returns:
+            tuple[Tensor]: Every level of the head's first output, then of
+            its second, ...
+        """
+        return tuple(
+            tensor for levels in self.model._forward(inputs)
+            for tensor in levels)
 
 
 def for_export(student: nn.Module) -> nn.Module:
@@ -189,10 +223,18 @@ def _model_name(module: nn.Module) -> str:
     return type(getattr(module, 'model', module)).__name__
 
 
-def _unsupported_operator(error: Exception) -> Optional[str]:
-    """The operator an exporter error names, if it names one."""
-    match = re.search(r"(aten|prim|mmcv|torchvision)::\w+", str(error))
-    return match.group(0) if match else None
+def _unsupported(error: Exception) -> str:
+    """What an exporter error says cannot be written: the operator (and
+    the exporter's reason, where it gives one)."""
+    text = str(error)
+    named = re.search(r"Exporting the operator '([\w:.]+)'", text)
+    if named:
+        return named.group(1)
+    reason = re.search(r'Unsupported: ONNX export of operator ([^.\[]+)', text)
+    if reason:
+        operator, _, why = reason.group(1).strip().partition(', ')
+        return f'{operator} ({why})' if why else operator
+    return text.splitlines()[0]
 
 
 def export_onnx(module: nn.Module,
@@ -216,9 +258,7 @@ def export_onnx(module: nn.Module,
             exporter cannot write in ``opset``, or writes only as a custom
             operator (e.g. mmcv's deformable convolution), naming it.
     """
-    with torch.no_grad():
-        module(inputs)  # names the outputs of a detector
-    names = tuple(module.output_names)
+    names = tuple(module.output_names(inputs))
     try:
         torch.onnx.export(
             module, (inputs, ),
@@ -232,13 +272,10 @@ def export_onnx(module: nn.Module,
             }
                           for name in ('inputs', *names)})
     except (torch.onnx.errors.UnsupportedOperatorError,
-            torch.onnx.errors.SymbolicValueError, RuntimeError) as error:
-        operator = _unsupported_operator(error)
-        if operator is None:
-            raise
+            torch.onnx.errors.SymbolicValueError) as error:
         raise UnsupportedOperatorError(
-            f'ONNX opset {opset} cannot express {operator}, which the '
-            f'student ({_model_name(module)}) uses, so it cannot be '
+            f'ONNX opset {opset} cannot express {_unsupported(error)}, which '
+            f'the student ({_model_name(module)}) uses, so it cannot be '
             'exported; replace that layer in the student config, or try '
             'another --opset.') from error
     custom = custom_operators(path)
@@ -281,7 +318,11 @@ def onnx_difference(path: str, module: nn.Module,
         inputs (Tensor): A batch (any batch size).
 
     Returns:
-        tuple[float]: The max absolute difference of each output.
+        tuple[float]: The max absolute difference of each output (inf
+        where the shapes differ, nan where either is not finite).
+
+    Raises:
+        ValueError: If onnxruntime gives another number of outputs.
     """
     import onnxruntime
     session = onnxruntime.InferenceSession(
@@ -291,8 +332,12 @@ def onnx_difference(path: str, module: nn.Module,
         expected = module(inputs)
     if isinstance(expected, Tensor):
         expected = (expected, )
+    if len(outputs) != len(expected):
+        raise ValueError(f'{path} gives {len(outputs)} outputs, the student '
+                         f'{len(expected)}.')
     return tuple(
-        float(np.abs(output - reference.numpy()).max())
+        float(np.abs(output - reference.numpy()).max()) if output.shape ==
+        tuple(reference.shape) else math.inf
         for output, reference in zip(outputs, expected))
 
 

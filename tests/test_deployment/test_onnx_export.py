@@ -4,6 +4,7 @@ student exported to ONNX gives what it gives in PyTorch under onnxruntime,
 from a distillation checkpoint or an exported student; what cannot be
 exported is refused by name."""
 import os.path as osp
+import re
 import runpy
 import sys
 
@@ -36,7 +37,8 @@ REPPOINTS = osp.join(
 
 
 @pytest.mark.parametrize('size, bins', [((16, 16), (3, 6)), ((7, 10), (6, 3)),
-                                        ((12, 9), (1, 2)), ((5, 5), (5, 5))])
+                                        ((12, 9), (1, 2)), ((5, 5), (5, 5)),
+                                        ((4, 5), (6, None))])
 def test_static_pooling_is_adaptive_pooling(size, bins):
     """PSPNet's 3x3 and 6x6 bins on sizes they do not divide."""
     x = torch.randn(2, 4, *size)
@@ -61,6 +63,14 @@ def distilled(tmp_path_factory) -> dict:
     torch.save(
         dict(state_dict=algorithm.architecture.state_dict(), meta=dict()),
         exported)
+    # A run in several processes, its student under its DDP wrapper's name.
+    ddp = str(folder / 'iter_300_ddp.pth')
+    torch.save(
+        dict(
+            state_dict={
+                key.replace('architecture.', 'architecture.module.', 1): value
+                for key, value in algorithm.state_dict().items()
+            }), ddp)
     teacher = str(folder / 'teacher.pth')
     torch.save(dict(state_dict=algorithm.teacher.state_dict()), teacher)
     student = algorithm.architecture.eval()
@@ -68,6 +78,7 @@ def distilled(tmp_path_factory) -> dict:
         folder=folder,
         run=run,
         exported=exported,
+        ddp=ddp,
         teacher=teacher,
         student=student)
 
@@ -84,7 +95,7 @@ def segment_with_onnxruntime(path: str, inputs: torch.Tensor) -> np.ndarray:
     return session.run(None, {'inputs': inputs.numpy()})[0]
 
 
-@pytest.mark.parametrize('config, checkpoint', [(SKD, 'run'),
+@pytest.mark.parametrize('config, checkpoint', [(SKD, 'run'), (SKD, 'ddp'),
                                                 (STUDENT, 'exported')])
 def test_a_segmentation_student_exports_with_parity(distilled, config,
                                                     checkpoint, capsys):
@@ -104,6 +115,16 @@ def test_a_segmentation_student_exports_with_parity(distilled, config,
     logits = segment_with_onnxruntime(out, inputs)
     assert logits.shape == (3, 19, 64, 64)
     assert np.abs(logits - expected.numpy()).max() <= 1e-4
+
+
+def test_a_difference_above_the_tolerance_fails(distilled):
+    out = str(distilled['folder'] / 'strict.onnx')
+    with pytest.raises(
+            SystemExit,
+            match=r'more than --atol -1; .*strict.onnx '
+            'is kept for inspection'):
+        run_exporter(SKD, distilled['run'], '--out', out, '--shape', '32',
+                     '32', '--atol', '-1')
 
 
 def test_a_checkpoint_of_another_model_is_refused(distilled):
@@ -148,14 +169,32 @@ def test_an_operator_onnx_lacks_is_named(tmp_path):
         export_onnx(module, example_inputs((64, 96), 1), out)
     assert not osp.exists(out)
 
-    class Histogram(nn.Module):
-        output_names = ('counts', )
 
-        def forward(self, x):
-            return torch.histc(x)
+class Layer(nn.Module):
+    """A student of one operation, with the wrappers' output names."""
 
+    def __init__(self, operation):
+        super().__init__()
+        self.operation = operation
+
+    def output_names(self, inputs):
+        return ('out', )
+
+    def forward(self, x):
+        return self.operation(x)
+
+
+@pytest.mark.parametrize('operation, named', [
+    (torch.histc, 'aten::histc'),
+    (lambda x: F.adaptive_avg_pool2d(x, 3),
+     'adaptive_avg_pool2d (output size that are not factor of input size)'),
+])
+def test_an_aten_operator_without_an_onnx_form_is_named(
+        operation, named, tmp_path):
     with pytest.raises(
             UnsupportedOperatorError,
-            match='ONNX opset 17 cannot express aten::histc'):
-        export_onnx(Histogram(), torch.randn(1, 3, 8, 8),
-                    str(tmp_path / 'histc.onnx'))
+            match=re.escape(f'ONNX opset 17 cannot express {named}, which '
+                            'the student (Layer) uses')):
+        export_onnx(
+            Layer(operation), torch.randn(1, 3, 7, 7),
+            str(tmp_path / 'layer.onnx'))
