@@ -15,6 +15,15 @@ mmdet) loads with that config::
         $MMSEG/configs/pspnet/pspnet_r18-d8_4xb2-80k_cityscapes-512x1024.py \\
         student.pth
 
+With ``--drop-auxiliary-heads`` it also drops every ``auxiliary_head``
+(mmseg's deep supervision, mmskd's ``AuxiliaryModuleHead``), which never run
+at test time: the output is the deployable network alone, with the keys and
+shapes of its config built with ``auxiliary_head=None``. A checkpoint of a
+plain (not distilled) run is then taken whole::
+
+    python tools/model_converters/convert_to_student.py \
+        $WORK_DIR/iter_80000.pth deployable.pth --drop-auxiliary-heads
+
 The output holds only tensors and plain Python values, so it loads with
 ``torch.load(..., weights_only=True)``, the default of torch >= 2.6; the
 input is read with ``weights_only=False`` (mmengine checkpoints hold its
@@ -32,6 +41,7 @@ import torch
 from mmskd.models.utils import drop_wrapper_names
 
 STUDENT_PREFIX = 'architecture.'
+AUXILIARY = 'auxiliary_head'
 
 
 def parse_args() -> argparse.Namespace:
@@ -44,6 +54,11 @@ def parse_args() -> argparse.Namespace:
         '--prefix',
         default=STUDENT_PREFIX,
         help='the state-dict prefix of the student (default: %(default)s)')
+    parser.add_argument(
+        '--drop-auxiliary-heads',
+        action='store_true',
+        help='also drop the auxiliary heads (the deployable network); a '
+        'checkpoint of a plain run is then taken whole')
     return parser.parse_args()
 
 
@@ -69,9 +84,10 @@ def plain(value: Any) -> Any:
     return None
 
 
-def split_student(state_dict: Dict[str, torch.Tensor],
-                  prefix: str = STUDENT_PREFIX
-                  ) -> Tuple[Dict[str, torch.Tensor], Counter]:
+def split_student(
+        state_dict: Dict[str, torch.Tensor],
+        prefix: str = STUDENT_PREFIX
+) -> Tuple[Dict[str, torch.Tensor], Counter]:
     """The student's tensors without ``prefix``, and what was dropped.
 
     Args:
@@ -101,15 +117,32 @@ def split_student(state_dict: Dict[str, torch.Tensor],
     return student, dropped
 
 
+def without_auxiliary_heads(state_dict: Dict[str, torch.Tensor],
+                            dropped: Counter) -> Dict[str, torch.Tensor]:
+    """``state_dict`` without its ``auxiliary_head`` tensors, counted in
+    ``dropped``."""
+    kept = {}
+    for key, value in state_dict.items():
+        if key.split('.', 1)[0] == AUXILIARY:
+            dropped[AUXILIARY] += 1
+        else:
+            kept[key] = value
+    return kept
+
+
 def convert(checkpoint_path: str,
             out_path: str,
-            prefix: str = STUDENT_PREFIX) -> Dict[str, Any]:
+            prefix: str = STUDENT_PREFIX,
+            drop_auxiliary_heads: bool = False) -> Dict[str, Any]:
     """Write the student-only checkpoint of ``checkpoint_path``.
 
     Args:
-        checkpoint_path (str): The distillation checkpoint.
+        checkpoint_path (str): The distillation checkpoint (or, with
+            ``drop_auxiliary_heads``, that of a plain run).
         out_path (str): The student checkpoint to write.
         prefix (str): The student's state-dict prefix.
+        drop_auxiliary_heads (bool): Also drop the ``auxiliary_head``
+            tensors. Defaults to False.
 
     Returns:
         dict: The written checkpoint (``state_dict`` and ``meta``).
@@ -119,7 +152,12 @@ def convert(checkpoint_path: str,
     # Checkpoints of multi-process runs written before mmskd saved the
     # parts' own names hold `architecture.module.*`.
     state_dict = drop_wrapper_names(checkpoint.get('state_dict', checkpoint))
+    if drop_auxiliary_heads and not any(
+            key.startswith(prefix) for key in state_dict):
+        prefix = ''  # a plain run's model is the network itself
     student, dropped = split_student(state_dict, prefix)
+    if drop_auxiliary_heads:
+        student = without_auxiliary_heads(student, dropped)
     meta = plain(checkpoint.get('meta', {})) if 'state_dict' in checkpoint \
         else {}
     # meta['cfg'] is the distillation config; kept under another name so
@@ -139,7 +177,8 @@ def convert(checkpoint_path: str,
 
 def main() -> None:
     args = parse_args()
-    converted = convert(args.checkpoint, args.out, args.prefix)
+    converted = convert(args.checkpoint, args.out, args.prefix,
+                        args.drop_auxiliary_heads)
     dropped = converted['meta']['converted_from']['dropped']
     summary = ', '.join(f'{group} ({count})'
                         for group, count in dropped.items()) or 'nothing'
