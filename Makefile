@@ -18,13 +18,15 @@ demo: $(INSTALLED)
 # The suite runs in TEST_WORKERS processes (pytest-xdist), each taking whole
 # test files so that a file's fixtures are built once, and each with one
 # thread: its models are tiny, and more threads than cores only contend.
-# The slowest tests are listed at the end: the suite must stay under 15
-# minutes on 2 cores.
+# Files are handed out in collection order, which tests/conftest.py starts
+# with the longest files (pytest-xdist would otherwise start with the files
+# of most tests and leave a long one-test file for last). The slowest tests
+# are listed at the end: the suite must stay under 15 minutes on 2 cores.
 TEST_WORKERS ?= 2
 
 test: $(INSTALLED)
 	OMP_NUM_THREADS=1 $(PYTHON) -m pytest -n $(TEST_WORKERS) --dist loadfile \
-		--durations=30 tests
+		--no-loadscope-reorder --durations=30 tests
 
 # The documentation (docs/en, Sphinx + MyST): requirements/docs.txt into the
 # venv, then an HTML build that fails on any warning.

@@ -44,9 +44,9 @@ mmengine_config_utils._get_cfg_metainfo = _remembered(
 
 
 # The suite's longest files (from `make test`'s slowest durations), started
-# first: pytest-xdist hands whole files to its workers in collection order,
-# and a long file collected last runs alone at the end while the other
-# worker idles.
+# first: with --no-loadscope-reorder (the Makefile) pytest-xdist hands whole
+# files to its workers in collection order, and a long file collected last
+# runs alone at the end while the other worker idles.
 LONGEST_FIRST = (
     'test_tools/test_ablation_tool.py',
     'test_tools/test_demo.py',
