@@ -18,7 +18,7 @@ from mmskd.models.utils.checkpoint import (check_model_checkpoint,
                                            read_model_checkpoint,
                                            teacher_weights_from_checkpoint)
 from mmskd.models.utils.remote_checkpoints import naming_config_keys
-from mmskd.utils import (allow_mmengine_checkpoints, finish_distributed,
+from mmskd.utils import (allow_mmengine_checkpoints, end_distributed_run,
                          load_config, setup_cpu_distributed)
 
 
@@ -73,7 +73,7 @@ def main() -> None:
                                read_model_checkpoint(args.checkpoint),
                                args.checkpoint, args.config)
         runner.test()
-    finish_distributed()
+    end_distributed_run()
 
 
 if __name__ == '__main__':

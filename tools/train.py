@@ -12,7 +12,7 @@ from torch.distributed.elastic.multiprocessing.errors import record
 
 from mmskd.models.utils.remote_checkpoints import naming_config_keys
 from mmskd.utils import (allow_mmengine_checkpoints, enable_amp,
-                         finish_distributed, load_config, prepare_resume,
+                         end_distributed_run, load_config, prepare_resume,
                          setup_cpu_distributed)
 
 
@@ -65,15 +65,17 @@ def main() -> None:
     # warning) and, for a run without a fixed seed, the checkpoint's seed.
     prepare_resume(cfg)
     if setup_cpu_distributed(cfg, args.launcher):
-        print_log('No CUDA device: training on CPU.', logger='current',
-                  level=logging.WARNING)
+        print_log(
+            'No CUDA device: training on CPU.',
+            logger='current',
+            level=logging.WARNING)
 
     # A model-zoo download that fails offline names the key to set.
     with naming_config_keys(cfg):
         runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg \
             else RUNNERS.build(cfg)
         runner.train()
-    finish_distributed()
+    end_distributed_run()
 
 
 if __name__ == '__main__':

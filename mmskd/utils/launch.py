@@ -280,6 +280,30 @@ def finish_distributed(timeout: float = FINISH_TIMEOUT) -> None:
             level=logging.WARNING)
 
 
+def end_distributed_run(timeout: float = FINISH_TIMEOUT) -> None:
+    """End a finished tool run: leave the process group
+    (:func:`finish_distributed`) and, if there was one, exit at once with
+    status 0.
+
+    The last line of ``tools/train.py`` and ``tools/test.py``. Leaving the
+    group is not the end of gloo: objects that still hold it, such as DDP's
+    reducer, are destroyed in the interpreter's teardown, and that teardown
+    aborted a finished 2-process CPU run now and then ("terminate called
+    without an active exception", status -6, after its last validation
+    was logged), failing a run whose outputs were all written. Exiting at
+    once skips it; the runner has closed its logs and visualizer backends
+    by then. A run without a process group returns as usual.
+
+    Args:
+        timeout (float): Seconds the ranks get to leave together.
+            Defaults to :data:`FINISH_TIMEOUT`.
+    """
+    if not (dist.is_available() and dist.is_initialized()):
+        return
+    finish_distributed(timeout)
+    _exit_now()
+
+
 def _leave_group(errors: List[BaseException]) -> None:
     """Barrier, then destroy the default group; what either raises goes to
     ``errors`` for the calling thread to report."""
@@ -297,6 +321,12 @@ def _exit_done(message: str) -> None:
     skipping the interpreter's teardown (which would wait for the hung
     thread's group)."""
     print_log(message, logger='current', level=logging.WARNING)
+    _exit_now()
+
+
+def _exit_now() -> None:
+    """Flush every output and exit with status 0, skipping the
+    interpreter's teardown."""
     sys.stdout.flush()
     sys.stderr.flush()
     logging.shutdown()
@@ -318,8 +348,8 @@ def enable_amp(cfg: Config) -> None:
     amp_type = 'AmpOptimWrapper' if torch.cuda.is_available() \
         else 'mmskd.CPUAmpOptimWrapper'
     for wrapper in wrappers:
-        if wrapper.get('type', 'OptimWrapper') in ('AmpOptimWrapper',
-                                                   amp_type):
+        if wrapper.get('type',
+                       'OptimWrapper') in ('AmpOptimWrapper', amp_type):
             print_log(
                 'AMP training is already enabled in your config.',
                 logger='current',

@@ -75,6 +75,35 @@ def test_finish_distributed_dies_when_the_hang_holds_the_lock():
     assert seconds < 60
 
 
+END_OF_RUN = '''
+import atexit, tempfile
+import torch.distributed as dist
+from mmskd.utils import end_distributed_run
+if {grouped}:
+    dist.init_process_group(backend='gloo', rank=0, world_size=1,
+                            init_method=f'file://{{tempfile.mktemp()}}')
+atexit.register(lambda: print('interpreter teardown', flush=True))
+print('result written', flush=True)
+end_distributed_run(timeout=20)
+print('returned', flush=True)
+'''
+
+
+@pytest.mark.parametrize('grouped', [True, False])
+def test_a_distributed_run_ends_without_the_interpreter_teardown(grouped):
+    """The tools' last line: with a group, leave it and exit 0 at once (the
+    teardown of what still holds gloo aborted finished runs); without one,
+    return."""
+    result = run_bounded(
+        [sys.executable, '-c',
+         END_OF_RUN.format(grouped=grouped)], timeout=120)
+    log = result.stdout + result.stderr
+    assert result.returncode == 0, log
+    assert 'result written' in result.stdout
+    assert ('returned' in result.stdout) is not grouped
+    assert ('interpreter teardown' in result.stdout) is not grouped
+
+
 @pytest.fixture
 def cpu_launch(monkeypatch):
     """setup_cpu_distributed on a CPU machine; the group it would create
