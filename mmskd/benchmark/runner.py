@@ -4,11 +4,12 @@ import contextlib
 import copy
 import logging
 import math
-from typing import (Any, Callable, ContextManager, Dict, List, Optional,
-                    Sequence, Tuple)
+from typing import (TYPE_CHECKING, Any, Callable, ContextManager, Dict, List,
+                    Optional, Sequence, Tuple)
 
 import torch
 from mmengine.config import Config
+from mmengine.optim import OptimWrapper
 
 from .config import (enable_cuda_amp, prepare_model_cfg,
                      student_optim_wrapper_cfg)
@@ -18,6 +19,9 @@ from .pairwise_probe import pairwise_probe
 from .phases import PHASE_LABELS, Phase, compute_ratios, measure
 from .report import device_name
 from .tasks import task_of
+
+if TYPE_CHECKING:
+    from mmskd.models.utils import InputScales
 
 
 def checked_device(device: str) -> torch.device:
@@ -211,10 +215,15 @@ class DistillStepBenchmark(BaseBenchmark):
         student, teacher = algorithm.student, algorithm.teacher
 
         student_wrapper = build_optim_wrapper(student, student_cfg)
+        # A student at its own resolution (input_scales): the floor's
+        # networks see the batch at the sizes the distillation step gives.
+        from mmskd.models.utils import InputScales
+        scales = getattr(algorithm, 'input_scales', InputScales())
 
         def student_step():
             with autocast(device, cpu_amp):
-                return student.train_step(student_data, student_wrapper)
+                return scaled_train_step(student, student_data,
+                                         student_wrapper, scales)
 
         self.add_step('student_step', PHASE_LABELS['student_step'],
                       student_step)
@@ -225,6 +234,7 @@ class DistillStepBenchmark(BaseBenchmark):
         inputs, samples = processed['inputs'], processed['data_samples']
         if inputs.dim() == 5:  # (N, L, 3, H, W): the teacher sees each frame
             inputs, samples = inputs.flatten(0, 1), None
+        inputs = scales.for_training('teacher', inputs)
 
         def teacher_step():
             with torch.no_grad(), autocast(device, amp):
@@ -371,3 +381,28 @@ def run_benchmark(config: Optional[str],
                                                   batch, torch_device, iters,
                                                   warmup, meter)
     return report
+
+
+def scaled_train_step(student: torch.nn.Module, data: dict,
+                      optim_wrapper: OptimWrapper,
+                      scales: 'InputScales') -> Dict[str, torch.Tensor]:
+    """``student.train_step`` with the batch at the student's scale.
+
+    Args:
+        student (nn.Module): The student.
+        data (dict): A batch from the dataloader.
+        optim_wrapper (OptimWrapper): The student's optimizer wrapper.
+        scales (InputScales): The algorithm's input scales.
+
+    Returns:
+        dict: The log variables.
+    """
+    if scales.is_identity('student'):
+        return student.train_step(data, optim_wrapper)
+    with optim_wrapper.optim_context(student):
+        data = student.data_preprocessor(data, True)
+        inputs = scales.for_training('student', data['inputs'])
+        losses = student(inputs, data['data_samples'], mode='loss')
+    parsed, log_vars = student.parse_losses(losses)
+    optim_wrapper.update_params(parsed)
+    return log_vars

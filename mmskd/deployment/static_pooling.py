@@ -66,7 +66,7 @@ class StaticAdaptiveAvgPool2d(nn.Module):
             x (Tensor): Shape (N, C, H, W).
 
         Returns:
-            Tensor: Shape (N, C, *output_size).
+            Tensor: Shape (N, C, ``*output_size``).
         """
         rows, cols = self.output_size
         return _pooled(_pooled(x, -2, rows), -1, cols)

@@ -3,7 +3,7 @@
 
 - :func:`affinity_row`: one row of the pair-wise term's affinity graph (the
   cosine similarity of one node to every node), on the nodes the term
-  builds (:func:`~mmskd.models.losses.pair_wise_affinity_loss.pool_nodes`);
+  builds (:func:`~mmskd.models.losses.node_pooling.pool_nodes`);
 - :func:`channel_distributions` and :func:`channel_divergences`: the
   channel-wise term's per-channel spatial softmax and the KL divergence of
   the student's from the teacher's, channel by channel;
@@ -18,7 +18,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from mmskd.models.losses.pair_wise_affinity_loss import pool_nodes
+from mmskd.models.losses.node_pooling import pool_nodes
 
 
 def node_of(pixel: Sequence[float], image_size: Sequence[int],

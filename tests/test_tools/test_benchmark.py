@@ -5,6 +5,7 @@ import json
 import math
 import os.path as osp
 import sys
+from unittest import mock
 
 import pytest
 import torch
@@ -369,4 +370,36 @@ def test_a_depth_step_trains_on_depth_maps():
                        'decode.loss_depth_bin')
     assert_finite_logs(report['phases']['distill_step'],
                        'student.decode.loss_depth_bin', 'distill.loss_pa')
+    assert report['ratios']['distill_over_floor'] > 0
+
+
+def test_a_student_at_its_own_resolution_sets_the_floor_at_its_size():
+    """With input_scales, phase (a) trains the student on the batch at its
+    scale and phase (b) runs the teacher on it at its own: the floor is
+    the two networks as the distillation step runs them."""
+    from mmskd.models.utils import InputScales
+    resize = InputScales.for_training
+    seen = []
+
+    def spy(scales, role, inputs):
+        resized = resize(scales, role, inputs)
+        seen.append((role, tuple(resized.shape[-2:])))
+        return resized
+
+    with mock.patch.object(InputScales, 'for_training', spy):
+        report = run_benchmark(
+            osp.join(
+                REPO, 'configs/resolution/'
+                'cwd_logits_pspnet_r101-d8-512x1024_pspnet_r18-d8-256x512_'
+                '4xb2-80k_cityscapes.py'),
+            shape=(64, 128),
+            batch=2,
+            iters=1,
+            warmup=0,
+            tiny=True,
+            log=lambda message: None)
+    # (b)'s batch resized once, then (a) and (c) once each (no warm-up).
+    assert seen == [('teacher', (64, 128)), ('student', (32, 64)),
+                    ('teacher', (64, 128)), ('student', (32, 64))]
+    assert_finite_logs(report['phases']['distill_step'], 'distill.loss_cwd')
     assert report['ratios']['distill_over_floor'] > 0

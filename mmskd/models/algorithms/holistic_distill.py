@@ -13,6 +13,8 @@ from ..utils import autocast_disabled, frozen, unwrap
 from .structured_distill import StructuredDistill
 
 Maps = List[torch.Tensor]
+#: The conditioning image of each map (None for an unconditional critic).
+Images = List[Optional[torch.Tensor]]
 
 
 @MODELS.register_module()
@@ -139,18 +141,20 @@ class HolisticDistill(StructuredDistill):
         if self.distillation_stopped:
             return self._update_student(student_wrapper, losses)
         real_maps, fake_maps = self._holistic_maps()
-        images = self._conditioning_images(data['inputs'], fake_maps)
+        # Each map is conditioned on the image at its own size (a student at
+        # its own resolution gives maps of another size than the teacher's).
+        real_images, fake_images = self._conditioning_images(
+            data['inputs'], real_maps, fake_maps)
+        maps = (real_maps, fake_maps, real_images, fake_images)
         disc_log = dict()
         if not self.student_first:
-            disc_log = self._update_discriminator(disc_wrapper, real_maps,
-                                                  fake_maps, images)
+            disc_log = self._update_discriminator(disc_wrapper, *maps)
         with student_wrapper.optim_context(self.student):
             losses['distill.loss_ho'] = self._student_holistic_loss(
-                fake_maps, images)
+                fake_maps, fake_images)
         log_vars = self._update_student(student_wrapper, losses)
         if self.student_first:
-            disc_log = self._update_discriminator(disc_wrapper, real_maps,
-                                                  fake_maps, images)
+            disc_log = self._update_discriminator(disc_wrapper, *maps)
         log_vars.update(disc_log)
         return log_vars
 
@@ -227,7 +231,9 @@ class HolisticDistill(StructuredDistill):
             for index in self.record_indices
         ]
         for real_map, fake_map in zip(real, fake):
-            if real_map.shape != fake_map.shape:
+            if real_map.shape != fake_map.shape and not (
+                    self.input_scales.differ
+                    and real_map.shape[:2] == fake_map.shape[:2]):
                 raise ValueError(
                     'The discriminator compares teacher and student maps of '
                     f'one shape, got {tuple(real_map.shape)} (teacher) and '
@@ -238,22 +244,28 @@ class HolisticDistill(StructuredDistill):
                 f'the recorder {self.teacher_recorder!r} (this step)')
         return real, fake
 
-    def _conditioning_images(self, image: torch.Tensor,
-                             maps: Maps) -> List[Optional[torch.Tensor]]:
+    def _conditioning_images(self, image: torch.Tensor, *map_lists:
+                             Maps) -> Tuple[Images, ...]:
         """The image at each map's size, resized once per size and step.
 
         The discriminator scores each map up to four times a step (student
         term, real, fake, interpolates); resizing here spares it a resize of
         the full-resolution image on each of those calls.
+
+        Returns:
+            tuple[list]: For each list of maps, the images at their sizes
+            (None each for an unconditional discriminator).
         """
         disc = unwrap(self.discriminator)
         if not getattr(disc, 'condition_on_image', False):
-            return [None] * len(maps)
+            return tuple([None] * len(maps) for maps in map_lists)
+        sizes = {tuple(m.shape[-2:]) for maps in map_lists for m in maps}
         resized: Dict[Tuple[int, int], torch.Tensor] = dict()
         with torch.no_grad(), autocast_disabled(image.device):
-            for size in {tuple(m.shape[-2:]) for m in maps}:
+            for size in sizes:
                 resized[size] = disc.resize_image(image.float(), size)
-        return [resized[tuple(m.shape[-2:])] for m in maps]
+        return tuple([resized[tuple(m.shape[-2:])] for m in maps]
+                     for maps in map_lists)
 
     def _student_holistic_loss(
             self, fake_maps: Maps,
@@ -275,18 +287,20 @@ class HolisticDistill(StructuredDistill):
             ]
         return -self.loss_weight * torch.stack(scores).sum()
 
-    def _update_discriminator(
-            self, wrapper: OptimWrapper, real_maps: Maps, fake_maps: Maps,
-            images: List[Optional[torch.Tensor]]) -> Dict[str, torch.Tensor]:
+    def _update_discriminator(self, wrapper: OptimWrapper, real_maps: Maps,
+                              fake_maps: Maps, real_images: Images,
+                              fake_images: Images) -> Dict[str, torch.Tensor]:
         """Update the discriminator on detached maps; returns its logs."""
         disc = unwrap(self.discriminator)
         log_vars = dict()
+        pairs = list(zip(real_maps, fake_maps, real_images, fake_images))
         for _ in range(self.disc_steps):
             self.step_guard.begin('discriminator', (disc, ))
             with wrapper.optim_context(disc):
                 terms = [
-                    wasserstein_terms(disc, real, fake, image)
-                    for real, fake, image in zip(real_maps, fake_maps, images)
+                    wasserstein_terms(
+                        disc, real, fake, image, fake_image=fake_image)
+                    for real, fake, image, fake_image in pairs
                 ]
                 score_real = torch.stack([t[0].mean() for t in terms]).sum()
                 score_fake = torch.stack([t[1].mean() for t in terms]).sum()

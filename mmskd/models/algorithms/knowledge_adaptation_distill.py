@@ -125,8 +125,7 @@ class KnowledgeAdaptationDistill(StructuredDistill):
             phase_one = read_translator_checkpoint(translator_ckpt)
             channels = phase_one.identity['channels']
         distiller = self._with_translator_width(distiller,
-                                                translator_connector,
-                                                channels)
+                                                translator_connector, channels)
         super().__init__(architecture, teacher, distiller, **kwargs)
         encoder = unwrap(self.distiller).connectors[translator_connector]
         if not isinstance(encoder, TranslatorEncoder):

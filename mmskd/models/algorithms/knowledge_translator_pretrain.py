@@ -74,6 +74,9 @@ class KnowledgeTranslatorPretrain(StructuredDistill):
         **kwargs: The arguments of :class:`StructuredDistill`.
     """
 
+    # Phase 1 has no student: its teacher runs at the batch's size.
+    supports_input_scales = False
+
     def __init__(self,
                  architecture: Optional[Union[dict, BaseModel]],
                  teacher: Union[dict, BaseModel],

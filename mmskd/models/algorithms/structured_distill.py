@@ -15,8 +15,10 @@ from mmrazor.models.utils import add_prefix
 from mmskd.registry import MODELS
 from ..distillers import check_recorder_exists, infer_connector_channels
 from ..utils import (check_pair_families, keep_unwrapped_names,
-                     labelled_task_loss, load_teacher_checkpoint, unwrap)
+                     labelled_task_loss, load_teacher_checkpoint, model_family,
+                     unwrap)
 from ..utils.checkpoint import teacher_restored_later
+from ..utils.input_scales import InputScales
 from .guarded_step import GuardedStepMixin
 
 LossResults = Dict[str, torch.Tensor]
@@ -44,8 +46,11 @@ class StructuredDistill(GuardedStepMixin, SingleTeacherDistill):
       not exist fails with a message that names the fix.
     - A connector without ``in_channel``/``out_channel`` gets the widths of
       the recorded modules it joins (see ``infer_connector_channels``).
+    - The student (or the teacher) may see each batch at its own resolution
+      (``input_scales``, see :class:`~mmskd.models.utils.InputScales`).
 
-    Validation (``mode='predict'``) runs the student only. Algorithms that
+    Validation (``mode='predict'``) runs the student only, at its own
+    resolution. Algorithms that
     train more than the student (e.g. :class:`HolisticDistill`) subclass
     this one and own their ``train_step``.
 
@@ -75,6 +80,13 @@ class StructuredDistill(GuardedStepMixin, SingleTeacherDistill):
         init_cfg (dict, optional): Initialisation config. Defaults to None.
         max_skipped_steps (int): Stop the run after this many updates in a
             row skipped for non-finite gradients. Defaults to 10.
+        input_scales (dict, optional): ``dict(student=0.5, teacher=1.0,
+            size_divisor=8)``: the fraction of each batch's height and width
+            that each network sees, in training and (the student) in
+            validation; segmentation only. The terms comparing maps of two
+            sizes say how they align them (``resize_student``,
+            ``match_node_grids``). None: both at the batch's size. Defaults
+            to None.
     """
 
     #: Key of the student's optimizer wrapper in an ``OptimWrapperDict``.
@@ -82,6 +94,10 @@ class StructuredDistill(GuardedStepMixin, SingleTeacherDistill):
     #: Modules trained against the student, each with its own optimizer
     #: wrapper of that name (see ``AdversarialOptimWrapperConstructor``).
     opponent_optim_keys: tuple = ()
+    #: Whether the algorithm can run its networks at their own resolutions
+    #: (``input_scales``); those with steps of their own that resize
+    #: nothing say False.
+    supports_input_scales = True
 
     def __init__(self,
                  architecture: Union[dict, BaseModel],
@@ -94,6 +110,7 @@ class StructuredDistill(GuardedStepMixin, SingleTeacherDistill):
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None,
                  max_skipped_steps: int = 10,
+                 input_scales: Optional[dict] = None,
                  **unknown) -> None:
         _refuse_unknown_arguments(type(self).__name__, unknown)
         if teacher_forward not in TEACHER_FORWARDS:
@@ -128,6 +145,25 @@ class StructuredDistill(GuardedStepMixin, SingleTeacherDistill):
             # Keep ``init_weights`` from overwriting the loaded teacher.
             self.teacher._is_init = True
         self.teacher_ckpt = teacher_ckpt
+        self.input_scales = self._checked_input_scales(input_scales)
+
+    def _checked_input_scales(self, cfg: Optional[dict]) -> InputScales:
+        """The ``input_scales`` setting, refused where it cannot apply."""
+        scales = InputScales.build(cfg)
+        if all(scales.is_identity(role) for role in ('student', 'teacher')):
+            return scales
+        name = type(self).__name__
+        if not self.supports_input_scales:
+            raise ValueError(
+                f'{name} runs its networks at the batch\'s size and takes no '
+                'input_scales; remove it, or resize in the dataset pipeline.')
+        if model_family(self.student) != 'mmseg segmentor':
+            raise ValueError(
+                'input_scales resizes images only, so it serves segmentation '
+                f'students; this one is a {type(self.student).__name__}, '
+                'whose boxes are in input pixels. Resize in its dataset '
+                'pipeline instead and remove input_scales.')
+        return scales
 
     @staticmethod
     def build_pair(
@@ -212,6 +248,7 @@ class StructuredDistill(GuardedStepMixin, SingleTeacherDistill):
             data_samples (list, optional): The batch's data samples (only
                 passed on to ``mode='tensor'``, which ignores the labels).
         """
+        batch_inputs = self.input_scales.for_training('teacher', batch_inputs)
         distiller = unwrap(self.distiller)
         distiller.set_deliveries_override(False)
         with distiller.teacher_recorders, distiller.deliveries:
@@ -239,6 +276,7 @@ class StructuredDistill(GuardedStepMixin, SingleTeacherDistill):
             dict: The student's task losses prefixed ``student.``, or an
             empty dict when ``calculate_student_loss`` is False.
         """
+        batch_inputs = self.input_scales.for_training('student', batch_inputs)
         distiller = unwrap(self.distiller)
         distiller.set_deliveries_override(True)
         with distiller.student_recorders, distiller.deliveries, \
@@ -249,10 +287,11 @@ class StructuredDistill(GuardedStepMixin, SingleTeacherDistill):
             return dict()
         return add_prefix(student_losses, 'student')
 
-    def loss(self,
-             batch_inputs: torch.Tensor,
-             data_samples: Optional[List[BaseDataElement]] = None
-             ) -> LossResults:
+    def loss(
+            self,
+            batch_inputs: torch.Tensor,
+            data_samples: Optional[List[BaseDataElement]] = None
+    ) -> LossResults:
         """Task loss of the student plus the distillation terms.
 
         Args:
@@ -270,6 +309,25 @@ class StructuredDistill(GuardedStepMixin, SingleTeacherDistill):
             distill_losses = unwrap(self.distiller).compute_distill_losses()
             losses.update(add_prefix(distill_losses, 'distill'))
         return losses
+
+    def _predict(self,
+                 inputs: torch.Tensor,
+                 data_samples: Optional[List[BaseDataElement]] = None):
+        """The student's predictions, at its own resolution.
+
+        mmseg's heads upsample the logits to the image's size from its data
+        samples, so the predictions cover the labels whatever size the
+        student ran at.
+        """
+        inputs = self.input_scales.for_prediction('student', inputs)
+        return self.architecture(inputs, data_samples, mode='predict')
+
+    def _forward(self,
+                 inputs: torch.Tensor,
+                 data_samples: Optional[List[BaseDataElement]] = None):
+        """The student's tensors, at its own resolution."""
+        inputs = self.input_scales.for_prediction('student', inputs)
+        return self.architecture(inputs, data_samples, mode='tensor')
 
 
 def _loads_its_own_weights(model: BaseModel) -> bool:

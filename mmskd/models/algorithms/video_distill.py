@@ -68,6 +68,9 @@ class VideoDistill(SequenceMixin, StructuredDistill):
         **kwargs: The arguments of :class:`StructuredDistill`.
     """
 
+    # Its frame sequences run at the batch's size.
+    supports_input_scales = False
+
     def __init__(self,
                  architecture,
                  teacher,

@@ -1,52 +1,13 @@
 # Copyright (c) mmskd contributors. All rights reserved.
 from typing import Iterator, Optional, Sequence, Tuple, Union
 
-import torch.nn.functional as F
 from torch import Tensor
 
 from mmskd.registry import MODELS
 from .base_distill_loss import BaseDistillLoss
-from .utils import validate_choice
-
-POOL_TYPES = ('avg', 'max')
-
-
-def _is_positive_int(value: object) -> bool:
-    """Whether ``value`` is an int >= 1.
-
-    bool is an int subclass, but True as a size is surely a config mistake.
-
-    Args:
-        value (object): The value to check.
-
-    Returns:
-        bool: True for a positive, non-bool int.
-    """
-    return isinstance(value, int) and not isinstance(value, bool) and value > 0
-
-
-def _to_node_size(node_size: Union[int, Sequence[int]]) -> Tuple[int, int]:
-    """Turn a node size into a validated (height, width) pair.
-
-    Args:
-        node_size (int | Sequence[int]): A side length, or (h, w).
-
-    Returns:
-        Tuple[int, int]: The node height and width.
-
-    Raises:
-        ValueError: If it is not one or two positive integers.
-    """
-    if isinstance(node_size, int):
-        sizes = (node_size, node_size)
-    elif isinstance(node_size, Sequence) and len(node_size) == 2:
-        sizes = tuple(node_size)
-    else:
-        sizes = ()
-    if len(sizes) == 2 and all(_is_positive_int(size) for size in sizes):
-        return sizes
-    raise ValueError('node_size must be a positive int or a pair of positive '
-                     f'ints (h, w), but got {node_size!r}.')
+from .node_pooling import (POOL_TYPES, _is_positive_int, _to_node_size,
+                           pool_nodes)
+from .utils import check_pair, validate_choice
 
 
 def _validate_connection_range(
@@ -71,44 +32,6 @@ def _validate_connection_range(
     raise ValueError('connection_range must be None (fully connected graph) '
                      'or an int >= 1 (Chebyshev radius), but got '
                      f'{connection_range!r}.')
-
-
-def pool_nodes(feats: Tensor, node_size: Tuple[int, int], pool: str) -> Tensor:
-    """Aggregate patches of a feature map into L2-normalised node features.
-
-    Patches are ``node_size`` pixels, pooled with kernel = stride =
-    ``node_size`` and ``ceil_mode=True`` so that border pixels of a map whose
-    size is not a multiple of ``node_size`` still form (smaller) nodes.
-    Average pooling divides such a border patch by the number of real pixels
-    it covers, not by the full kernel area: there is no explicit padding, so
-    PyTorch's ``count_include_pad`` has nothing to include, and ``False`` is
-    passed to state the intent. Either divisor would only rescale the node,
-    which the L2 normalisation removes, so the loss does not depend on it.
-    Max pooling likewise only sees real pixels (no zero padding that could
-    beat all-negative features).
-
-    Args:
-        feats (Tensor): Features of shape (N, C, H, W).
-        node_size (Tuple[int, int]): Patch height and width.
-        pool (str): 'avg' or 'max'.
-
-    Returns:
-        Tensor: Node features of shape (N, C, ceil(H / h), ceil(W / w)), each
-        of unit L2 norm over channels (or zero if the pooled vector is zero,
-        so that its affinities are 0 rather than NaN).
-    """
-    if node_size != (1, 1):
-        if pool == 'avg':
-            feats = F.avg_pool2d(
-                feats,
-                node_size,
-                stride=node_size,
-                ceil_mode=True,
-                count_include_pad=False)
-        else:
-            feats = F.max_pool2d(
-                feats, node_size, stride=node_size, ceil_mode=True)
-    return F.normalize(feats, p=2, dim=1)
 
 
 def global_affinity_loss(nodes_S: Tensor, nodes_T: Tensor) -> Tensor:
@@ -287,7 +210,14 @@ class PairWiseAffinityLoss(BaseDistillLoss):
         loss_weight (float): Weight of the loss. Defaults to 1.0.
         resize_student (bool): Whether to bilinearly resize student features
             whose spatial size differs from the teacher's before pooling. If
-            False, such a mismatch raises a ValueError. Defaults to False.
+            False, such a mismatch raises a ValueError unless
+            ``match_node_grids``. Defaults to False.
+        match_node_grids (bool): For maps of two sizes (a student at its own
+            resolution): ``node_size`` is the teacher's node, and the
+            student's node covers the same image area, ``node_size`` times
+            the ratio of the maps' sizes, so both graphs have one node
+            count and no map is resampled. That node must be whole pixels.
+            Defaults to False.
     """
 
     def __init__(self,
@@ -295,11 +225,67 @@ class PairWiseAffinityLoss(BaseDistillLoss):
                  connection_range: Optional[int] = None,
                  pool: str = 'avg',
                  loss_weight: float = 1.0,
-                 resize_student: bool = False) -> None:
+                 resize_student: bool = False,
+                 match_node_grids: bool = False) -> None:
         super().__init__(loss_weight, resize_student)
+        if resize_student and match_node_grids:
+            raise ValueError(
+                'PairWiseAffinityLoss aligns maps of two sizes either by '
+                'resizing the student map (resize_student) or by matching '
+                'the node grids (match_node_grids); set one of them.')
         self.pool = validate_choice(pool, POOL_TYPES, 'pool')
         self.node_size = _to_node_size(node_size)
         self.connection_range = _validate_connection_range(connection_range)
+        self.match_node_grids = bool(match_node_grids)
+
+    def prepared_loss(self, preds_S: Tensor, preds_T: Tensor) -> Tensor:
+        """The unweighted loss, on node grids of one count if asked for.
+
+        Args:
+            preds_S (Tensor): Student features, (N, Cs, Hs, Ws).
+            preds_T (Tensor): Teacher features, (N, Ct, H, W).
+
+        Returns:
+            Tensor: The unweighted loss.
+        """
+        if not self.match_node_grids or \
+                preds_S.shape[-2:] == preds_T.shape[-2:]:
+            return super().prepared_loss(preds_S, preds_T)
+        check_pair(preds_S, preds_T, type(self).__name__)
+        node_S = self.student_node_size(preds_S.shape[-2:], preds_T.shape[-2:])
+        return self.graph_loss(
+            pool_nodes(preds_S.float(), node_S, self.pool),
+            pool_nodes(preds_T.detach().float(), self.node_size, self.pool))
+
+    def student_node_size(self, size_S: Sequence[int],
+                          size_T: Sequence[int]) -> Tuple[int, int]:
+        """The student's node: the teacher's, scaled by the maps' ratio.
+
+        Args:
+            size_S (Sequence[int]): The student map's (H, W).
+            size_T (Sequence[int]): The teacher map's (H, W).
+
+        Returns:
+            tuple[int, int]: The student's node (h, w) in pixels.
+
+        Raises:
+            ValueError: If it is not whole pixels.
+        """
+        sides = [
+            node * side_S / side_T
+            for node, side_S, side_T in zip(self.node_size, size_S, size_T)
+        ]
+        if all(side >= 1 and side == int(side) for side in sides):
+            return tuple(int(side) for side in sides)
+        raise ValueError(
+            f'PairWiseAffinityLoss (match_node_grids): a {size_T[0]}x'
+            f'{size_T[1]} teacher map with {self.node_size[0]}x'
+            f'{self.node_size[1]}-pixel nodes needs {sides[0]:g}x'
+            f'{sides[1]:g}-pixel nodes on the {size_S[0]}x{size_S[1]} '
+            'student map, which are not whole pixels. Choose a node_size '
+            "that the maps' ratio turns into whole student pixels (e.g. "
+            'node_size=2 for a student at half resolution), or input_scales '
+            'whose scaled sizes are multiples of the output stride.')
 
     def pair_loss(self, preds_S: Tensor, preds_T: Tensor) -> Tensor:
         """The unweighted pair-wise affinity loss.
@@ -314,8 +300,20 @@ class PairWiseAffinityLoss(BaseDistillLoss):
         Returns:
             Tensor: The mean squared affinity difference over the graph.
         """
-        nodes_S = pool_nodes(preds_S, self.node_size, self.pool)
-        nodes_T = pool_nodes(preds_T, self.node_size, self.pool)
+        return self.graph_loss(
+            pool_nodes(preds_S, self.node_size, self.pool),
+            pool_nodes(preds_T, self.node_size, self.pool))
+
+    def graph_loss(self, nodes_S: Tensor, nodes_T: Tensor) -> Tensor:
+        """The mean squared affinity difference of two node grids.
+
+        Args:
+            nodes_S (Tensor): Student nodes, (N, Cs, h, w).
+            nodes_T (Tensor): Teacher nodes, (N, Ct, h, w).
+
+        Returns:
+            Tensor: The unweighted loss over the graph.
+        """
         if self._is_fully_connected(nodes_S.shape[-2:]):
             return global_affinity_loss(nodes_S, nodes_T)
         return local_affinity_loss(nodes_S, nodes_T, self.connection_range)

@@ -77,7 +77,7 @@ class PairWiseFrameAffinityLoss(BaseDistillLoss):
             as given (the official code uses logits). Defaults to True.
         node_size (int | Sequence[int]): Average-pool patches of this size
             into nodes first, as the pair-wise term's β (see
-            :func:`~mmskd.models.losses.pair_wise_affinity_loss.pool_nodes`),
+            :func:`~mmskd.models.losses.node_pooling.pool_nodes`),
             to coarsen the graph. 1 is the thesis's per-position graph.
             Defaults to 1.
         pool (str): 'avg' or 'max' patch pooling. Defaults to 'avg'.

@@ -13,6 +13,7 @@ from torch import Tensor, nn
 from torch.nn.modules.batchnorm import _BatchNorm
 
 from ..utils import autocast_disabled
+from .utils import resize_to
 
 #: A discriminator called as ``discriminator(score_map, image)`` returning
 #: (N,) scores, e.g. :class:`~mmskd.models.HolisticDiscriminator`.
@@ -53,8 +54,8 @@ def _detached_float(
     return tuple(None if t is None else t.detach().float() for t in tensors)
 
 
-def _interpolate(real: Tensor, fake: Tensor,
-                 eps: Union[None, float, Tensor]) -> Tensor:
+def _interpolate(real: Tensor, fake: Tensor, eps: Union[None, float,
+                                                        Tensor]) -> Tensor:
     """``x_hat = eps * real + (1 - eps) * fake``, a leaf that needs grad."""
     weights = _interpolation_weights(eps, real)
     return (weights * real + (1.0 - weights) * fake).requires_grad_(True)
@@ -148,12 +149,13 @@ def gradient_penalty(discriminator: Discriminator,
         return _penalty(discriminator(x_hat, image), x_hat)
 
 
-def wasserstein_terms(discriminator: Discriminator,
-                      real: Tensor,
-                      fake: Tensor,
-                      image: Optional[Tensor] = None,
-                      eps: Union[None, float, Tensor] = None
-                      ) -> Tuple[Tensor, Tensor, Tensor]:
+def wasserstein_terms(
+        discriminator: Discriminator,
+        real: Tensor,
+        fake: Tensor,
+        image: Optional[Tensor] = None,
+        eps: Union[None, float, Tensor] = None,
+        fake_image: Optional[Tensor] = None) -> Tuple[Tensor, Tensor, Tensor]:
     """The discriminator step's D(real), D(fake) and WGAN-GP penalty.
 
     A discriminator that normalises over the batch (BatchNorm in training
@@ -179,6 +181,15 @@ def wasserstein_terms(discriminator: Discriminator,
     with autocast disabled; ``real``, ``fake`` and ``image`` are detached, as
     this trains the discriminator only.
 
+    A student at its own resolution gives fake maps of another size than
+    the real ones (:class:`~mmskd.models.utils.InputScales`). Each map is
+    then scored with the image at its own size (``fake_image``), in its own
+    forward, and the penalty's interpolates are taken at the teacher's size,
+    between the real maps and the fake maps bilinearly resized to it,
+    conditioned on the teacher's image: the Lipschitz constraint holds where
+    the discriminator scores the teacher, along the line to the student's
+    map as mmseg would upsample it.
+
     Args:
         discriminator (Callable): ``discriminator(maps, image) -> (N,)``.
         real (Tensor): Teacher score maps, (N, C, H, W).
@@ -186,11 +197,17 @@ def wasserstein_terms(discriminator: Discriminator,
         image (Tensor, optional): Conditioning images. Defaults to None.
         eps (float | Tensor, optional): Interpolation weights, for tests.
             Defaults to None (``U(0, 1)`` per sample).
+        fake_image (Tensor, optional): The fake maps' conditioning images,
+            when the fake maps have another spatial size than the real ones.
+            Defaults to None (``image``).
 
     Returns:
         tuple[Tensor, Tensor, Tensor]: ``score_real`` (N,), ``score_fake``
         (N,) and the unweighted scalar penalty.
     """
+    if real.shape[:2] == fake.shape[:2] and real.shape != fake.shape:
+        return _terms_at_two_sizes(discriminator, real, fake, image, eps,
+                                   fake_image)
     _check_pair(real, fake)
     with autocast_disabled(real.device):
         real, fake, image = _detached_float(real, fake, image)
@@ -206,3 +223,23 @@ def wasserstein_terms(discriminator: Discriminator,
                                    images).float()
             score_real, score_fake, score_hat = scores.split(real.size(0))
         return score_real, score_fake, _penalty(score_hat, x_hat)
+
+
+def _terms_at_two_sizes(
+        discriminator: Discriminator, real: Tensor, fake: Tensor,
+        image: Optional[Tensor], eps: Union[None, float, Tensor],
+        fake_image: Optional[Tensor]) -> Tuple[Tensor, Tensor, Tensor]:
+    """:func:`wasserstein_terms` of real and fake maps of two sizes."""
+    if image is not None and fake_image is None:
+        raise ValueError(
+            f'The real maps are {tuple(real.shape[-2:])} and the fake maps '
+            f'{tuple(fake.shape[-2:])}: a conditional discriminator needs '
+            'the fake maps\' image at their size too (fake_image).')
+    with autocast_disabled(real.device):
+        real, fake, image, fake_image = _detached_float(
+            real, fake, image, fake_image)
+        x_hat = _interpolate(real, resize_to(fake, real.shape[-2:]), eps)
+        score_real = discriminator(real, image).float()
+        score_fake = discriminator(fake, fake_image).float()
+        return score_real, score_fake, _penalty(
+            discriminator(x_hat, image), x_hat)

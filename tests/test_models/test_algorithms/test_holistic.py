@@ -181,7 +181,7 @@ def test_non_finite_discriminator_loss_is_skipped(cfg):
         for n, p in algorithm.discriminator.named_parameters()
     }
 
-    def nan_terms(disc, real, fake, image):
+    def nan_terms(disc, real, fake, image, fake_image):
         score = disc(real, image)
         return score, score, score.sum() * float('nan')
 

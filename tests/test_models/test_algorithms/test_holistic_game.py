@@ -113,7 +113,8 @@ def test_critic_steps_raise_the_teacher_student_gap(cfg):
     assert gap() == pytest.approx(start, rel=1e-5)
     logged = [
         algorithm._update_discriminator(optim_wrapper['discriminator'], [real],
-                                        [fake], [image])['disc.wdist'].item()
+                                        [fake], [image],
+                                        [image])['disc.wdist'].item()
         for _ in range(STEPS)
     ]
     assert logged[0] == pytest.approx(start, rel=1e-5)  # before its step

@@ -205,6 +205,63 @@ def test_spatial_mismatch_raises_with_both_shapes():
     assert 'resize_student=True' in str(err.value)
 
 
+@pytest.mark.parametrize('connection_range', [None, 1])
+@pytest.mark.parametrize('pool', ['avg', 'max'])
+def test_matched_node_grids_pool_each_map_over_the_same_image_area(
+        connection_range, pool):
+    """A student map at half the teacher's size: the teacher's 4x2-pixel
+    nodes and the student's 2x1-pixel nodes give one 3x4 node grid, each
+    node the same image area; the teacher's 10 rows are not a multiple of
+    4, so the border row is a partial patch in both."""
+    torch.manual_seed(5)
+    feats_S = torch.randn(2, 3, 5, 4, dtype=torch.float64)
+    feats_T = torch.randn(2, 6, 10, 8, dtype=torch.float64)
+    loss = PairWiseAffinityLoss(
+        node_size=(4, 2),
+        connection_range=connection_range,
+        pool=pool,
+        loss_weight=3.0,
+        match_node_grids=True)
+    nodes_S, coords = reference_nodes(feats_S, (2, 1), pool)
+    nodes_T, coords_T = reference_nodes(feats_T, (4, 2), pool)
+    assert torch.equal(coords, coords_T)  # one grid: 3x4 nodes
+    aff_S = nodes_S.transpose(1, 2) @ nodes_S
+    aff_T = nodes_T.transpose(1, 2) @ nodes_T
+    mask = torch.ones(len(coords), len(coords))
+    if connection_range is not None:
+        chebyshev = (coords[:, None] - coords[None]).abs().amax(dim=-1)
+        mask = (chebyshev <= connection_range).float()
+    expected = 3.0 * ((
+        (aff_S - aff_T)**2 * mask).sum(dim=(1, 2)) / mask.sum()).mean()
+    assert loss.student_node_size((5, 4), (10, 8)) == (2, 1)
+    assert torch.allclose(
+        loss(feats_S, feats_T).double(), expected, rtol=1e-5, atol=1e-7)
+    # Maps of one size: node_size on both, as without the option.
+    same = torch.randn(2, 3, 10, 8)
+    assert torch.equal(
+        loss(same, feats_T.float()),
+        PairWiseAffinityLoss(
+            node_size=(4, 2),
+            connection_range=connection_range,
+            pool=pool,
+            loss_weight=3.0)(same, feats_T.float()))
+
+
+def test_matched_node_grids_refuse_fractional_student_nodes():
+    loss = PairWiseAffinityLoss(node_size=1, match_node_grids=True)
+    with pytest.raises(ValueError) as err:
+        loss(torch.randn(2, 3, 4, 8), torch.randn(2, 6, 8, 16))
+    assert '0.5x0.5-pixel nodes on the 4x8 student map' in str(err.value)
+    assert 'node_size=2' in str(err.value)
+    # A ratio that is not whole: 13 rows against 64.
+    with pytest.raises(ValueError, match='not whole pixels'):
+        PairWiseAffinityLoss(
+            node_size=2, match_node_grids=True)(torch.randn(2, 3, 13, 8),
+                                                torch.randn(2, 6, 64, 16))
+    with pytest.raises(ValueError, match='set one of them'):
+        PairWiseAffinityLoss(resize_student=True, match_node_grids=True)
+
+
 def test_global_graph_on_a_256x256_map_never_builds_nxn():
     # 65,536 nodes: an n x n float32 affinity would need 16 GiB per sample.
     torch.manual_seed(4)

@@ -193,8 +193,7 @@ def test_critic_terms_are_detached_float32_and_train_the_critic():
     real = torch.randn(SHAPE, requires_grad=True)
     fake = torch.randn(SHAPE, requires_grad=True)
     with torch.autocast('cpu', dtype=torch.bfloat16):
-        score_real, score_fake, penalty = wasserstein_terms(
-            critic, real, fake)
+        score_real, score_fake, penalty = wasserstein_terms(critic, real, fake)
     assert not any(autocast for _, _, autocast in critic.seen)
     # No BatchNorm: real, fake and interpolates in one forward.
     assert [seen[0].shape[0] for seen in critic.seen] == [6]
@@ -209,3 +208,25 @@ def test_critic_terms_are_detached_float32_and_train_the_critic():
     critic.seen.clear()
     wasserstein_terms(lambda maps, image: critic(maps), real, fake)
     assert [seen[0].shape[0] for seen in critic.seen] == [2, 2, 2]
+
+
+def test_maps_of_two_sizes_are_each_scored_with_their_own_image():
+    """A student at half resolution: its maps are scored with the image at
+    their size, and the penalty's interpolates are taken at the teacher's
+    size, towards the student maps bilinearly upsampled to it."""
+    torch.manual_seed(0)
+    critic = HolisticDiscriminator(
+        19, base_channels=16, input_norm=False, spectral_norm=False)
+    real, fake = torch.randn(2, 19, 8, 16), torch.randn(2, 19, 4, 8)
+    image, small_image = torch.randn(2, 3, 8, 16), torch.randn(2, 3, 4, 8)
+    eps = torch.tensor([0.3, 0.6])
+    score_real, score_fake, penalty = wasserstein_terms(
+        critic, real, fake, image, eps=eps, fake_image=small_image)
+    torch.testing.assert_close(score_real, critic(real, image))
+    torch.testing.assert_close(score_fake, critic(fake, small_image))
+    upsampled = torch.nn.functional.interpolate(
+        fake, size=(8, 16), mode='bilinear', align_corners=False)
+    torch.testing.assert_close(
+        penalty, gradient_penalty(critic, real, upsampled, image, eps=eps))
+    with pytest.raises(ValueError, match='fake_image'):
+        wasserstein_terms(critic, real, fake, image)

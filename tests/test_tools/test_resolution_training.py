@@ -1,0 +1,52 @@
+# Copyright (c) mmskd contributors. All rights reserved.
+"""A student at half the teacher's resolution through the stock tools:
+tools/train.py trains and validates it, tools/test.py scores the checkpoint
+as the run's validation did (the student at its own size again), and
+``--resume`` continues the run with every tensor loaded."""
+import os.path as osp
+import sys
+
+import pytest
+from mmengine.config import Config
+
+from mmskd.testing import (REPO, assert_resumes_in_one_process,
+                           assert_test_py_reproduces, cli_options, run_command,
+                           tiny_cfg, tiny_seg_options,
+                           write_teacher_checkpoint)
+
+CONFIG = osp.join(
+    REPO, 'configs/resolution/'
+    'skd_pspnet_r101-d8-512x1024_pspnet_r18-d8-256x512_4xb2-80k_'
+    'cityscapes.py')
+
+
+@pytest.fixture(scope='module')
+def options(cityscapes_root, tmp_path_factory) -> dict:
+    """Tiny models on generated 64x128 images, a teacher checkpoint."""
+    overrides = tiny_seg_options(Config.fromfile(CONFIG), cityscapes_root)
+    ckpt = str(tmp_path_factory.mktemp('teacher') / 'teacher.pth')
+    write_teacher_checkpoint(tiny_cfg(CONFIG, cityscapes_root), ckpt)
+    overrides['model.teacher_ckpt'] = ckpt
+    return overrides
+
+
+def test_train_test_and_resume(options, tmp_path):
+    work_dir = str(tmp_path / 'work')
+    trained = run_command([
+        sys.executable, 'tools/train.py', CONFIG, '--work-dir', work_dir,
+        *cli_options(options)
+    ])
+    log = trained.stdout + trained.stderr
+    assert 'distill.loss_pa' in log and 'disc.loss_gp' in log
+    assert_test_py_reproduces(run_command, CONFIG,
+                              osp.join(work_dir, 'iter_2.pth'), log,
+                              str(tmp_path / 'test'), cli_options(options))
+    assert_resumes_in_one_process(
+        run_command,
+        CONFIG,
+        work_dir,
+        cli_options({
+            **options, 'train_cfg.max_iters': 3
+        }),
+        resumed_iter=2,
+        max_iters=3)
