@@ -151,12 +151,30 @@ def predict_images(model: nn.Module, images: Sequence[str]) -> List[Tensor]:
     Returns:
         list[Tensor]: One (H, W) label map per image.
     """
+    _refuse_input_scales(model)
     pipeline = test_pipeline(model.cfg)
     segmentor = model.student if hasattr(model, 'distiller') else model
     return [
         predict_labels(segmentor, preprocess(model, pipeline, image))
         for image in images
     ]
+
+
+def _refuse_input_scales(model: nn.Module) -> None:
+    """Refuse a distill model whose networks run at their own resolutions.
+
+    These single-image paths run the student and the teacher on the image
+    as it is; showing them at other sizes would misrepresent the run.
+    """
+    scales = getattr(model, 'input_scales', None)
+    if scales is not None and not all(
+            scales.is_identity(role) for role in ('student', 'teacher')):
+        raise NotImplementedError(
+            'This config runs its networks at their own resolutions '
+            '(model.input_scales), which the single-image visualisation does '
+            'not reproduce yet; evaluate it with tools/test.py, or '
+            'visualise with --cfg-options model.input_scales=None to see '
+            'both networks at the image\'s size.')
 
 
 def recorded_terms(model: nn.Module) -> Dict[str, TermMaps]:
@@ -175,8 +193,10 @@ def recorded_terms(model: nn.Module) -> Dict[str, TermMaps]:
     for name, mapping in distiller.loss_forward_mappings.items():
         if not {'preds_S', 'preds_T'} <= set(mapping):
             continue  # a term fed by other inputs (e.g. labels)
-        maps = [distiller.get_record(**mapping[key])
-                for key in ('preds_S', 'preds_T')]
+        maps = [
+            distiller.get_record(**mapping[key])
+            for key in ('preds_S', 'preds_T')
+        ]
         terms[name] = TermMaps(distiller.distill_losses[name],
                                maps[0][0].detach(), maps[1][0].detach())
     return terms
@@ -205,9 +225,10 @@ def critic_scores(model: nn.Module,
     index = model.record_indices[0]
     image = inputs.float() if disc.condition_on_image else None
     scores = {}
-    for role, recorder, from_student in (
-            ('teacher', model.teacher_recorder, False),
-            ('student', model.student_recorder, True)):
+    for role, recorder, from_student in (('teacher', model.teacher_recorder,
+                                          False),
+                                         ('student', model.student_recorder,
+                                          True)):
         score_map = distiller.get_record(recorder, from_student, index)
         scores[role] = float(disc(score_map.float(), image)[0])
     return scores
@@ -237,6 +258,7 @@ def run_pair(model: nn.Module, pipeline: Compose, image: str) -> PairRecord:
         raise TypeError(
             f'run_pair visualises segmentation distill models (mmseg '
             f'students and teachers), got {type(model).__name__}.')
+    _refuse_input_scales(model)
     data = preprocess(model, pipeline, image)
     inputs, samples = data['inputs'], data['data_samples']
     teacher_pred = predict_labels(model.teacher, data)

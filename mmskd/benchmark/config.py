@@ -71,26 +71,36 @@ def drop_pretrained_weights(model_cfg: dict) -> int:
 
 
 def drop_offline_teacher_ckpt(cfg: Config) -> Optional[str]:
-    """Set ``model.teacher_ckpt=None`` for a URL not in the hub cache.
+    """Set each teacher checkpoint that is a URL not in the hub cache to
+    None: ``model.teacher_ckpt``, or each ``ckpt`` of a ``TeacherEnsemble``.
 
     Args:
         cfg (Config): The config, changed in place.
 
     Returns:
-        str, optional: A note for the report when the checkpoint was
-        dropped.
+        str, optional: A note for the report when a checkpoint was dropped.
     """
-    ckpt = cfg.model.get('teacher_ckpt')
-    if not isinstance(ckpt, str) or '://' not in ckpt:
+    teacher = cfg.model.get('teacher')
+    slots = [(cfg.model, 'teacher_ckpt', 'teacher_ckpt')]
+    if isinstance(teacher, dict):
+        slots += [(member, 'ckpt', f'teachers.{name}.ckpt')
+                  for name, member in (teacher.get('teachers') or {}).items()]
+    notes = []
+    for node, key, name in slots:
+        ckpt = node.get(key)
+        if not isinstance(ckpt, str) or '://' not in ckpt:
+            continue
+        cached = osp.join(torch.hub.get_dir(), 'checkpoints',
+                          osp.basename(ckpt.split('?')[0]))
+        if osp.isfile(cached):
+            continue
+        node[key] = None
+        notes.append(f'{name} {ckpt} is not in the download cache '
+                     f'({cached}); set to None')
+    if not notes:
         return None
-    cached = osp.join(torch.hub.get_dir(), 'checkpoints',
-                      osp.basename(ckpt.split('?')[0]))
-    if osp.isfile(cached):
-        return None
-    cfg.model.teacher_ckpt = None
-    return (f'teacher_ckpt {ckpt} is not in the download cache ({cached}); '
-            'set to None (random teacher weights; timing does not need real '
-            'weights).')
+    return '; '.join(notes) + (' (random teacher weights; timing does not '
+                               'need real weights).')
 
 
 def prepare_model_cfg(cfg: Config, shape: Sequence[int]) -> List[str]:

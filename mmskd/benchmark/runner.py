@@ -217,8 +217,7 @@ class DistillStepBenchmark(BaseBenchmark):
         student_wrapper = build_optim_wrapper(student, student_cfg)
         # A student at its own resolution (input_scales): the floor's
         # networks see the batch at the sizes the distillation step gives.
-        from mmskd.models.utils import InputScales
-        scales = getattr(algorithm, 'input_scales', InputScales())
+        scales = getattr(algorithm, 'input_scales', None)
 
         def student_step():
             with autocast(device, cpu_amp):
@@ -234,7 +233,8 @@ class DistillStepBenchmark(BaseBenchmark):
         inputs, samples = processed['inputs'], processed['data_samples']
         if inputs.dim() == 5:  # (N, L, 3, H, W): the teacher sees each frame
             inputs, samples = inputs.flatten(0, 1), None
-        inputs = scales.for_training('teacher', inputs)
+        if scales is not None:
+            inputs = scales.for_training('teacher', inputs)
 
         def teacher_step():
             with torch.no_grad(), autocast(device, amp):
@@ -383,21 +383,22 @@ def run_benchmark(config: Optional[str],
     return report
 
 
-def scaled_train_step(student: torch.nn.Module, data: dict,
-                      optim_wrapper: OptimWrapper,
-                      scales: 'InputScales') -> Dict[str, torch.Tensor]:
+def scaled_train_step(
+        student: torch.nn.Module, data: dict, optim_wrapper: OptimWrapper,
+        scales: Optional['InputScales']) -> Dict[str, torch.Tensor]:
     """``student.train_step`` with the batch at the student's scale.
 
     Args:
         student (nn.Module): The student.
         data (dict): A batch from the dataloader.
         optim_wrapper (OptimWrapper): The student's optimizer wrapper.
-        scales (InputScales): The algorithm's input scales.
+        scales (InputScales, optional): The algorithm's input scales; None
+            for an algorithm without them.
 
     Returns:
         dict: The log variables.
     """
-    if scales.is_identity('student'):
+    if scales is None or scales.is_identity('student'):
         return student.train_step(data, optim_wrapper)
     with optim_wrapper.optim_context(student):
         data = student.data_preprocessor(data, True)

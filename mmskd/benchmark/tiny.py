@@ -144,9 +144,10 @@ def tiny_seg_model_options(cfg: Config,
                            role: str = 'architecture') -> Dict[str, Any]:
     """The ``model.*`` overrides of a tiny segmentation run.
 
-    For a distillation config: both segmentors shrunk, no teacher
-    checkpoint, connectors at the tiny widths, and the discriminator's
-    ``in_channels`` set to the class count (which stays). For a plain
+    For a distillation config: both segmentors (or the student and each
+    teacher of a ``TeacherEnsemble``) shrunk, no teacher checkpoint,
+    connectors at the tiny widths, and the discriminator's ``in_channels``
+    set to the class count (which stays). For a plain
     config: the model shrunk to the width of ``role``.
 
     Args:
@@ -171,16 +172,26 @@ def tiny_seg_model_options(cfg: Config,
         'model.architecture.data_preprocessor.size': size
     }
     for member in TINY_WIDTH:  # both models, each at its own width
-        options.update(
-            tiny_segmentor_options(f'model.{member}',
-                                   resolved_model(cfg.model[member]),
-                                   member))
+        for prefix, model in _segmentors(f'model.{member}', cfg.model[member]):
+            options.update(
+                tiny_segmentor_options(prefix, resolved_model(model), member))
+    for name in cfg.model.teacher.get('teachers') or {}:  # an ensemble's
+        options[f'model.teacher.teachers.{name}.ckpt'] = None
     options.update(connector_width_options(cfg.model))
     if 'in_channels' in (cfg.model.get('discriminator') or {}):
         student = resolved_model(cfg.model.architecture)
         options['model.discriminator.in_channels'] = \
             student.decode_head.num_classes
     return options
+
+
+def _segmentors(prefix: str, model: dict) -> List[Tuple[str, dict]]:
+    """The segmentors of a model config and their dotted keys: itself, or
+    each teacher of a ``TeacherEnsemble``."""
+    if model.get('type') not in ('TeacherEnsemble', 'mmskd.TeacherEnsemble'):
+        return [(prefix, model)]
+    return [(f'{prefix}.teachers.{name}', teacher)
+            for name, teacher in model.teachers.items()]
 
 
 def _tiny_backbone(prefix: str, backbone: dict,

@@ -377,16 +377,15 @@ def test_a_student_at_its_own_resolution_sets_the_floor_at_its_size():
     """With input_scales, phase (a) trains the student on the batch at its
     scale and phase (b) runs the teacher on it at its own: the floor is
     the two networks as the distillation step runs them."""
-    from mmskd.models.utils import InputScales
-    resize = InputScales.for_training
+    from mmseg.models.backbones import ResNetV1c
+    forward = ResNetV1c.forward
     seen = []
 
-    def spy(scales, role, inputs):
-        resized = resize(scales, role, inputs)
-        seen.append((role, tuple(resized.shape[-2:])))
-        return resized
+    def spy(backbone, inputs):
+        seen.append((backbone.depth, tuple(inputs.shape[-2:])))
+        return forward(backbone, inputs)
 
-    with mock.patch.object(InputScales, 'for_training', spy):
+    with mock.patch.object(ResNetV1c, 'forward', spy):
         report = run_benchmark(
             osp.join(
                 REPO, 'configs/resolution/'
@@ -398,8 +397,8 @@ def test_a_student_at_its_own_resolution_sets_the_floor_at_its_size():
             warmup=0,
             tiny=True,
             log=lambda message: None)
-    # (b)'s batch resized once, then (a) and (c) once each (no warm-up).
-    assert seen == [('teacher', (64, 128)), ('student', (32, 64)),
-                    ('teacher', (64, 128)), ('student', (32, 64))]
+    # Both tiny networks are ResNet-18s: the student's 2 steps, (a) and
+    # (c), at half size, the teacher's 2 forwards, (b) and (c), at full.
+    assert sorted(seen) == [(18, (32, 64))] * 2 + [(18, (64, 128))] * 2
     assert_finite_logs(report['phases']['distill_step'], 'distill.loss_cwd')
     assert report['ratios']['distill_over_floor'] > 0

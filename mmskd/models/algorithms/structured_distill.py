@@ -14,6 +14,7 @@ from mmrazor.models.utils import add_prefix
 
 from mmskd.registry import MODELS
 from ..distillers import check_recorder_exists, infer_connector_channels
+from ..teachers import TeacherEnsemble
 from ..utils import (check_pair_families, keep_unwrapped_names,
                      labelled_task_loss, load_teacher_checkpoint, model_family,
                      unwrap)
@@ -120,7 +121,10 @@ class StructuredDistill(GuardedStepMixin, SingleTeacherDistill):
         teacher_is_config = isinstance(teacher, dict)
         student, teacher = self.build_pair(architecture, teacher)
         restored_later = teacher_restored_later()
-        if not teacher_ckpt and teacher_is_config and not restored_later \
+        if isinstance(teacher, TeacherEnsemble):
+            # Each of its teachers has its own ckpt (and warns without).
+            _refuse_one_checkpoint_for_several(teacher_ckpt)
+        elif not teacher_ckpt and teacher_is_config and not restored_later \
                 and not _loads_its_own_weights(teacher):
             _warn_untrained_teacher()
         distiller = infer_connector_channels(distiller, student, teacher)
@@ -148,7 +152,18 @@ class StructuredDistill(GuardedStepMixin, SingleTeacherDistill):
         self.input_scales = self._checked_input_scales(input_scales)
 
     def _checked_input_scales(self, cfg: Optional[dict]) -> InputScales:
-        """The ``input_scales`` setting, refused where it cannot apply."""
+        """The ``input_scales`` setting, refused where it cannot apply.
+
+        Args:
+            cfg (dict, optional): The setting.
+
+        Returns:
+            InputScales: The scales.
+
+        Raises:
+            ValueError: For scales other than 1 on an algorithm, a student
+                or an inference mode that cannot take them.
+        """
         scales = InputScales.build(cfg)
         if all(scales.is_identity(role) for role in ('student', 'teacher')):
             return scales
@@ -163,6 +178,12 @@ class StructuredDistill(GuardedStepMixin, SingleTeacherDistill):
                 f'students; this one is a {type(self.student).__name__}, '
                 'whose boxes are in input pixels. Resize in its dataset '
                 'pipeline instead and remove input_scales.')
+        if (self.student.test_cfg or {}).get('mode') == 'slide':
+            # Its windows and padding are in the batch's pixels.
+            raise ValueError(
+                "input_scales needs the student's whole-image inference, but "
+                "its test_cfg is mode='slide'; set model.architecture."
+                "test_cfg=dict(mode='whole').")
         return scales
 
     @staticmethod
@@ -184,7 +205,10 @@ class StructuredDistill(GuardedStepMixin, SingleTeacherDistill):
         """
         student = MODELS.build(architecture)
         teacher = MODELS.build(teacher)
-        check_pair_families(student, teacher)
+        teachers = teacher.members().values() if isinstance(
+            teacher, TeacherEnsemble) else (teacher, )
+        for one in teachers:
+            check_pair_families(student, one)
         return student, teacher
 
     def check_recorder(self, role: str, name: str, field: str) -> None:
@@ -318,6 +342,13 @@ class StructuredDistill(GuardedStepMixin, SingleTeacherDistill):
         mmseg's heads upsample the logits to the image's size from its data
         samples, so the predictions cover the labels whatever size the
         student ran at.
+
+        Args:
+            inputs (Tensor): The preprocessed batch.
+            data_samples (list, optional): Its data samples.
+
+        Returns:
+            list: The student's predictions.
         """
         inputs = self.input_scales.for_prediction('student', inputs)
         return self.architecture(inputs, data_samples, mode='predict')
@@ -325,7 +356,15 @@ class StructuredDistill(GuardedStepMixin, SingleTeacherDistill):
     def _forward(self,
                  inputs: torch.Tensor,
                  data_samples: Optional[List[BaseDataElement]] = None):
-        """The student's tensors, at its own resolution."""
+        """The student's tensors, at its own resolution.
+
+        Args:
+            inputs (Tensor): The preprocessed batch.
+            data_samples (list, optional): Its data samples.
+
+        Returns:
+            The student's ``mode='tensor'`` outputs.
+        """
         inputs = self.input_scales.for_prediction('student', inputs)
         return self.architecture(inputs, data_samples, mode='tensor')
 
@@ -351,6 +390,15 @@ def _warn_untrained_teacher() -> None:
         '--cfg-options model.teacher_ckpt=/path/to/teacher.pth).',
         logger='current',
         level=logging.WARNING)
+
+
+def _refuse_one_checkpoint_for_several(teacher_ckpt: Optional[str]) -> None:
+    """Refuse ``teacher_ckpt`` beside a :class:`TeacherEnsemble`."""
+    if teacher_ckpt:
+        raise ValueError(
+            'model.teacher is a TeacherEnsemble, whose teachers each load '
+            'their own checkpoint: set model.teacher.teachers.NAME.ckpt for '
+            'each and remove model.teacher_ckpt.')
 
 
 def _refuse_unknown_arguments(algorithm: str, unknown: dict) -> None:

@@ -284,8 +284,8 @@ class PairWiseAffinityLoss(BaseDistillLoss):
             f'{sides[1]:g}-pixel nodes on the {size_S[0]}x{size_S[1]} '
             'student map, which are not whole pixels. Choose a node_size '
             "that the maps' ratio turns into whole student pixels (e.g. "
-            'node_size=2 for a student at half resolution), or input_scales '
-            'whose scaled sizes are multiples of the output stride.')
+            'node_size=2 for a student at half resolution), or scales whose '
+            'ratio does.')
 
     def pair_loss(self, preds_S: Tensor, preds_T: Tensor) -> Tensor:
         """The unweighted pair-wise affinity loss.

@@ -26,8 +26,8 @@ def _check_pair(real: Tensor, fake: Tensor) -> None:
         raise ValueError(
             'real and fake must have the same shape, got '
             f'{tuple(real.shape)} and {tuple(fake.shape)}: score teacher and '
-            'student maps of the same images and size (resize one of them '
-            'first).')
+            'student maps of the same images (wasserstein_terms takes maps '
+            'of two sizes, with their images as image and fake_image).')
     if real.dim() < 1 or real.size(0) == 0:
         raise ValueError('real and fake need a non-empty batch dim, got '
                          f'shape {tuple(real.shape)}')
@@ -198,8 +198,9 @@ def wasserstein_terms(
         eps (float | Tensor, optional): Interpolation weights, for tests.
             Defaults to None (``U(0, 1)`` per sample).
         fake_image (Tensor, optional): The fake maps' conditioning images,
-            when the fake maps have another spatial size than the real ones.
-            Defaults to None (``image``).
+            needed (with ``image``) when the fake maps have another spatial
+            size than the real ones; ignored when their sizes agree.
+            Defaults to None.
 
     Returns:
         tuple[Tensor, Tensor, Tensor]: ``score_real`` (N,), ``score_fake``

@@ -104,9 +104,12 @@ class InputScales:
             ValueError: If that size is not whole pixels, or not a multiple
                 of ``size_divisor``.
         """
-        if self.is_identity(role):
+        if self.is_identity(role) and not self.differ:
             return inputs
-        return _resize(inputs, self.training_size(role, inputs.shape[-2:]))
+        # The network at the batch's size is checked too: its maps must
+        # cover the image as exactly as the other network's.
+        size = self.training_size(role, inputs.shape[-2:])
+        return inputs if self.is_identity(role) else _resize(inputs, size)
 
     def for_prediction(self, role: str, inputs: Tensor) -> Tensor:
         """The batch at ``role``'s size, rounded to whole pixels.

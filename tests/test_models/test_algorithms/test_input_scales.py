@@ -89,6 +89,25 @@ def test_a_size_off_the_stride_is_refused(scale, size, message):
     assert 'Crop the batch' in str(err.value)
 
 
+def test_the_network_at_the_batch_size_is_checked_too():
+    """A teacher at twice the batch: the student's 36 rows would give maps
+    that do not cover the image as the teacher's do."""
+    scales = InputScales(teacher=2.0)
+    batch = torch.zeros(1, 3, 36, 40)
+    with pytest.raises(ValueError, match='input_scales.student=1 turns'):
+        scales.for_training('student', batch)
+    assert scales.for_training('teacher', torch.zeros(1, 3, 32, 40)).shape \
+        == (1, 3, 64, 80)
+
+
+def test_slide_inference_is_refused(cfg):
+    cfg = copy.deepcopy(cfg)
+    cfg.model.architecture.test_cfg = dict(
+        mode='slide', crop_size=(32, 32), stride=(16, 16))
+    with pytest.raises(ValueError, match="test_cfg=dict\\(mode='whole'\\)"):
+        build(cfg)
+
+
 def test_each_network_trains_at_its_size_and_terms_align(cfg):
     algorithm = build(cfg)
     sizes = record_input_sizes(algorithm)

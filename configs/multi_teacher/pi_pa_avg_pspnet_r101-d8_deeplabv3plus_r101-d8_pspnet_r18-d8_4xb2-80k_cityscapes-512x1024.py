@@ -1,0 +1,18 @@
+_base_ = [
+    '../_base_/datasets/cityscapes-512x1024.py',
+    '../_base_/default_runtime.py',
+    '../_base_/schedules/schedule_80k.py',
+    '../_base_/methods/pi_pa_averaged.py',
+    '../_base_/pairs/pspnet_r101-d8_deeplabv3plus_r101-d8_pspnet_r18-d8_cityscapes-512x1024.py'  # noqa
+]
+model = dict(
+    architecture=_base_.student,
+    teacher=dict(
+        _base_.teacher, average=dict(feature=_base_.teacher_feature_sources)),
+    distiller=dict(
+        student_recorders=dict(feature=dict(source=_base_.feature_source)),
+        # The averages are at DeepLabV3+'s 1/4, the student's maps at 1/8:
+        # its score map is upsampled, its 2x2-pixel nodes meet 4x4 ones.
+        distill_losses=dict(
+            loss_pi=dict(resize_student=True),
+            loss_pa=dict(node_size=4, match_node_grids=True))))

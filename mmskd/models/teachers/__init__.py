@@ -1,0 +1,4 @@
+# Copyright (c) mmskd contributors. All rights reserved.
+from .teacher_ensemble import TeacherEnsemble
+
+__all__ = ['TeacherEnsemble']

@@ -1,0 +1,139 @@
+# Copyright (c) mmskd contributors. All rights reserved.
+"""Several teachers (TeacherEnsemble): each frozen and loaded from its own
+checkpoint, recorded through its name, averaged at the larger map's size;
+both configs of configs/multi_teacher train an iteration."""
+import copy
+import glob
+import os.path as osp
+
+import pytest
+import torch
+import torch.nn.functional as F
+from mmengine.dataset import pseudo_collate
+from mmengine.optim import build_optim_wrapper
+from mmengine.registry import DATASETS, MODELS, init_default_scope
+
+from mmskd.models.utils import unwrap
+from mmskd.testing import REPO, tiny_cfg
+
+CONFIGS = sorted(glob.glob(osp.join(REPO, 'configs/multi_teacher/*.py')))
+AVERAGED, EACH = (
+    osp.join(
+        REPO, 'configs/multi_teacher/'
+        f'pi_pa_{kind}_pspnet_r101-d8_deeplabv3plus_r101-d8_pspnet_r18-d8_'
+        '4xb2-80k_cityscapes-512x1024.py') for kind in ('avg', 'each'))
+
+
+def build(cfg):
+    init_default_scope(cfg.default_scope)
+    torch.manual_seed(0)
+    algorithm = MODELS.build(copy.deepcopy(cfg.model))
+    algorithm.init_weights()
+    return algorithm.train()  # as the runner sets it
+
+
+def batch(cfg):
+    init_default_scope(cfg.default_scope)
+    dataset = DATASETS.build(cfg.train_dataloader.dataset)
+    return pseudo_collate([dataset[0], dataset[1]])
+
+
+def snapshot(module):
+    return {k: v.detach().clone() for k, v in module.state_dict().items()}
+
+
+def test_the_configs_are_the_two_forms():
+    assert CONFIGS == sorted([AVERAGED, EACH])
+
+
+@pytest.mark.parametrize('config', CONFIGS, ids=osp.basename)
+def test_each_config_trains_with_its_teachers_frozen(config, cityscapes_root):
+    cfg = tiny_cfg(config, cityscapes_root)
+    algorithm = build(cfg)
+    teachers = algorithm.teacher
+    before = snapshot(teachers)
+    log_vars = algorithm.train_step(
+        batch(cfg), build_optim_wrapper(algorithm, cfg.optim_wrapper))
+    terms = [key for key in log_vars if key.startswith('distill.')]
+    expected = 2 if config == AVERAGED else 4
+    assert len(terms) == expected and all(
+        torch.isfinite(log_vars[key]) and log_vars[key] > 0 for key in terms)
+    assert all(not teacher.training for teacher in teachers.members().values())
+    after = teachers.state_dict()
+    assert all(torch.equal(value, after[key]) for key, value in before.items())
+
+
+def test_averaged_maps_are_the_mean_at_the_larger_size(cityscapes_root):
+    cfg = tiny_cfg(AVERAGED, cityscapes_root)
+    algorithm = build(cfg)
+    outputs = {}
+
+    def keep(key):
+        return lambda module, args, out: outputs.update({key: out})
+
+    for name, teacher in algorithm.teacher.members().items():
+        for path in ('decode_head.conv_seg',
+                     cfg.model.teacher.average.feature[name]):
+            teacher.get_submodule(path).register_forward_hook(
+                keep((name, path)))
+    algorithm.train_step(
+        batch(cfg), build_optim_wrapper(algorithm, cfg.optim_wrapper))
+    distiller = unwrap(algorithm.distiller)
+    for recorder, paths in (('logits', ('decode_head.conv_seg', ) * 2),
+                            ('feature', ('decode_head.bottleneck',
+                                         'decode_head.sep_bottleneck'))):
+        pspnet = outputs[('pspnet', paths[0])]
+        deeplab = outputs[('deeplabv3plus', paths[1])]
+        # DeepLabV3+ at 1/4 of the 64x128 image, PSPNet at 1/8.
+        assert deeplab.shape[-2:] == (16, 32)
+        assert pspnet.shape[-2:] == (8, 16)
+        upsampled = F.interpolate(
+            pspnet, size=(16, 32), mode='bilinear', align_corners=False)
+        torch.testing.assert_close(
+            distiller.get_record(recorder, False), (upsampled + deeplab) / 2)
+
+
+def test_each_teacher_loads_its_own_checkpoint(cityscapes_root, tmp_path):
+    cfg = tiny_cfg(EACH, cityscapes_root)
+    ckpts = {}
+    for index, (name,
+                member) in enumerate(build(cfg).teacher.members().items()):
+        torch.manual_seed(index + 1)
+        for param in member.parameters():
+            param.data.normal_()
+        ckpts[name] = str(tmp_path / f'{name}.pth')
+        torch.save(dict(state_dict=member.state_dict()), ckpts[name])
+        cfg.model.teacher.teachers[name].ckpt = ckpts[name]
+    loaded = build(cfg).teacher.members()
+    for name, path in ckpts.items():
+        saved = torch.load(path)['state_dict']
+        assert all(
+            torch.equal(value, saved[key])
+            for key, value in loaded[name].state_dict().items())
+    # A checkpoint that fits no teacher of its name is refused.
+    cfg.model.teacher.teachers.pspnet.ckpt = ckpts['deeplabv3plus']
+    with pytest.raises(ValueError, match='does not fit the teacher'):
+        build(cfg)
+
+
+@pytest.mark.parametrize('change, match', [
+    (dict(teacher_ckpt='t.pth'), 'set model.teacher.teachers.NAME.ckpt'),
+    (dict(teacher=dict(average=dict(logits='decode_head.conv_sg'))),
+     "Did you mean 'decode_head.conv_seg'"),
+    (dict(
+        distiller=dict(
+            teacher_recorders=dict(
+                pspnet_logits=dict(source='pspnt.decode_head.conv_seg')))),
+     "Did you mean 'pspnet.decode_head.conv_seg'"),
+])
+def test_bad_settings_are_named(change, match, cityscapes_root):
+    cfg = tiny_cfg(EACH, cityscapes_root)
+    cfg.merge_from_dict(dict(model=change))
+    with pytest.raises(ValueError, match=match):
+        build(cfg)
+
+
+def test_a_teacher_name_must_be_free():
+    from mmskd.models import TeacherEnsemble
+    with pytest.raises(ValueError, match="'averaged' cannot name a teacher"):
+        TeacherEnsemble(dict(averaged=dict(type='mmseg.EncoderDecoder')))

@@ -1,0 +1,68 @@
+# Copyright (c) mmskd contributors. All rights reserved.
+"""Two teachers through the stock tools: tools/train.py with ``--amp``
+trains and validates the student, tools/test.py scores the checkpoint as the
+run's validation did, and ``--resume`` continues the run with every tensor
+of both teachers loaded."""
+import os.path as osp
+import sys
+
+import pytest
+import torch
+from mmengine.config import Config
+
+from mmskd.testing import (REPO, assert_resumes_in_one_process,
+                           assert_test_py_reproduces, cli_options, run_command,
+                           tiny_cfg, tiny_seg_options)
+
+CONFIG = osp.join(
+    REPO, 'configs/multi_teacher/'
+    'pi_pa_each_pspnet_r101-d8_deeplabv3plus_r101-d8_pspnet_r18-d8_'
+    '4xb2-80k_cityscapes-512x1024.py')
+
+
+@pytest.fixture(scope='module')
+def options(cityscapes_root, tmp_path_factory) -> dict:
+    """Tiny models on generated images, a checkpoint for each teacher."""
+    from mmengine.registry import init_default_scope
+
+    from mmskd.registry import MODELS
+    overrides = tiny_seg_options(Config.fromfile(CONFIG), cityscapes_root)
+    cfg = tiny_cfg(CONFIG, cityscapes_root)
+    init_default_scope(cfg.default_scope)
+    folder = tmp_path_factory.mktemp('teachers')
+    for name, teacher in cfg.model.teacher.teachers.items():
+        torch.manual_seed(len(name))
+        model = MODELS.build({
+            key: value
+            for key, value in teacher.items() if key != 'ckpt'
+        })
+        path = str(folder / f'{name}.pth')
+        torch.save(dict(state_dict=model.state_dict(), meta=dict()), path)
+        overrides[f'model.teacher.teachers.{name}.ckpt'] = path
+    return overrides
+
+
+def test_train_amp_test_and_resume(options, tmp_path):
+    work_dir = str(tmp_path / 'work')
+    trained = run_command([
+        sys.executable, 'tools/train.py', CONFIG, '--work-dir', work_dir,
+        '--amp', *cli_options(options)
+    ])
+    log = trained.stdout + trained.stderr
+    assert 'AmpOptimWrapper' in log
+    for term in ('pi_pspnet', 'pa_pspnet', 'pi_deeplabv3plus',
+                 'pa_deeplabv3plus'):
+        assert f'distill.loss_{term}' in log
+    assert_test_py_reproduces(run_command, CONFIG,
+                              osp.join(work_dir, 'iter_2.pth'), log,
+                              str(tmp_path / 'test'), cli_options(options))
+    assert_resumes_in_one_process(
+        run_command,
+        CONFIG,
+        work_dir,
+        cli_options({
+            **options, 'train_cfg.max_iters': 3
+        }),
+        resumed_iter=2,
+        max_iters=3,
+        extra=['--amp'])
