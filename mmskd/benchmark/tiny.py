@@ -73,7 +73,8 @@ def tiny_segmentor_options(prefix: str,
                            model: dict,
                            role: str = 'architecture') -> Dict[str, Any]:
     """Overrides turning a ResNet-D8 segmentor into a narrow ResNet-18 (a
-    MobileNetV2-D8 one into a MobileNetV2 of 1/4 width).
+    MobileNetV2-D8 one into a MobileNetV2 of 1/4 width, a SegFormer into
+    one of a block a stage).
 
     Args:
         prefix (str): The dotted key of the model, e.g.
@@ -86,9 +87,10 @@ def tiny_segmentor_options(prefix: str,
         dict: Dotted keys to values.
     """
     stem, base = TINY_WIDTH[role]
-    mobilenet = model.get('backbone', {}).get('type',
-                                              '').split('.')[-1] == \
-        'MobileNetV2'
+    kind = model.get('backbone', {}).get('type', '').split('.')[-1]
+    if kind == 'MixVisionTransformer':
+        return _tiny_segformer_options(prefix, base)
+    mobilenet = kind == 'MobileNetV2'
     inputs = MOBILENET_HEAD_INPUTS if mobilenet else dict(
         decode_head=base * 8, auxiliary_head=base * 4)
     options = {
@@ -110,6 +112,20 @@ def tiny_segmentor_options(prefix: str,
             inputs['auxiliary_head']
         options[f'{prefix}.auxiliary_head.channels'] = base
     return options
+
+
+def _tiny_segformer_options(prefix: str, base: int) -> Dict[str, Any]:
+    """A SegFormer (MiT backbone, SegformerHead) of one block a stage, one
+    head and ``base`` channels in each of its four outputs."""
+    return {
+        f'{prefix}.pretrained': None,
+        f'{prefix}.backbone.init_cfg': None,
+        f'{prefix}.backbone.embed_dims': base,
+        f'{prefix}.backbone.num_layers': [1, 1, 1, 1],
+        f'{prefix}.backbone.num_heads': [1, 1, 1, 1],
+        f'{prefix}.decode_head.in_channels': [base] * 4,
+        f'{prefix}.decode_head.channels': base * 2,
+    }
 
 
 def connector_width_options(model_cfg: dict) -> Dict[str, Any]:

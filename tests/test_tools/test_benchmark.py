@@ -402,3 +402,58 @@ def test_a_student_at_its_own_resolution_sets_the_floor_at_its_size():
     assert sorted(seen) == [(18, (32, 64))] * 2 + [(18, (64, 128))] * 2
     assert_finite_logs(report['phases']['distill_step'], 'distill.loss_cwd')
     assert report['ratios']['distill_over_floor'] > 0
+
+
+def test_the_floor_with_two_teachers_runs_both():
+    """A TeacherEnsemble's floor (b) is the forward of every teacher."""
+    from mmseg.models.backbones import ResNetV1c
+    forward = ResNetV1c.forward
+    widths = []
+
+    def spy(backbone, inputs):
+        widths.append(backbone.base_channels)
+        return forward(backbone, inputs)
+
+    with mock.patch.object(ResNetV1c, 'forward', spy):
+        report = run_benchmark(
+            osp.join(
+                REPO, 'configs/multi_teacher/'
+                'pi_pa_each_pspnet_r101-d8_deeplabv3plus_r101-d8_'
+                'pspnet_r18-d8_4xb2-80k_cityscapes-512x1024.py'),
+            shape=(64, 128),
+            batch=2,
+            iters=1,
+            warmup=0,
+            tiny=True,
+            log=lambda message: None)
+    # The tiny student is 8 channels wide, each tiny teacher 16: the
+    # student in (a) and (c), both teachers in (b) and (c).
+    assert sorted(widths) == [8] * 2 + [16] * 4
+    assert_finite_logs(report['phases']['distill_step'],
+                       'distill.loss_pi_pspnet', 'distill.loss_pa_pspnet',
+                       'distill.loss_pi_deeplabv3plus',
+                       'distill.loss_pa_deeplabv3plus')
+    assert report['ratios']['distill_over_floor'] > 0
+
+
+def test_each_teachers_offline_checkpoint_is_dropped():
+    from mmskd.benchmark.config import drop_offline_teacher_ckpt
+    cfg = Config.fromfile(
+        osp.join(
+            REPO, 'configs/multi_teacher/'
+            'pi_pa_avg_pspnet_r101-d8_deeplabv3plus_r101-d8_pspnet_r18-d8_'
+            '4xb2-80k_cityscapes-512x1024.py'))
+    teachers = cfg.model.teacher.teachers
+    urls = {name: teacher.ckpt for name, teacher in teachers.items()}
+    cached = [
+        name for name, url in urls.items() if osp.isfile(
+            osp.join(torch.hub.get_dir(), 'checkpoints', osp.basename(url)))
+    ]
+    note = drop_offline_teacher_ckpt(cfg)
+    for name, url in urls.items():
+        if name in cached:
+            assert teachers[name].ckpt == url
+        else:
+            assert teachers[name].ckpt is None
+            assert f'teachers.{name}.ckpt {url} is not in the download ' \
+                'cache' in note

@@ -231,14 +231,15 @@ class HolisticDistill(StructuredDistill):
             for index in self.record_indices
         ]
         for real_map, fake_map in zip(real, fake):
-            if real_map.shape != fake_map.shape and not (
-                    self.input_scales.differ
-                    and real_map.shape[:2] == fake_map.shape[:2]):
+            # Maps of two sizes (a student at its own resolution, or a
+            # teacher of another output stride) are each scored with the
+            # image at their size (see wasserstein_terms).
+            if real_map.shape[:2] != fake_map.shape[:2]:
                 raise ValueError(
                     'The discriminator compares teacher and student maps of '
-                    f'one shape, got {tuple(real_map.shape)} (teacher) and '
-                    f'{tuple(fake_map.shape)} (student); record maps of the '
-                    'same size (e.g. both score maps).')
+                    f'one batch and width, got {tuple(real_map.shape)} '
+                    f'(teacher) and {tuple(fake_map.shape)} (student); record '
+                    'maps of the same kind (e.g. both score maps).')
             self._check_map_channels(
                 real_map.shape[1],
                 f'the recorder {self.teacher_recorder!r} (this step)')
