@@ -58,6 +58,9 @@ class AblationSettings:
         cost_iters (int): Timed iterations of each row's benchmark.
             Defaults to 10.
         cost_warmup (int): Untimed iterations before them. Defaults to 2.
+        teacher_processes (int): Processes a teacher trains in when two
+            lanes or more are free, its batch split between them. Defaults
+            to 2, as the demo.
     """
     work_dir: str
     seeds: Sequence[int] = (0, 1, 2, 3, 4)
@@ -70,13 +73,14 @@ class AblationSettings:
     checkpoint_interval: int = 100
     cost_iters: int = 10
     cost_warmup: int = 2
+    teacher_processes: int = TEACHER_PROCESSES
 
     def shared(self) -> dict:
         """What every call on one work dir must keep (the data and the
         schedules)."""
         settings = asdict(self)
         for key in ('work_dir', 'seeds', 'checkpoint_interval', 'cost_iters',
-                    'cost_warmup'):
+                    'cost_warmup', 'teacher_processes'):
             settings.pop(key)
         return settings
 
@@ -182,7 +186,8 @@ class AblationRunner:
         """
         train_dir = teacher_dir(self.settings.work_dir, table.teacher)
         if read_result(train_dir) is None:
-            processes = TEACHER_PROCESSES if self.lanes >= 2 else 1
+            processes = self.settings.teacher_processes \
+                if self.lanes >= 2 else 1
             options = self.run_options('teacher', table.data, DATA_SEED,
                                        self.settings.teacher_iters)
             if processes > 1:

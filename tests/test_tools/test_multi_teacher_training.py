@@ -1,18 +1,22 @@
 # Copyright (c) mmskd contributors. All rights reserved.
-"""Two teachers through the stock tools: tools/train.py with ``--amp``
-trains and validates the student, tools/test.py scores the checkpoint as the
-run's validation did, and ``--resume`` continues the run with every tensor
-of both teachers loaded."""
+"""Two teachers through the stock tools: tools/dist_train.sh on two
+processes with ``--amp`` trains and validates the student, tools/test.py
+scores the checkpoint as the run's validation did, the student converts, and
+a one-process ``--resume`` continues the run with every tensor of both
+teachers loaded."""
 import os.path as osp
-import sys
 
 import pytest
 import torch
 from mmengine.config import Config
+from mmengine.registry import init_default_scope
 
-from mmskd.testing import (REPO, assert_resumes_in_one_process,
-                           assert_test_py_reproduces, cli_options, run_command,
-                           tiny_cfg, tiny_seg_options)
+from mmskd.registry import MODELS
+from mmskd.testing import (REPO, assert_no_wrapper_names,
+                           assert_resumes_in_one_process,
+                           assert_student_converts, assert_test_py_reproduces,
+                           cli_options, run_command, run_tool, tiny_cfg,
+                           tiny_seg_options)
 
 CONFIG = osp.join(
     REPO, 'configs/multi_teacher/'
@@ -23,9 +27,6 @@ CONFIG = osp.join(
 @pytest.fixture(scope='module')
 def options(cityscapes_root, tmp_path_factory) -> dict:
     """Tiny models on generated images, a checkpoint for each teacher."""
-    from mmengine.registry import init_default_scope
-
-    from mmskd.registry import MODELS
     overrides = tiny_seg_options(Config.fromfile(CONFIG), cityscapes_root)
     cfg = tiny_cfg(CONFIG, cityscapes_root)
     init_default_scope(cfg.default_scope)
@@ -42,20 +43,26 @@ def options(cityscapes_root, tmp_path_factory) -> dict:
     return overrides
 
 
-def test_train_amp_test_and_resume(options, tmp_path):
+def test_dist_train_amp_then_every_tool(options, cityscapes_root, tmp_path):
     work_dir = str(tmp_path / 'work')
-    trained = run_command([
-        sys.executable, 'tools/train.py', CONFIG, '--work-dir', work_dir,
+    trained = run_tool([
+        'bash', 'tools/dist_train.sh', CONFIG, '2', '--work-dir', work_dir,
         '--amp', *cli_options(options)
     ])
     log = trained.stdout + trained.stderr
-    assert 'AmpOptimWrapper' in log
+    assert 'Distributed training: True' in log and 'AmpOptimWrapper' in log
     for term in ('pi_pspnet', 'pa_pspnet', 'pi_deeplabv3plus',
                  'pa_deeplabv3plus'):
         assert f'distill.loss_{term}' in log
-    assert_test_py_reproduces(run_command, CONFIG,
-                              osp.join(work_dir, 'iter_2.pth'), log,
+    checkpoint = osp.join(work_dir, 'iter_2.pth')
+    state = assert_no_wrapper_names(checkpoint)
+    for name in ('pspnet', 'deeplabv3plus'):
+        assert any(key.startswith(f'teacher.{name}.') for key in state)
+    assert_test_py_reproduces(run_command, CONFIG, checkpoint, log,
                               str(tmp_path / 'test'), cli_options(options))
+    student_cfg = tiny_cfg(CONFIG, cityscapes_root)
+    assert_student_converts(checkpoint, str(tmp_path / 'student.pth'),
+                            MODELS.build(student_cfg.model.architecture))
     assert_resumes_in_one_process(
         run_command,
         CONFIG,

@@ -1,17 +1,17 @@
 # Copyright (c) mmskd contributors. All rights reserved.
 """A student at half the teacher's resolution through the stock tools:
-tools/train.py trains and validates it, tools/test.py scores the checkpoint
-as the run's validation did (the student at its own size again), and
+tools/dist_train.sh on two processes trains and validates it, tools/test.py
+scores the checkpoint as the run's validation did (validation and test both
+run the student's ``_predict``, at its own size), and a one-process
 ``--resume`` continues the run with every tensor loaded."""
 import os.path as osp
-import sys
 
 import pytest
 from mmengine.config import Config
 
 from mmskd.testing import (REPO, assert_resumes_in_one_process,
                            assert_test_py_reproduces, cli_options, run_command,
-                           tiny_cfg, tiny_seg_options,
+                           run_tool, tiny_cfg, tiny_seg_options,
                            write_teacher_checkpoint)
 
 CONFIG = osp.join(
@@ -30,13 +30,14 @@ def options(cityscapes_root, tmp_path_factory) -> dict:
     return overrides
 
 
-def test_train_test_and_resume(options, tmp_path):
+def test_dist_train_then_test_and_resume(options, tmp_path):
     work_dir = str(tmp_path / 'work')
-    trained = run_command([
-        sys.executable, 'tools/train.py', CONFIG, '--work-dir', work_dir,
+    trained = run_tool([
+        'bash', 'tools/dist_train.sh', CONFIG, '2', '--work-dir', work_dir,
         *cli_options(options)
     ])
     log = trained.stdout + trained.stderr
+    assert 'Distributed training: True' in log
     assert 'distill.loss_pa' in log and 'disc.loss_gp' in log
     assert_test_py_reproduces(run_command, CONFIG,
                               osp.join(work_dir, 'iter_2.pth'), log,
