@@ -3,7 +3,7 @@ _base_ = [
     '../_base_/default_runtime.py',
     '../_base_/schedules/adversarial_80k.py',
     '../_base_/methods/skd_cwd.py',
-    '../_base_/pairs/segformer_mit-b5_deeplabv3plus_m-v2-d8_cityscapes-512x1024.py',
+    '../_base_/pairs/segformer_mit-b5_deeplabv3plus_m-v2-d8_cityscapes-512x1024.py',  # noqa
 ]
 model = dict(
     architecture=_base_.student,
