@@ -18,7 +18,9 @@ from mmengine.config import Config
 from mmengine.model import revert_sync_batchnorm
 from torch import nn
 
+from mmskd.models.teachers import TeacherEnsemble
 from mmskd.models.utils import load_model_cfg
+from mmskd.models.utils.checkpoint import teacher_weights_from_checkpoint
 from mmskd.registry import MODELS
 
 # Roles of a distill config and the model keys they live under.
@@ -62,15 +64,22 @@ def inference_network(model_cfg: dict) -> nn.Module:
 
     Args:
         model_cfg (dict): ``model.teacher`` or ``model.architecture`` of a
-            distill config (a ``cfg_path`` reference or a model dict).
+            distill config (a ``cfg_path`` reference, a model dict or a
+            ``TeacherEnsemble``, counted as all its teachers).
 
     Returns:
         nn.Module: The model in eval mode, SyncBN turned into BN (which
         runs without a process group) and without an auxiliary head.
     """
-    model = revert_sync_batchnorm(MODELS.build(model_cfg))
-    if getattr(model, 'auxiliary_head', None) is not None:
-        model.auxiliary_head = None
+    # A TeacherEnsemble would load its teachers' checkpoints: counting
+    # needs no weights.
+    with teacher_weights_from_checkpoint():
+        model = revert_sync_batchnorm(MODELS.build(model_cfg))
+    members = model.members().values() if isinstance(
+        model, TeacherEnsemble) else (model, )
+    for member in members:
+        if getattr(member, 'auxiliary_head', None) is not None:
+            member.auxiliary_head = None
     return model.eval()
 
 
@@ -96,9 +105,9 @@ def model_complexity(model: nn.Module,
     return {key: info[key] for key in keys}
 
 
-def pair_complexity(cfg: Config,
-                    shape: Optional[Sequence[int]] = None
-                    ) -> Dict[str, Dict[str, float]]:
+def pair_complexity(
+        cfg: Config,
+        shape: Optional[Sequence[int]] = None) -> Dict[str, Dict[str, float]]:
     """Parameters and FLOPs of a distill config's teacher and student.
 
     Args:

@@ -22,6 +22,7 @@ from mmengine.model import revert_sync_batchnorm
 from mmengine.registry import MODELS, init_default_scope
 from torch import Tensor, nn
 
+from mmskd.models.teachers import TeacherEnsemble
 from mmskd.models.utils import model_family, unwrap
 from mmskd.models.utils.checkpoint import (check_model_checkpoint,
                                            read_model_checkpoint,
@@ -76,6 +77,8 @@ def init_model(config: Union[str, Config],
         restoring = teacher_weights_from_checkpoint()
     elif 'teacher_ckpt' in cfg.model:
         cfg.model.teacher_ckpt = None
+        for teacher in (cfg.model.teacher.get('teachers') or {}).values():
+            teacher.ckpt = None  # each of a TeacherEnsemble's
     with naming_config_keys(cfg), restoring:
         model = revert_sync_batchnorm(MODELS.build(cfg.model))
     if checkpoint is not None:
@@ -259,6 +262,11 @@ def run_pair(model: nn.Module, pipeline: Compose, image: str) -> PairRecord:
             f'run_pair visualises segmentation distill models (mmseg '
             f'students and teachers), got {type(model).__name__}.')
     _refuse_input_scales(model)
+    if isinstance(model.teacher, TeacherEnsemble):
+        raise NotImplementedError(
+            'run_pair draws one teacher against the student; this config '
+            'has several (a TeacherEnsemble). Draw each pair with a config '
+            'of that teacher alone.')
     data = preprocess(model, pipeline, image)
     inputs, samples = data['inputs'], data['data_samples']
     teacher_pred = predict_labels(model.teacher, data)

@@ -119,12 +119,13 @@ def prepare_model_cfg(cfg: Config, shape: Sequence[int]) -> List[str]:
     Returns:
         list[str]: Notes for the report.
     """
-    from mmskd.models.utils import load_model_cfg
+    from mmskd.utils.launch import expand_model_references
     notes = []
     model = cfg.model
     for role in ('architecture', 'teacher'):
         if isinstance(model.get(role), dict):
-            model[role] = load_model_cfg(model[role])
+            # Each teacher of a TeacherEnsemble too.
+            model[role] = expand_model_references(model[role])
             _fix_input_size(model[role].get('data_preprocessor'), shape)
     _fix_input_size(model.get('data_preprocessor'), shape)
     changed = replace_sync_bn(model)

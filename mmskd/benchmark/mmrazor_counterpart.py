@@ -121,8 +121,8 @@ def _same_value(loss: dict, razor_loss: dict, channels: int) -> bool:
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')
         ours = SKD_MODELS.build(dict(loss))(preds_S, preds_T)
-        theirs = RAZOR_MODELS.build(dict(razor_loss, _scope_='mmrazor'))(
-            preds_S, preds_T)
+        theirs = RAZOR_MODELS.build(dict(razor_loss,
+                                         _scope_='mmrazor'))(preds_S, preds_T)
     return torch.allclose(ours.float(), theirs.float(), rtol=1e-4, atol=1e-6)
 
 
@@ -202,7 +202,13 @@ def mmrazor_counterpart(
     """
     from mmrazor.registry import MODELS as RAZOR_MODELS
 
+    from mmskd.models.teachers import TeacherEnsemble
     from mmskd.registry import MODELS as SKD_MODELS
+    if isinstance(algorithm.teacher, TeacherEnsemble):
+        return None, [
+            'several teachers (a TeacherEnsemble): mmrazor distils from '
+            'one, so there is no counterpart to compare.'
+        ]
     notes = []
     distiller = copy.deepcopy(dict(model_cfg.distiller))
     losses = distiller.get('distill_losses') or {}

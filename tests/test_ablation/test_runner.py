@@ -117,3 +117,27 @@ def test_results_are_written_whole(tmp_path):
     write_json(str(tmp_path / 'result.json'), {'mIoU': 1.5})
     assert read_result(str(tmp_path)) == {'mIoU': 1.5}
     assert os.listdir(tmp_path) == ['result.json']
+
+
+@pytest.mark.parametrize('processes', [1, 2])
+def test_a_teacher_trains_in_its_processes_with_its_batch_split(
+        tmp_path, processes):
+    """What the real tables do on two cores (the smoke trains its teachers
+    in one process); the job itself is not run."""
+    from unittest import mock
+
+    from mmskd.ablation import TABLES
+    runner = AblationRunner(
+        AblationSettings(work_dir=str(tmp_path), teacher_processes=processes),
+        root=REPO)
+    runner.lanes = 2
+    runner.data_roots = {'scenes': str(tmp_path / 'data' / 'scenes')}
+    with mock.patch('mmskd.ablation.runner.run_queue') as run_queue, \
+            mock.patch('mmskd.ablation.runner.last_checkpoint'):
+        runner.train_teacher(TABLES['ka'])
+    (job, ), _, _ = run_queue.call_args.args
+    words = ' '.join(job.command)
+    assert ('--nproc_per_node=2' in words) == (processes == 2)
+    # The teacher's config takes 8 images a step: 4 in each of 2 processes.
+    split = 'train_dataloader.batch_size=4'
+    assert (split in words) == (processes == 2)

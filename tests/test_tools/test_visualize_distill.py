@@ -179,7 +179,7 @@ def test_init_model_restores_the_teacher_without_fetching_it(
     """The checkpoint holds the teacher: a model-zoo teacher_ckpt (here an
     unreachable URL, as offline) is never read, nor warned about."""
     cfg = tiny_cfg(SKD, cityscapes_root)
-    with mock.patch('mmskd.models.algorithms.structured_distill.print_log'
+    with mock.patch('mmskd.models.algorithms.teacher_checks.print_log'
                     ) as print_log:
         model = init_model(
             cfg,

@@ -78,7 +78,10 @@ def main() -> None:
         settings.num_train, settings.num_val = 8, 4
         settings.num_labelled = 4
         settings.cost_iters, settings.cost_warmup = 1, 0
-        # Two processes a teacher are the demo's path, which its smoke runs.
+        # One process a teacher, for the suite's time: the two of the real
+        # tables (torchrun, the batch split) are checked without running in
+        # tests/test_ablation/test_runner.py; the demo's smoke runs such a
+        # teacher.
         settings.teacher_processes = 1
         settings.checkpoint_interval = 1
     from mmskd.ablation import format_table

@@ -104,6 +104,9 @@ class KnowledgeAdaptationDistill(StructuredDistill):
             was trained on another teacher or another recorded feature.
     """
 
+    # The translator is tied to one teacher's identity and feature.
+    supports_teacher_ensemble = False
+
     def __init__(self,
                  architecture,
                  teacher,

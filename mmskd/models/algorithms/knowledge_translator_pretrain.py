@@ -76,6 +76,8 @@ class KnowledgeTranslatorPretrain(StructuredDistill):
 
     # Phase 1 has no student: its teacher runs at the batch's size.
     supports_input_scales = False
+    # The translator is tied to one teacher's identity and feature.
+    supports_teacher_ensemble = False
 
     def __init__(self,
                  architecture: Optional[Union[dict, BaseModel]],

@@ -1,11 +1,9 @@
 # Copyright (c) mmskd contributors. All rights reserved.
 """The shared core of mmskd's algorithms: a frozen teacher, recorders and
 distillation losses."""
-import logging
 from typing import Dict, List, Optional, Tuple, Union
 
 import torch
-from mmengine.logging import print_log
 from mmengine.model import BaseModel
 from mmengine.optim import OptimWrapper
 from mmengine.structures import BaseDataElement
@@ -21,6 +19,9 @@ from ..utils import (check_pair_families, keep_unwrapped_names,
 from ..utils.checkpoint import teacher_restored_later
 from ..utils.input_scales import InputScales
 from .guarded_step import GuardedStepMixin
+from .teacher_checks import (loads_its_own_weights,
+                             refuse_one_checkpoint_for_several,
+                             refuse_unknown_arguments, warn_untrained_teacher)
 
 LossResults = Dict[str, torch.Tensor]
 
@@ -99,6 +100,9 @@ class StructuredDistill(GuardedStepMixin, SingleTeacherDistill):
     #: (``input_scales``); those with steps of their own that resize
     #: nothing say False.
     supports_input_scales = True
+    #: Whether the algorithm takes a ``TeacherEnsemble`` as its teacher
+    #: (those that identify or preprocess for one teacher say False).
+    supports_teacher_ensemble = True
 
     def __init__(self,
                  architecture: Union[dict, BaseModel],
@@ -113,7 +117,7 @@ class StructuredDistill(GuardedStepMixin, SingleTeacherDistill):
                  max_skipped_steps: int = 10,
                  input_scales: Optional[dict] = None,
                  **unknown) -> None:
-        _refuse_unknown_arguments(type(self).__name__, unknown)
+        refuse_unknown_arguments(type(self).__name__, unknown)
         if teacher_forward not in TEACHER_FORWARDS:
             raise ValueError(
                 f'teacher_forward must be one of {TEACHER_FORWARDS}, but got '
@@ -123,10 +127,12 @@ class StructuredDistill(GuardedStepMixin, SingleTeacherDistill):
         restored_later = teacher_restored_later()
         if isinstance(teacher, TeacherEnsemble):
             # Each of its teachers has its own ckpt (and warns without).
-            _refuse_one_checkpoint_for_several(teacher_ckpt)
+            refuse_one_checkpoint_for_several(teacher_ckpt,
+                                              self.supports_teacher_ensemble,
+                                              type(self).__name__)
         elif not teacher_ckpt and teacher_is_config and not restored_later \
-                and not _loads_its_own_weights(teacher):
-            _warn_untrained_teacher()
+                and not loads_its_own_weights(teacher):
+            warn_untrained_teacher()
         distiller = infer_connector_channels(distiller, student, teacher)
         distiller.setdefault('type', 'StructuredDistiller')
         # mmrazor's SingleTeacherDistill builds the distiller through
@@ -367,49 +373,3 @@ class StructuredDistill(GuardedStepMixin, SingleTeacherDistill):
         """
         inputs = self.input_scales.for_prediction('student', inputs)
         return self.architecture(inputs, data_samples, mode='tensor')
-
-
-def _loads_its_own_weights(model: BaseModel) -> bool:
-    """Whether ``model``'s own init_cfg loads a whole trained model."""
-    init_cfg = getattr(model, 'init_cfg', None)
-    return isinstance(init_cfg, dict) and init_cfg.get('type') == 'Pretrained'
-
-
-def _warn_untrained_teacher() -> None:
-    """One line: distilling from a teacher without weights teaches noise.
-
-    Without ``teacher_ckpt`` a teacher built from a config keeps what its
-    initialisation gives: random weights, or an ImageNet backbone under an
-    untrained head (a model-zoo config's ``pretrained``). Tests and
-    benchmarks do that on purpose; a training run almost never means to.
-    """
-    print_log(
-        'model.teacher_ckpt is not set: the teacher keeps its initial, '
-        'untrained weights and the student learns to imitate them; set '
-        'model.teacher_ckpt to the trained teacher\'s checkpoint (e.g. '
-        '--cfg-options model.teacher_ckpt=/path/to/teacher.pth).',
-        logger='current',
-        level=logging.WARNING)
-
-
-def _refuse_one_checkpoint_for_several(teacher_ckpt: Optional[str]) -> None:
-    """Refuse ``teacher_ckpt`` beside a :class:`TeacherEnsemble`."""
-    if teacher_ckpt:
-        raise ValueError(
-            'model.teacher is a TeacherEnsemble, whose teachers each load '
-            'their own checkpoint: set model.teacher.teachers.NAME.ckpt for '
-            'each and remove model.teacher_ckpt.')
-
-
-def _refuse_unknown_arguments(algorithm: str, unknown: dict) -> None:
-    """Name the algorithm that takes arguments a config gave the wrong one."""
-    if not unknown:
-        return
-    hint = ''
-    if {'discriminator', 'holistic'} & set(unknown):
-        hint = (' The holistic term (a discriminator and its settings) '
-                "belongs to type='HolisticDistill', whose settings are "
-                'keyword arguments of the model (see '
-                'configs/_base_/methods/holistic.py).')
-    raise TypeError(f'{algorithm} got unexpected arguments '
-                    f'{sorted(unknown)}.{hint}')

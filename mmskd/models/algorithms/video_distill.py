@@ -70,6 +70,8 @@ class VideoDistill(SequenceMixin, StructuredDistill):
 
     # Its frame sequences run at the batch's size.
     supports_input_scales = False
+    # Its teacher runs on frame sequences, one network.
+    supports_teacher_ensemble = False
 
     def __init__(self,
                  architecture,

@@ -34,7 +34,8 @@ class AuxiliaryModuleHead(BaseDecodeHead):
     As an mmseg ``auxiliary_head`` it adds its loss in training, and the
     segmentor never runs it in ``predict`` or ``tensor`` mode: the deployed
     network is the plain one, with its parameters and FLOPs
-    (``tools/model_converters/remove_auxiliary.py`` writes its checkpoint).
+    (``tools/model_converters/convert_to_student.py --drop-auxiliary-heads``
+    writes its checkpoint).
 
     Args:
         in_channels (Sequence[int]): Channels of the stages it takes.

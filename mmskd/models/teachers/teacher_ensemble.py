@@ -2,8 +2,9 @@
 """Several frozen teachers that a distillation algorithm runs as one."""
 import copy
 import difflib
+import functools
 import logging
-from typing import Dict, List, Optional, Union
+from typing import Callable, Dict, List, Optional, Union
 
 import torch
 from mmengine.logging import print_log
@@ -21,7 +22,7 @@ AVERAGED = 'averaged'
 
 @MODELS.register_module()
 class TeacherEnsemble(BaseModel):
-    """Several teachers, each frozen and run in ``mode='tensor'``, as one.
+    """Several teachers, run in ``mode='tensor'`` one after another, as one.
 
     Give it as an algorithm's ``teacher``. Each teacher is a submodule named
     as in ``teachers``, so the distiller's teacher recorders name their
@@ -31,11 +32,15 @@ class TeacherEnsemble(BaseModel):
     their outputs after each forward and outputs the result from the module
     ``averaged.<name>``, which a recorder records like any other.
 
-    The average is of the maps as recorded (logits: a term's softmax of the
-    mean logits is the teachers' normalised geometric mean, a product of
-    experts), each bilinearly resized (``align_corners=False``) to the
-    largest map first, so no teacher's detail is pooled away; the maps must
-    have one width.
+    The algorithm freezes the ensemble as any teacher (eval mode, no
+    gradients). The average is of the maps as recorded (logits: a term's
+    softmax of the mean logits is the teachers' normalised geometric mean, a
+    product of experts), each bilinearly resized (``align_corners=False``)
+    to the largest map first, so no teacher's detail is pooled away; the
+    maps must have one width, and each source must run once a forward.
+    Averaging score maps is sound, their channels being the same classes;
+    the channels of two architectures' features do not correspond, so an
+    average of features is only a mixture the student is asked to match.
 
     Args:
         teachers (dict): Name -> teacher config, with its own ``ckpt`` (path
@@ -53,6 +58,10 @@ class TeacherEnsemble(BaseModel):
             or an ``average`` source a teacher does not have.
     """
 
+    #: The teachers' checkpoints by name (``ckpt``), e.g. for tools that
+    #: must not download them.
+    checkpoints: Dict[str, Optional[str]]
+
     def __init__(self,
                  teachers: Dict[str, dict],
                  average: Optional[Dict[str, Union[str, dict]]] = None,
@@ -62,11 +71,13 @@ class TeacherEnsemble(BaseModel):
             raise ValueError('TeacherEnsemble needs at least one teacher in '
                              '`teachers` (name -> config with `ckpt`).')
         self.names: List[str] = list(teachers)
-        checkpoints = {}
+        self.sources: Dict[str, Dict[str, str]] = {}
+        self._outputs: Dict[str, Dict[str, List[object]]] = {}
+        self.checkpoints = {}
         for name, cfg in teachers.items():
             _check_name(self, name)
             cfg = copy.deepcopy(dict(cfg))
-            checkpoints[name] = cfg.pop('ckpt', None)
+            self.checkpoints[name] = cfg.pop('ckpt', None)
             self.add_module(name, MODELS.build(cfg))
         self.averaged = nn.ModuleDict(
             {name: nn.Identity()
@@ -75,20 +86,33 @@ class TeacherEnsemble(BaseModel):
             name: self._checked_sources(name, sources)
             for name, sources in (average or {}).items()
         }
-        self._outputs: Dict[str, List[Tensor]] = {}
         for name, sources in self.sources.items():
             for teacher, source in sources.items():
+                # A partial of a method, not a closure: a deep copy of the
+                # ensemble (e.g. an EMA model) then keeps into the copy.
                 self.member(teacher).get_submodule(
-                    source).register_forward_hook(self._keeper(name))
+                    source).register_forward_hook(
+                        functools.partial(self._keep, name, teacher))
         if not teacher_restored_later():
-            self._load_checkpoints(checkpoints)
+            self._load_checkpoints()
 
     def member(self, name: str) -> BaseModel:
-        """The teacher called ``name``."""
+        """The teacher called ``name``.
+
+        Args:
+            name (str): A key of ``teachers``.
+
+        Returns:
+            BaseModel: That teacher.
+        """
         return getattr(self, name)
 
     def members(self) -> Dict[str, BaseModel]:
-        """Name -> teacher, in the order of ``teachers``."""
+        """The teachers.
+
+        Returns:
+            dict: Name -> teacher, in the order of ``teachers``.
+        """
         return {name: self.member(name) for name in self.names}
 
     def forward(self,
@@ -106,6 +130,9 @@ class TeacherEnsemble(BaseModel):
         Returns:
             dict: Name -> that teacher's tensor outputs, and ``averaged``:
             name -> averaged map.
+
+        Raises:
+            ValueError: For a mode other than ``'tensor'``.
         """
         if mode != 'tensor':
             raise ValueError(
@@ -125,30 +152,49 @@ class TeacherEnsemble(BaseModel):
         """
         return self._run(lambda teacher: teacher.extract_feat(inputs))
 
-    def _run(self, run_one) -> Dict[str, object]:
-        self._outputs = {name: [] for name in self.sources}
-        outputs = {
-            name: run_one(teacher)
-            for name, teacher in self.members().items()
+    def _run(self, run_one: Callable[[BaseModel],
+                                     object]) -> Dict[str, object]:
+        """Run each teacher, then output the averages of what they gave."""
+        self._outputs = {
+            name: {
+                teacher: []
+                for teacher in self.names
+            }
+            for name in self.sources
         }
-        outputs[AVERAGED] = {
-            name: self.averaged[name](self._average(name, maps))
-            for name, maps in self._outputs.items() if maps
-        }
-        self._outputs = {}
+        try:
+            outputs = {
+                name: run_one(teacher)
+                for name, teacher in self.members().items()
+            }
+            outputs[AVERAGED] = {
+                name: self.averaged[name](self._average(name, kept))
+                for name, kept in self._outputs.items()
+            }
+        finally:
+            self._outputs = {}
         return outputs
 
-    def _keeper(self, name: str):
+    def _keep(self, name: str, teacher: str, module: nn.Module, args: tuple,
+              output: object) -> None:
         """A forward hook keeping a source's output for the average."""
+        if name in self._outputs:
+            self._outputs[name][teacher].append(output)
 
-        def keep(module: nn.Module, args: tuple, output: Tensor) -> None:
-            if name in self._outputs:
-                self._outputs[name].append(output)
-
-        return keep
-
-    def _average(self, name: str, maps: List[Tensor]) -> Tensor:
-        """The mean of the maps at the largest one's size."""
+    def _average(self, name: str, kept: Dict[str, List[object]]) -> Tensor:
+        """The mean of each teacher's one map, at the largest one's size."""
+        for teacher, outputs in kept.items():
+            source = self.sources[name][teacher]
+            if len(outputs) != 1 or not isinstance(outputs[0], Tensor):
+                raise ValueError(
+                    f'average[{name!r}] needs one tensor from '
+                    f'{teacher}.{source} a forward, but it gave '
+                    f'{len(outputs)} output(s) '
+                    f'({[type(o).__name__ for o in outputs]}). Average a '
+                    'module that runs once and returns a map (a head\'s '
+                    "conv, not a shared activation nor a backbone), with "
+                    "teacher_forward='tensor' for a head's module.")
+        maps = [outputs[0] for outputs in kept.values()]
         widths = {tuple(m.shape[:2]) for m in maps}
         if len(widths) > 1:
             raise ValueError(
@@ -179,10 +225,13 @@ class TeacherEnsemble(BaseModel):
                     f'{", ".join(map(repr, close)) or "another module"}?')
         return dict(sources)
 
-    def _load_checkpoints(self, checkpoints: Dict[str, Optional[str]]) -> None:
-        for name, ckpt in checkpoints.items():
+    def _load_checkpoints(self) -> None:
+        """Load each teacher's ``ckpt``; warn for a teacher without one."""
+        for name, ckpt in self.checkpoints.items():
             if ckpt:
-                load_teacher_checkpoint(self.member(name), ckpt)
+                load_teacher_checkpoint(
+                    self.member(name), ckpt,
+                    f'model.teacher.teachers.{name}.ckpt')
                 # Keep ``init_weights`` from overwriting the loaded teacher.
                 self.member(name)._is_init = True
                 continue

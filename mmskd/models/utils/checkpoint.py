@@ -69,7 +69,7 @@ def _is_remote(path: str) -> bool:
     return '://' in path
 
 
-def _read_checkpoint(path: str) -> dict:
+def _read_checkpoint(path: str, key: str = TEACHER_KEY) -> dict:
     if not _is_remote(path) and not osp.isfile(osp.expanduser(path)):
         raise FileNotFoundError(
             f'Teacher checkpoint {path!r} does not exist. Download the '
@@ -77,12 +77,12 @@ def _read_checkpoint(path: str) -> dict:
             'a URL fetches them itself), train the teacher first where the '
             'model zoo has none (the configs/depth distill configs name the '
             'command in their header), or pass a local file with '
-            f'`--cfg-options {TEACHER_KEY}=/path/to/teacher.pth`.')
+            f'`--cfg-options {key}=/path/to/teacher.pth`.')
     try:
         return _load_checkpoint(osp.expanduser(path), map_location='cpu')
     except RemoteCheckpointError as error:
         raise RemoteCheckpointError(error.location, error.reason,
-                                    [TEACHER_KEY]) from error.__cause__
+                                    [key]) from error.__cause__
 
 
 def teacher_state_dict(checkpoint: Mapping) -> Mapping:
@@ -108,7 +108,9 @@ def teacher_state_dict(checkpoint: Mapping) -> Mapping:
     return state_dict
 
 
-def load_teacher_checkpoint(teacher: nn.Module, path: str) -> None:
+def load_teacher_checkpoint(teacher: nn.Module,
+                            path: str,
+                            key: str = TEACHER_KEY) -> None:
     """Load ``path`` into ``teacher``, refusing a checkpoint that misfits.
 
     A checkpoint of another architecture, class count or bin count loads
@@ -123,6 +125,8 @@ def load_teacher_checkpoint(teacher: nn.Module, path: str) -> None:
         teacher (nn.Module): The teacher model.
         path (str): Local path or URL of a checkpoint of the teacher's model
             or of a whole distillation run.
+        key (str): The setting that gave ``path``, named in the errors.
+            Defaults to ``'model.teacher_ckpt'``.
 
     Raises:
         FileNotFoundError: If a local ``path`` does not exist.
@@ -131,11 +135,11 @@ def load_teacher_checkpoint(teacher: nn.Module, path: str) -> None:
             tensors that do not and where to get one that does.
     """
     state_dict = _without_absent_parts(
-        teacher, teacher_state_dict(_read_checkpoint(path)), path)
+        teacher, teacher_state_dict(_read_checkpoint(path, key)), path)
     check_checkpoint_fits(
         teacher, state_dict,
         f'Teacher checkpoint {path!r} does not fit the teacher model '
-        f'({type(teacher).__name__})', TEACHER_FIX)
+        f'({type(teacher).__name__})', TEACHER_FIX.replace(TEACHER_KEY, key))
     # The fit is checked above; strict loading would also refuse a missing
     # BatchNorm counter.
     teacher.load_state_dict(state_dict, strict=False)

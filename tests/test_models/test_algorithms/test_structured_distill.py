@@ -192,7 +192,7 @@ def test_teacher_from_another_task_is_refused(cfg):
 
 def untrained_teacher_warnings(cfg) -> list:
     """The warnings of building ``cfg.model`` about an untrained teacher."""
-    with mock.patch('mmskd.models.algorithms.structured_distill.print_log'
+    with mock.patch('mmskd.models.algorithms.teacher_checks.print_log'
                     ) as print_log:
         build(cfg)
     return [call.args[0] for call in print_log.call_args_list

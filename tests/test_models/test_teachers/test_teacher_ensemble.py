@@ -112,8 +112,11 @@ def test_each_teacher_loads_its_own_checkpoint(cityscapes_root, tmp_path):
             for key, value in loaded[name].state_dict().items())
     # A checkpoint that fits no teacher of its name is refused.
     cfg.model.teacher.teachers.pspnet.ckpt = ckpts['deeplabv3plus']
-    with pytest.raises(ValueError, match='does not fit the teacher'):
+    with pytest.raises(ValueError) as error:
         build(cfg)
+    assert 'does not fit the teacher' in str(error.value)
+    assert '--cfg-options model.teacher.teachers.pspnet.ckpt=' in str(
+        error.value)
 
 
 @pytest.mark.parametrize('change, match', [
@@ -133,7 +136,53 @@ def test_bad_settings_are_named(change, match, cityscapes_root):
         build(cfg)
 
 
-def test_a_teacher_name_must_be_free():
+@pytest.mark.parametrize('name', ['averaged', 'sources', 'members'])
+def test_a_teacher_name_must_be_free(name):
     from mmskd.models import TeacherEnsemble
-    with pytest.raises(ValueError, match="'averaged' cannot name a teacher"):
-        TeacherEnsemble(dict(averaged=dict(type='mmseg.EncoderDecoder')))
+    with pytest.raises(ValueError, match=f"'{name}' cannot name a teacher"):
+        TeacherEnsemble({name: dict(type='mmseg.EncoderDecoder')})
+
+
+def test_an_average_needs_one_map_of_every_teacher(cityscapes_root):
+    """Head modules do not run with teacher_forward='extract_feat'."""
+    cfg = tiny_cfg(AVERAGED, cityscapes_root)
+    cfg.model.teacher_forward = 'extract_feat'
+    algorithm = build(cfg)
+    with pytest.raises(ValueError) as error:
+        algorithm.train_step(
+            batch(cfg), build_optim_wrapper(algorithm, cfg.optim_wrapper))
+    assert "average['logits'] needs one tensor from " \
+        'pspnet.decode_head.conv_seg a forward, but it gave 0' in str(
+            error.value)
+
+
+@pytest.mark.parametrize('algorithm', [
+    'KnowledgeAdaptationDistill', 'KnowledgeTranslatorPretrain', 'VideoDistill'
+])
+def test_one_teacher_algorithms_refuse_an_ensemble(algorithm):
+    import mmskd.models as models
+    from mmskd.models.algorithms.teacher_checks import \
+        refuse_one_checkpoint_for_several
+    cls = getattr(models, algorithm)
+    assert cls.supports_teacher_ensemble is False
+    with pytest.raises(ValueError, match='give it one teacher'):
+        refuse_one_checkpoint_for_several(None, cls.supports_teacher_ensemble,
+                                          algorithm)
+
+
+def test_tools_that_draw_or_count_need_no_teacher_weights(
+        cityscapes_root, tmp_path):
+    """get_flops counts every teacher without reading a checkpoint and
+    without auxiliary heads; the pair drawing refuses an ensemble."""
+    from mmskd.analysis.complexity import inference_network
+    from mmskd.apis import init_model, run_pair
+    cfg = tiny_cfg(EACH, cityscapes_root)
+    for teacher in cfg.model.teacher.teachers.values():
+        teacher.ckpt = str(tmp_path / 'missing.pth')
+    init_default_scope(cfg.default_scope)
+    teachers = inference_network(cfg.model.teacher)
+    assert all(member.auxiliary_head is None
+               for member in teachers.members().values())
+    model = init_model(cfg)  # no checkpoint: the teachers' are not read
+    with pytest.raises(NotImplementedError, match='several'):
+        run_pair(model, None, 'image.png')

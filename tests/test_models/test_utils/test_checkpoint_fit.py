@@ -261,7 +261,7 @@ def distill_cfg(cityscapes_root):
 
 
 def untrained_warnings(model_cfg) -> list:
-    with mock.patch('mmskd.models.algorithms.structured_distill.print_log'
+    with mock.patch('mmskd.models.algorithms.teacher_checks.print_log'
                     ) as print_log:
         algorithm = MODELS.build(copy.deepcopy(model_cfg))
     return algorithm, [
