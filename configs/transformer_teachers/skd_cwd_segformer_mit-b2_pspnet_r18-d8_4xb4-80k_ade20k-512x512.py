@@ -2,7 +2,7 @@ _base_ = [
     '../_base_/datasets/ade20k-512x512.py',
     '../_base_/default_runtime.py',
     '../_base_/schedules/adversarial_80k.py',
-    '../_base_/methods/skd_cwd.py',
+    '../_base_/methods/skd_cwd_upsampled_student.py',
     '../_base_/pairs/segformer_mit-b2_pspnet_r18-d8_ade20k-512x512.py',
 ]
 model = dict(
@@ -13,8 +13,5 @@ model = dict(
         student_recorders=dict(
             feature=dict(source=_base_.student_feature_source)),
         teacher_recorders=dict(
-            feature=dict(source=_base_.teacher_feature_source)),
-        distill_losses=dict(
-            loss_cwd=dict(resize_student=True),
-            loss_pi=dict(resize_student=True))),
+            feature=dict(source=_base_.teacher_feature_source))),
     discriminator=dict(in_channels=_base_.num_classes))

@@ -123,17 +123,17 @@ def _scenes_200(method: str) -> str:
 
 def _rooms(method: str, data: str = '') -> str:
     """A config of configs/ablation/ on the depth pair and rooms."""
-    return (f'ablation/{method}_depthbin_r101-d8_depthbin_r18-d8_'
+    return (f'ablation/{method}_depthbin_r101-d8_depthbin_r18-d8_1xb8-150_'
             f'rooms-{data}128x128.py')
 
 
 # The same student on the 200 iterations of the table `graphs`.
 GRAPHS_STUDENT = 'ablation/pspnet_r18-d8_w8_1xb8-200_scenes-128x128.py'
 # The depth student and teacher on the generated rooms.
-ROOMS_STUDENT = 'ablation/depthbin_r18-d8_w8_rooms-128x128.py'
+ROOMS_STUDENT = 'ablation/depthbin_r18-d8_w8_1xb8-150_rooms-128x128.py'
 ROOMS_TEACHER = 'ablation/depthbin_r101-d8_w16_rooms-128x128.py'
 # The per-frame student and the video teacher on the generated clips.
-CLIPS_STUDENT = 'ablation/pspnet_r18-d8_w8_1xb8-200_clips-128x128.py'
+CLIPS_STUDENT = 'ablation/pspnet_r18-d8_w8_1xb8-160_clips-128x128.py'
 CLIPS_TEACHER = 'ablation/temporal_pspnet_r101-d8_w16_clips-128x128.py'
 # Phase 1 of knowledge adaptation: the translator of the teacher's feature.
 KA_TRANSLATOR = ('ablation/ka_translator_pspnet_r101-d8_1xb8-20e_'
@@ -220,12 +220,12 @@ TABLES: Dict[str, Table] = {
                     CLIPS_STUDENT,
                     69.79,
                     paper_also=(68.50, )),
-                Row('+TL', 'ablation/temporal_pspnet_r18-d8_w8_1xb8-200_'
+                Row('+TL', 'ablation/temporal_pspnet_r18-d8_w8_1xb8-160_'
                     'clips-128x128.py',
                     70.67,
                     paper_also=(70.46, )),
                 Row('+TL+SF+PF+MF', 'ablation/video_pspnet_r101-d8_'
-                    'pspnet_r18-d8_1xb8-200_clips-128x128.py',
+                    'pspnet_r18-d8_1xb8-160_clips-128x128.py',
                     73.06,
                     paper_also=(70.56, )),
             ),

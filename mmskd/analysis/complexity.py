@@ -21,6 +21,7 @@ from torch import nn
 from mmskd.models.teachers import TeacherEnsemble
 from mmskd.models.utils import load_model_cfg
 from mmskd.models.utils.checkpoint import teacher_weights_from_checkpoint
+from mmskd.models.utils.input_scales import InputScales
 from mmskd.registry import MODELS
 
 # Roles of a distill config and the model keys they live under.
@@ -113,18 +114,22 @@ def pair_complexity(
     Args:
         cfg (Config): A distill config (``model.teacher`` and
             ``model.architecture``).
-        shape (Sequence[int], optional): (height, width); defaults to
-            :func:`config_input_shape`.
+        shape (Sequence[int], optional): (height, width) of the batch;
+            defaults to :func:`config_input_shape`. Each network counts at
+            its own share of it where the config sets ``input_scales``.
 
     Returns:
         dict: ``{'teacher': {...}, 'student': {...}}`` as
         :func:`model_complexity` returns them, each with its ``shape``.
     """
     shape = tuple(shape) if shape is not None else config_input_shape(cfg)
+    scales = InputScales.build(cfg.model.get('input_scales'))
     results = {}
     for role, key in ROLES:
         model = inference_network(cfg.model[key])
-        results[role] = dict(model_complexity(model, shape), shape=shape)
+        role_shape = scales.prediction_size(role, shape)
+        results[role] = dict(
+            model_complexity(model, role_shape), shape=role_shape)
         del model  # full-size teachers are large: one model at a time
     return results
 
@@ -140,14 +145,14 @@ def format_complexity(results: Dict[str, Dict[str, float]]) -> str:
         teacher's parameters and FLOPs.
     """
     teacher, student = results['teacher'], results['student']
-    height, width = teacher['shape']
     lines = [
-        f'| model | params | FLOPs ({height}x{width}) |',
-        '| --- | ---: | ---: |'
+        '| model | input | params | FLOPs |', '| --- | --- | ---: | ---: |'
     ]
     for role in ('teacher', 'student'):
         row = results[role]
-        lines.append(f"| {role} | {row['params_str']} | {row['flops_str']} |")
+        height, width = row['shape']
+        lines.append(f"| {role} | {height}x{width} | {row['params_str']} | "
+                     f"{row['flops_str']} |")
     lines.append(f"| student / teacher | "
                  f"{student['params'] / teacher['params']:.1%} | "
                  f"{student['flops'] / teacher['flops']:.1%} |")

@@ -15,7 +15,7 @@ and ``model.teacher``) and on plain model-zoo configs (``model``, shrunk
 like a distillation config's student, so that a student checkpoint
 converted from a tiny distillation run loads into it).
 """
-from typing import Any, Dict, List, Sequence, Tuple
+from typing import Any, Dict, List, Sequence, Tuple, Union
 
 from mmengine.config import Config, ConfigDict
 
@@ -107,11 +107,28 @@ def tiny_segmentor_options(prefix: str,
     if model.get('decode_head', {}).get('type') in DECODE_HEADS_WITH_C1:
         options[f'{prefix}.decode_head.c1_in_channels'] = base
         options[f'{prefix}.decode_head.c1_channels'] = 4
-    if model.get('auxiliary_head'):
+    auxiliary = model.get('auxiliary_head')
+    if isinstance(auxiliary, list):  # deep supervision: a head per stage
+        for index, head in enumerate(auxiliary):
+            options[f'{prefix}.auxiliary_head.{index}.in_channels'] = \
+                _stage_widths(head['in_index'], base)
+            options[f'{prefix}.auxiliary_head.{index}.channels'] = base
+    elif auxiliary:
         options[f'{prefix}.auxiliary_head.in_channels'] = \
+            _stage_widths(auxiliary['in_index'], base) if isinstance(
+                auxiliary.get('in_channels'), (list, tuple)) else \
             inputs['auxiliary_head']
         options[f'{prefix}.auxiliary_head.channels'] = base
     return options
+
+
+def _stage_widths(in_index: Union[int, Sequence[int]],
+                  base: int) -> Union[int, List[int]]:
+    """The widths of the narrow ResNet-18's stages ``in_index`` reads
+    (``base`` doubling stage by stage), as an int for one stage."""
+    if isinstance(in_index, int):
+        return base * 2**in_index
+    return [base * 2**index for index in in_index]
 
 
 def _tiny_segformer_options(prefix: str, base: int) -> Dict[str, Any]:

@@ -68,7 +68,9 @@ def test_the_rooms_configs_read_them(tmp_path):
     root = write_rooms(str(tmp_path), num_train=20, num_val=2)
     init_default_scope('mmseg')
     cfg = Config.fromfile(
-        osp.join(REPO, 'configs/ablation/depthbin_r18-d8_w8_rooms-128x128.py'))
+        osp.join(
+            REPO,
+            'configs/ablation/depthbin_r18-d8_w8_1xb8-150_rooms-128x128.py'))
     dataset = DATASETS.build(
         dict(cfg.train_dataloader.dataset, data_root=root, indices=None))
     sample = dataset[0]

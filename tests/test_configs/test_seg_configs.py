@@ -43,9 +43,20 @@ SEG_CONFIGS = {
     for name, cfg in ALL_SEG_CONFIGS.items()
     if isinstance(cfg, Exception) or 'teacher' in cfg.model
 }
-TEACHER_CONFIGS = {
+# Plain model configs: teachers the model zoo lacks (CamVid's), which start
+# from its weights (`load_from`), and students trained alone with a
+# training-only constraint (configs/auxiliary), from ImageNet weights.
+PLAIN_CONFIGS = {
     name: cfg
     for name, cfg in ALL_SEG_CONFIGS.items() if name not in SEG_CONFIGS
+}
+TEACHER_CONFIGS = {
+    name: cfg
+    for name, cfg in PLAIN_CONFIGS.items() if cfg.get('load_from')
+}
+STUDENT_CONFIGS = {
+    name: cfg
+    for name, cfg in PLAIN_CONFIGS.items() if name not in TEACHER_CONFIGS
 }
 
 
@@ -235,5 +246,46 @@ def test_teacher_config_trains_and_validates(name, data_roots, fast_runner,
     runner = build_runner(cfg, name, str(tmp_path))
     runner.train()
     train, val = logged_scalars(runner.log_dir)
+    assert math.isfinite(train['loss'])
+    assert 'mIoU' in val, f'no validation logged: {val}'
+
+
+def test_discovers_the_plain_student_configs():
+    assert 'auxiliary/pspnet_r18-d8_aux-conv1x1_4xb4-80k_ade20k-512x512.py' \
+        in STUDENT_CONFIGS
+    assert all(name.startswith('auxiliary/') for name in STUDENT_CONFIGS)
+
+
+def auxiliary_loss_keys(model: dict) -> set:
+    """The logged losses of a segmentor's auxiliary heads: mmseg prefixes
+    one head with ``aux.``, a list of heads with ``aux_0.``, ``aux_1.``..."""
+    heads = model.get('auxiliary_head')
+    if isinstance(heads, list):
+        return {f'aux_{index}.loss_ce' for index in range(len(heads))}
+    return {'aux.loss_ce'} if heads else set()
+
+
+@pytest.mark.parametrize('name', sorted(STUDENT_CONFIGS))
+def test_student_config_trains_and_validates(name, data_roots, fast_runner,
+                                             tmp_path):
+    """A student trained alone at the tiny student width, with the loss of
+    every auxiliary head it configures (none for the baseline)."""
+    cfg = copy.deepcopy(STUDENT_CONFIGS[name])
+    cfg.merge_from_dict(
+        tiny_seg_options(
+            cfg,
+            data_roots,
+            max_iters=1,
+            val_interval=1,
+            image_size=IMAGE_SIZE))
+    runner = build_runner(cfg, name, str(tmp_path))
+    runner.train()
+    train, val = logged_scalars(runner.log_dir)
+    logged_aux = {
+        key
+        for key in train if key.startswith('aux') and 'loss' in key
+    }
+    assert logged_aux == auxiliary_loss_keys(cfg.model), sorted(train)
+    assert all(math.isfinite(train[key]) for key in logged_aux)
     assert math.isfinite(train['loss'])
     assert 'mIoU' in val, f'no validation logged: {val}'

@@ -341,7 +341,7 @@ def test_a_video_step_trains_on_frame_sequences():
     report = run_benchmark(
         osp.join(
             REPO, 'configs/ablation/'
-            'video_pspnet_r101-d8_pspnet_r18-d8_1xb8-200_clips-128x128.py'),
+            'video_pspnet_r101-d8_pspnet_r18-d8_1xb8-160_clips-128x128.py'),
         shape=(64, 64),
         batch=2,
         iters=1,
@@ -360,7 +360,7 @@ def test_a_depth_step_trains_on_depth_maps():
     report = run_benchmark(
         osp.join(
             REPO, 'configs/ablation/'
-            'skd_depthbin_r101-d8_depthbin_r18-d8_rooms-128x128.py'),
+            'skd_depthbin_r101-d8_depthbin_r18-d8_1xb8-150_rooms-128x128.py'),
         shape=(64, 64),
         batch=2,
         iters=1,

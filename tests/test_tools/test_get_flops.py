@@ -109,15 +109,20 @@ def test_counts_teacher_and_student_at_the_config_size(toy_config,
         assert results[role]['flops'] == expected['flops'], role
     # 395 / 207 parameters, 141,312 / 70,656 multiply-adds.
     assert hand_count(8) == dict(params=395, flops=141312)
-    assert '| model | params | FLOPs (16x24) |' in results['stdout']
+    assert '| teacher | 16x24 |' in results['stdout']
     assert '| student / teacher | 52.4% | 50.0% |' in results['stdout']
 
 
-def test_shape_option_scales_the_flops(toy_config, tmp_path):
-    results = run_get_flops(toy_config, tmp_path, '--shape', '32', '24')
+def test_shape_option_and_input_scales_scale_the_flops(toy_config, tmp_path):
+    # A student at half the teacher's resolution counts at its own size.
+    results = run_get_flops(toy_config, tmp_path, '--shape', '32', '24',
+                            '--cfg-options', 'model.input_scales.student=0.5')
     assert results['teacher']['shape'] == [32, 24]
     assert results['teacher']['flops'] == hand_count(8, 32, 24)['flops']
     assert results['teacher']['params'] == hand_count(8)['params']
+    assert results['student']['shape'] == [16, 12]
+    assert results['student']['flops'] == hand_count(4, 16, 12)['flops']
+    assert '| student | 16x12 |' in results['stdout']
 
 
 def test_input_shape_of_real_configs():

@@ -1,12 +1,12 @@
 # Copyright (c) mmskd contributors. All rights reserved.
 """Recorder managers as config values, and the check that a named recorder
 exists."""
-import difflib
 from typing import Iterable
 
 from mmrazor.models.task_modules import RecorderManager
 
 from mmskd.registry import TASK_UTILS
+from ..utils.suggestions import did_you_mean
 
 # mmrazor's manager is a plain class; registered here, an algorithm's own
 # recorders are a config value: ``dict(type='RecorderManager',
@@ -33,8 +33,7 @@ def check_recorder_exists(recorders: Iterable[str], name: str, field: str,
     known = sorted(recorders)
     if name in known:
         return
-    close = difflib.get_close_matches(str(name), known, n=1)
-    hint = f' Did you mean {close[0]!r}?' if close else ''
+    hint = did_you_mean(name, known, count=1)
     raise ValueError(f'{field} is {name!r}, but {where} has no such recorder '
                      f'(it has {known}).{hint} Name one of {where}, or '
                      'record the module under that name there.')

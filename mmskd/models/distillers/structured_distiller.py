@@ -1,12 +1,12 @@
 # Copyright (c) mmskd contributors. All rights reserved.
 """mmrazor's ``ConfigurableDistiller`` with errors that name the fix."""
-import difflib
 from typing import Dict, List, Optional
 
 from mmrazor.models import ConfigurableDistiller
 from torch import nn
 
 from mmskd.registry import MODELS
+from ..utils.suggestions import did_you_mean
 
 # Recorder types whose ``source`` is a module name of the model.
 MODULE_RECORDERS = ('ModuleOutputs', 'ModuleInputs')
@@ -36,9 +36,7 @@ def check_recorder_sources(recorders: Optional[Dict[str, dict]],
         source = cfg.get('source')
         if source in known:
             continue
-        close = difflib.get_close_matches(str(source), module_names, n=3)
-        hint = (f' Did you mean {", ".join(repr(c) for c in close)}?'
-                if close else '')
+        hint = did_you_mean(source, module_names)
         raise ValueError(
             f'{role}_recorders[{recorder_name!r}] records the module '
             f'{source!r}, which the {role} ({type(model).__name__}) does not '

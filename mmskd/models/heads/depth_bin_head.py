@@ -4,7 +4,6 @@ import logging
 from typing import List
 
 import torch
-import torch.nn.functional as F
 from mmengine.logging import print_log
 from mmseg.models.decode_heads import PSPHead
 from mmseg.models.utils import resize
@@ -12,7 +11,8 @@ from mmseg.utils import SampleList
 from torch import Tensor
 
 from mmskd.registry import MODELS
-from .depth_bins import depth_to_bin, gaussian_bin_targets, log_bin_centres
+from .depth_bins import (depth_to_bin, gaussian_bin_targets, log_bin_centres,
+                         soft_bin_cross_entropy, target_band)
 from .expected_depth import ExpectedDepth
 
 WEIGHTINGS = ('gaussian', 'none')
@@ -144,7 +144,9 @@ class DepthBinHead(PSPHead):
         # Derived from the arguments, so kept out of checkpoints (the
         # centres are a buffer of expected_depth).
         self.expected_depth = ExpectedDepth(centres, expectation)
-        self.register_buffer('bin_targets', targets, persistent=False)
+        band_index, band_weights = target_band(targets)
+        self.register_buffer('band_index', band_index, persistent=False)
+        self.register_buffer('band_weights', band_weights, persistent=False)
         self._warned_empty = False
 
     @property
@@ -237,13 +239,14 @@ class DepthBinHead(PSPHead):
         if not valid.any():
             return self._empty_batch_losses(logits, loss_names)
 
-        # (P, K) log-probabilities of the P valid pixels only: an invalid
-        # pixel is in no term, so its logits get exactly zero gradient.
-        log_prob = F.log_softmax(logits, dim=1).permute(0, 2, 3, 1)
-        log_prob = log_prob[valid[:, 0]]
-        true_bin = depth_to_bin(gt_depth[valid], self.num_bins, self.min_depth,
-                                self.max_depth)
-        cross_entropy = -(self.bin_targets[true_bin] * log_prob).sum(1)
+        # Invalid pixels are given the last bin and left out of the mean, so
+        # their logits get exactly zero gradient.
+        true_bin = depth_to_bin(
+            torch.where(valid, gt_depth, self.max_depth)[:, 0], self.num_bins,
+            self.min_depth, self.max_depth)
+        cross_entropy = soft_bin_cross_entropy(logits, true_bin,
+                                               self.band_index,
+                                               self.band_weights)[valid[:, 0]]
         losses = {'loss_depth_bin': self.loss_weight * cross_entropy.mean()}
         if self.loss_silog_weight > 0:
             # mmseg's SiLog is a mean over images in which an image without

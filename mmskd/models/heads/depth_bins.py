@@ -14,8 +14,10 @@ the quantity the depth metrics (rel, log10, δ) measure, instead of spending
 most bins on the far range as linear bins would.
 """
 import math
+from typing import Tuple
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor
 
 
@@ -111,3 +113,55 @@ def gaussian_bin_targets(num_bins: int, alpha: float) -> Tensor:
     # for any alpha (exp of large negative numbers underflows to 0 only
     # away from the diagonal, whose entry is exp(0) before normalising).
     return torch.softmax(logits, dim=1).float()
+
+
+def target_band(targets: Tensor) -> Tuple[Tensor, Tensor]:
+    """The nonzero band of a (K, K) target matrix, row by row.
+
+    A row of :func:`gaussian_bin_targets` is exactly zero in float32 away
+    from its diagonal (for alpha = 0.2, beyond 22 bins), so a cross-entropy
+    needs only the logits of the band: :func:`soft_bin_cross_entropy`
+    gathers those instead of multiplying every pixel's K log-probabilities.
+
+    Args:
+        targets (Tensor): A (K, K) matrix whose row k* is the target of true
+            bin k*.
+
+    Returns:
+        tuple[Tensor, Tensor]: ``index`` (K, B), int64 bins in [0, K - 1],
+        and ``weights`` (K, B), the targets at those bins (0 where the band
+        runs past an end), with B = 2R + 1 for the widest offset R of a
+        nonzero entry.
+    """
+    num_bins = targets.shape[0]
+    bins = torch.arange(num_bins)
+    rows, cols = targets.nonzero(as_tuple=True)
+    radius = int((cols - rows).abs().max()) if len(rows) else 0
+    offsets = torch.arange(-radius, radius + 1)
+    wanted = bins[:, None] + offsets[None, :]
+    inside = (wanted >= 0) & (wanted < num_bins)
+    index = wanted.clamp(0, num_bins - 1)
+    weights = targets.gather(1, index) * inside
+    return index, weights
+
+
+def soft_bin_cross_entropy(logits: Tensor, true_bin: Tensor, index: Tensor,
+                           weights: Tensor) -> Tensor:
+    """Per-pixel :math:`-\\sum_k q(k | k^*) \\log p_k` over a target band.
+
+    The logits are made channels-last first: the log-softmax and the band's
+    gather then read each pixel's K values contiguously, which on the CPU
+    takes half the time of the same terms over channels-first maps.
+
+    Args:
+        logits (Tensor): Bin logits of shape (N, K, H, W).
+        true_bin (Tensor): Int64 true bins of shape (N, H, W).
+        index (Tensor): The band's bins, (K, B), from :func:`target_band`.
+        weights (Tensor): The band's targets, (K, B).
+
+    Returns:
+        Tensor: The cross-entropy of every pixel, of shape (N, H, W).
+    """
+    log_prob = F.log_softmax(logits.permute(0, 2, 3, 1).contiguous(), dim=3)
+    band_log_prob = log_prob.gather(3, index[true_bin])
+    return -(band_log_prob * weights[true_bin]).sum(3)

@@ -1,7 +1,6 @@
 # Copyright (c) mmskd contributors. All rights reserved.
 """Several frozen teachers that a distillation algorithm runs as one."""
 import copy
-import difflib
 import functools
 import logging
 from typing import Callable, Dict, List, Optional, Union
@@ -12,12 +11,30 @@ from mmengine.model import BaseModel
 from torch import Tensor, nn
 
 from mmskd.registry import MODELS
+from ..distillers.connector_channels import recorded_channels
 from ..losses.utils import resize_to
 from ..utils import load_teacher_checkpoint
 from ..utils.checkpoint import teacher_restored_later
+from ..utils.suggestions import did_you_mean
 
 #: The module whose outputs are the averaged maps, ``averaged.<name>``.
 AVERAGED = 'averaged'
+
+
+class AveragedMap(nn.Identity):
+    """The module that outputs one averaged map (``averaged.<name>``).
+
+    Its ``out_channels`` is the width of the maps it averages (None where
+    no source module states one), so that a connector on a recorder of it
+    infers its width as from any head module.
+
+    Args:
+        out_channels (int, optional): The averaged maps' width.
+    """
+
+    def __init__(self, out_channels: Optional[int]) -> None:
+        super().__init__()
+        self.out_channels = out_channels
 
 
 @MODELS.register_module()
@@ -79,13 +96,14 @@ class TeacherEnsemble(BaseModel):
             cfg = copy.deepcopy(dict(cfg))
             self.checkpoints[name] = cfg.pop('ckpt', None)
             self.add_module(name, MODELS.build(cfg))
-        self.averaged = nn.ModuleDict(
-            {name: nn.Identity()
-             for name in average or {}})
         self.sources = {
             name: self._checked_sources(name, sources)
             for name, sources in (average or {}).items()
         }
+        self.averaged = nn.ModuleDict({
+            name: AveragedMap(self._shared_width(name))
+            for name in self.sources
+        })
         for name, sources in self.sources.items():
             for teacher, source in sources.items():
                 # A partial of a method, not a closure: a deep copy of the
@@ -218,12 +236,30 @@ class TeacherEnsemble(BaseModel):
         for teacher, source in sources.items():
             modules = [n for n, _ in self.member(teacher).named_modules()]
             if source not in modules:
-                close = difflib.get_close_matches(source, modules, n=3)
                 raise ValueError(
                     f'average[{name!r}] names {source!r}, which the teacher '
-                    f'{teacher!r} does not have. Did you mean '
-                    f'{", ".join(map(repr, close)) or "another module"}?')
+                    f'{teacher!r} does not have.'
+                    f'{did_you_mean(source, modules)} Name a module of '
+                    f'`[n for n, _ in teacher.named_modules()]`.')
         return dict(sources)
+
+    def _shared_width(self, name: str) -> Optional[int]:
+        """The width of the maps ``average[name]`` averages, or None if no
+        source module states one; two stated widths must agree."""
+        widths = {
+            teacher: recorded_channels(
+                dict(type='ModuleOutputs', source=source),
+                self.member(teacher))
+            for teacher, source in self.sources[name].items()
+        }
+        known = {width for width in widths.values() if width is not None}
+        if len(known) > 1:
+            raise ValueError(
+                f'average[{name!r}] averages maps of different widths '
+                f'({widths}): a mean needs one width. Average modules whose '
+                'outputs have as many channels, or give each teacher its own '
+                'term.')
+        return known.pop() if known else None
 
     def _load_checkpoints(self) -> None:
         """Load each teacher's ``ckpt``; warn for a teacher without one."""

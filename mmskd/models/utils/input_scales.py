@@ -123,9 +123,24 @@ class InputScales:
         """
         if self.is_identity(role):
             return inputs
+        return _resize(inputs, self.prediction_size(role, inputs.shape[-2:]))
+
+    def prediction_size(self, role: str, size: Tuple[int,
+                                                     int]) -> Tuple[int, int]:
+        """The size ``role`` predicts at: scaled, rounded to whole pixels.
+
+        Halves round up, as mmcv's ``rescale_size`` rounds (Python's
+        ``round`` would take 2.5 to 2 and 3.5 to 4).
+
+        Args:
+            role (str): ``'student'`` or ``'teacher'``.
+            size (tuple[int, int]): An image's (H, W).
+
+        Returns:
+            tuple[int, int]: The scaled (H, W), each side at least 1.
+        """
         scale = self.scales[role]
-        size = tuple(max(1, round(side * scale)) for side in inputs.shape[-2:])
-        return _resize(inputs, size)
+        return tuple(max(1, int(side * scale + 0.5)) for side in size)
 
     def training_size(self, role: str, size: Tuple[int,
                                                    int]) -> Tuple[int, int]:

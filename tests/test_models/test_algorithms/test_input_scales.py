@@ -60,9 +60,10 @@ def test_half_resolution_batch_is_the_mean_of_each_2x2_block():
     torch.testing.assert_close(scales.for_training('student', inputs), blocks)
     assert scales.for_training('teacher', inputs) is inputs
     assert scales.differ and not InputScales().differ
-    # Test images of any size: rounded, not refused.
+    # Test images of any size: rounded, not refused; halves round up, as
+    # mmcv's rescale_size (4.5 -> 5, 6.5 -> 7; Python's round gives 4, 6).
     odd = torch.zeros(1, 3, 9, 13)
-    assert scales.for_prediction('student', odd).shape == (1, 3, 4, 6)
+    assert scales.for_prediction('student', odd).shape == (1, 3, 5, 7)
 
 
 @pytest.mark.parametrize('cfg, match', [

@@ -8,6 +8,7 @@ from unittest import mock
 
 import pytest
 import torch
+import torch.nn.functional as F
 from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
 from mmengine.optim import build_optim_wrapper
@@ -314,3 +315,46 @@ def test_the_translator_connector_must_be_named_and_on_the_teacher_side(
         })
     with pytest.raises(ValueError, match='must encode one teacher'):
         build(cfg)
+
+
+def test_phase_two_with_a_student_at_half_resolution(cityscapes_root,
+                                                     teacher_ckpt,
+                                                     translator_ckpt):
+    """Phase 2 takes ``input_scales``: the student's features are at its
+    own size and each term that pairs them with the teacher's code says how
+    they align (here: upsampled to the code, ``resize_student``)."""
+    cfg = phase_two_cfg(
+        cityscapes_root, teacher_ckpt, translator_ckpt, **{
+            'model.input_scales': dict(student=0.5, size_divisor=16),
+        })
+    algorithm = build(cfg)
+    inputs, samples = one_batch(cfg, algorithm)
+    with pytest.raises(ValueError, match='resize_student=True'):
+        algorithm(inputs, samples, mode='loss')
+
+    for term in ('loss_adapt', 'loss_aff'):
+        cfg.model.distiller.distill_losses[term].resize_student = True
+    algorithm = build(cfg)
+    sizes = []
+    algorithm.student.backbone.register_forward_pre_hook(
+        lambda module, args: sizes.append(tuple(args[0].shape[-2:])))
+    losses = algorithm(inputs, samples, mode='loss')
+    assert sizes == [(IMAGE_SIZE[0] // 2, IMAGE_SIZE[1] // 2)]
+    connectors = algorithm.distiller.connectors
+    feat_S = algorithm.distiller.student_recorders.get_recorder(
+        'feature').get_record_data()
+    code = connectors['translator'](
+        algorithm.distiller.teacher_recorders.get_recorder(
+            'feature').get_record_data())
+    assert feat_S.shape[-2:] == (IMAGE_SIZE[0] // 32, IMAGE_SIZE[1] // 32)
+    assert code.shape[-2:] == (IMAGE_SIZE[0] // 16, IMAGE_SIZE[1] // 16)
+    adapted = F.interpolate(
+        connectors['feature_adapter'](feat_S),
+        size=code.shape[-2:],
+        mode='bilinear',
+        align_corners=False)
+    assert torch.allclose(
+        losses['distill.loss_adapt'],
+        KnowledgeAdaptationLoss(loss_weight=50)(adapted, code),
+        rtol=1e-5)
+    assert torch.isfinite(losses['distill.loss_aff'])

@@ -112,6 +112,35 @@ def test_loss_equals_hand_computed_cross_entropy(weighting, alpha):
         losses['loss_depth_bin'].item(), expected, rel_tol=1e-5)
 
 
+def test_loss_over_150_bins_equals_the_dense_cross_entropy():
+    # The head sums each pixel's targets over the band where they are not
+    # zero in float32 (22 bins either side at alpha 0.2); the reference sums
+    # over all 150 bins in float64, from the definition.
+    head = make_head(num_bins=150, min_depth=0.1, max_depth=10.0)
+    generator = torch.Generator().manual_seed(0)
+    logits = 4 * torch.randn(2, 150, 5, 7, generator=generator)
+    depths = torch.rand(2, 1, 5, 7, generator=generator) * 12.0
+    depths[0, 0, 1] = 0.0  # a row of invalid pixels
+    losses = head.loss_by_feat(logits,
+                               [sample_with(d[0].numpy()) for d in depths])
+
+    log_prob = numpy_log_softmax(logits.double().numpy())
+    width = (np.log(10.0) - np.log(0.1)) / 150
+    bins = np.arange(150)
+    terms = []
+    for image, row, col in np.ndindex(2, 5, 7):
+        depth = float(depths[image, 0, row, col])
+        if depth == 0:
+            continue
+        true_bin = int(np.clip((np.log(depth) - np.log(0.1)) // width, 0, 149))
+        target = np.exp(-0.2 * (bins - true_bin)**2)
+        target /= target.sum()
+        terms.append(-(target * log_prob[image, :, row, col]).sum())
+    assert len(terms) == 2 * 35 - 7
+    assert losses['loss_depth_bin'].item() == pytest.approx(
+        np.mean(terms), rel=1e-5)
+
+
 @pytest.mark.parametrize('expectation', ['log', 'linear'])
 def test_prediction_is_expected_depth_over_bin_centres(expectation):
     # 'log' as VNL's bins_to_depth: 10 ** (sum of p times log10 centre).

@@ -79,6 +79,15 @@ def test_averaged_maps_are_the_mean_at_the_larger_size(cityscapes_root):
     algorithm.train_step(
         batch(cfg), build_optim_wrapper(algorithm, cfg.optim_wrapper))
     distiller = unwrap(algorithm.distiller)
+    # The averaged modules state their maps' width, for connectors.
+    widths = {
+        name: module.out_channels
+        for name, module in algorithm.teacher.averaged.items()
+    }
+    pspnet = algorithm.teacher.pspnet
+    assert widths == dict(
+        logits=algorithm.student.decode_head.conv_seg.out_channels,
+        feature=pspnet.decode_head.bottleneck.conv.out_channels)
     for recorder, paths in (('logits', ('decode_head.conv_seg', ) * 2),
                             ('feature', ('decode_head.bottleneck',
                                          'decode_head.sep_bottleneck'))):
@@ -128,6 +137,13 @@ def test_each_teacher_loads_its_own_checkpoint(cityscapes_root, tmp_path):
             teacher_recorders=dict(
                 pspnet_logits=dict(source='pspnt.decode_head.conv_seg')))),
      "Did you mean 'pspnet.decode_head.conv_seg'"),
+    (dict(
+        teacher=dict(
+            average=dict(
+                mixed=dict(
+                    pspnet='decode_head.bottleneck',
+                    deeplabv3plus='decode_head.conv_seg')))),
+     "average\\['mixed'\\] averages maps of different widths"),
 ])
 def test_bad_settings_are_named(change, match, cityscapes_root):
     cfg = tiny_cfg(EACH, cityscapes_root)

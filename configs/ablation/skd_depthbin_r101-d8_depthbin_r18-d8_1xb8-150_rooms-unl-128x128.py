@@ -4,7 +4,7 @@
 _base_ = [
     '../_base_/datasets/rooms-unl-128x128.py',
     '../_base_/default_runtime.py',
-    '../_base_/schedules/adversarial_demo_300.py',
+    '../_base_/schedules/adversarial_demo_150.py',
     '../_base_/methods/skd_depth.py',
     '../_base_/pairs/depthbin_r101-d8_w16_depthbin_r18-d8_w8_rooms-128x128.py',
 ]
