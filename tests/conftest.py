@@ -51,6 +51,7 @@ LONGEST_FIRST = (
     'test_tools/test_ablation_tool.py',
     'test_tools/test_demo.py',
     'test_tools/test_ka_two_phases.py',
+    'test_tools/test_search_aux.py',
     'test_configs/test_depth_distill_configs.py',
     'test_tools/test_video_training.py',
     'test_tools/test_unlabelled_training.py',

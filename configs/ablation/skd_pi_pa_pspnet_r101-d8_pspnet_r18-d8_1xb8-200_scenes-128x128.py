@@ -1,4 +1,15 @@
-# "Full, beta = 2x2" of the ablation table `graphs`: +PI+PA of the table
-# `skd` on the table's 200-iteration schedule (as schedules/demo_200.py).
-_base_ = ['./skd_pi_pa_pspnet_r101-d8_pspnet_r18-d8_scenes-128x128.py']
-train_cfg = dict(max_iters=200, val_interval=200)
+# "+PI+PA" of the ablation table `skd` (SKD thesis Table 3.1) and "full,
+# beta = 2x2" of `graphs` (Table 3.2): pixel-wise + pair-wise, 2x2-pixel
+# nodes, fully connected.
+_base_ = [
+    '../_base_/datasets/scenes-128x128.py',
+    '../_base_/default_runtime.py',
+    '../_base_/schedules/demo_200.py',
+    '../_base_/methods/skd_pi_pa.py',
+    '../_base_/pairs/pspnet_r101-d8_w16_pspnet_r18-d8_w8_scenes-128x128.py',
+]
+model = dict(
+    architecture=_base_.student,
+    teacher=_base_.teacher,
+    teacher_ckpt=_base_.teacher_ckpt)
+train_dataloader = dict(dataset=dict(indices=_base_.num_labelled))

@@ -110,15 +110,11 @@ class Table:
                 reverse=not self.higher_is_better))
 
 
-def _scenes(method: str, schedule: str = '') -> str:
-    """A config of configs/ablation/ on the demo's pair and scenes."""
-    return (f'ablation/{method}_pspnet_r101-d8_pspnet_r18-d8_'
-            f'{schedule}scenes-128x128.py')
-
-
-def _scenes_200(method: str) -> str:
-    """A config of configs/ablation/ on the 200-iteration schedule."""
-    return _scenes(method, '1xb8-200_')
+def _scenes(method: str) -> str:
+    """A config of configs/ablation/ on the demo's pair and scenes, on the
+    200-iteration schedule of the tables on the scenes."""
+    return (f'ablation/{method}_pspnet_r101-d8_pspnet_r18-d8_1xb8-200_'
+            'scenes-128x128.py')
 
 
 def _rooms(method: str, data: str = '') -> str:
@@ -127,8 +123,8 @@ def _rooms(method: str, data: str = '') -> str:
             f'rooms-{data}128x128.py')
 
 
-# The same student on the 200 iterations of the table `graphs`.
-GRAPHS_STUDENT = 'ablation/pspnet_r18-d8_w8_1xb8-200_scenes-128x128.py'
+# The demo's student on the 200 iterations of the tables on the scenes.
+SCENES_STUDENT_200 = 'ablation/pspnet_r18-d8_w8_1xb8-200_scenes-128x128.py'
 # The depth student and teacher on the generated rooms.
 ROOMS_STUDENT = 'ablation/depthbin_r18-d8_w8_1xb8-150_rooms-128x128.py'
 ROOMS_TEACHER = 'ablation/depthbin_r101-d8_w16_rooms-128x128.py'
@@ -148,7 +144,7 @@ TABLES: Dict[str, Table] = {
             source='SKD thesis Table 3.1 (Cityscapes val, ResNet18 (1.0) '
             'with ImageNet weights, mean of 3 runs)',
             rows=(
-                Row('student', SCENES_STUDENT, 69.10),
+                Row('student', SCENES_STUDENT_200, 69.10),
                 Row('+PI', _scenes('pi'), 70.51),
                 Row('+PI+PA', _scenes('skd_pi_pa'), 71.78),
                 Row('+PI+PA+HO', _scenes('skd'), 74.08),
@@ -159,15 +155,15 @@ TABLES: Dict[str, Table] = {
             source='SKD thesis Table 3.2 (Cityscapes val, ResNet18 (1.0) '
             'with ImageNet weights, PI+PA, mean of 3 runs)',
             rows=(
-                Row('student', GRAPHS_STUDENT, 69.10),
+                Row('student', SCENES_STUDENT_200, 69.10),
                 Row('local: beta = 1x1, alpha = 3x3',
-                    _scenes_200('skd_pi_pa_local'), 70.83),
-                Row('full: beta = 2x2', _scenes_200('skd_pi_pa'), 71.78),
-                Row('alpha-fusion', _scenes_200('skd_pi_pa_alpha_fusion'),
+                    _scenes('skd_pi_pa_local'), 70.83),
+                Row('full: beta = 2x2', _scenes('skd_pi_pa'), 71.78),
+                Row('alpha-fusion', _scenes('skd_pi_pa_alpha_fusion'),
                     72.03),
-                Row('beta-fusion', _scenes_200('skd_pi_pa_beta_fusion'),
+                Row('beta-fusion', _scenes('skd_pi_pa_beta_fusion'),
                     71.91),
-                Row('feature-fusion', _scenes_200('skd_pi_pa_feature_fusion'),
+                Row('feature-fusion', _scenes('skd_pi_pa_feature_fusion'),
                     72.18),
             )),
         Table(
@@ -176,7 +172,7 @@ TABLES: Dict[str, Table] = {
             source='CWD, thesis Tables 4.2 and 4.6 (Cityscapes val, '
             'PSPNet-R18 with ImageNet weights; 4.6\'s student 69.72)',
             rows=(
-                Row('student', SCENES_STUDENT, 69.10),
+                Row('student', SCENES_STUDENT_200, 69.10),
                 Row('CWD on the logits', _scenes('cwd_logits'), 72.82),
                 Row('CWD on the feature', _scenes('cwd_fea'), 74.87),
                 Row('CWD feature + PI + HO', _scenes('skd_cwd'), 75.79),
@@ -187,7 +183,7 @@ TABLES: Dict[str, Table] = {
             source='KA paper Table 3 (Pascal VOC val, MobileNetV2 at '
             'output stride 16 from an output-stride-8 teacher)',
             rows=(
-                Row('student', SCENES_STUDENT, 70.57),
+                Row('student', SCENES_STUDENT_200, 70.57),
                 Row('KD (T = 2)', _scenes('kd_t2'), 71.32),
                 Row('FitNet', _scenes('fitnet'), 71.3),
                 Row('KA (adaptation + affinity)',

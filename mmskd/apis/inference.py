@@ -22,7 +22,7 @@ from mmengine.model import revert_sync_batchnorm
 from mmengine.registry import MODELS, init_default_scope
 from torch import Tensor, nn
 
-from mmskd.models.teachers import TeacherEnsemble
+from mmskd.models.teachers import TeacherEnsemble, ensemble_members
 from mmskd.models.utils import model_family, unwrap
 from mmskd.models.utils.checkpoint import (check_model_checkpoint,
                                            read_model_checkpoint,
@@ -77,8 +77,8 @@ def init_model(config: Union[str, Config],
         restoring = teacher_weights_from_checkpoint()
     elif 'teacher_ckpt' in cfg.model:
         cfg.model.teacher_ckpt = None
-        for teacher in (cfg.model.teacher.get('teachers') or {}).values():
-            teacher.ckpt = None  # each of a TeacherEnsemble's
+        for teacher in ensemble_members(cfg.model.teacher).values():
+            teacher.ckpt = None
     with naming_config_keys(cfg), restoring:
         model = revert_sync_batchnorm(MODELS.build(cfg.model))
     if checkpoint is not None:

@@ -7,6 +7,7 @@ from typing import Any, Iterator, List, Optional, Sequence, Tuple
 import torch
 from mmengine.config import Config
 
+from mmskd.models.teachers import ensemble_members
 from mmskd.utils.launch import optim_wrapper_entries, replace_sync_bn
 
 
@@ -82,9 +83,8 @@ def drop_offline_teacher_ckpt(cfg: Config) -> Optional[str]:
     """
     teacher = cfg.model.get('teacher')
     slots = [(cfg.model, 'teacher_ckpt', 'teacher_ckpt')]
-    if isinstance(teacher, dict):
-        slots += [(member, 'ckpt', f'teachers.{name}.ckpt')
-                  for name, member in (teacher.get('teachers') or {}).items()]
+    slots += [(member, 'ckpt', f'teachers.{name}.ckpt')
+              for name, member in ensemble_members(teacher).items()]
     notes = []
     for node, key, name in slots:
         ckpt = node.get(key)

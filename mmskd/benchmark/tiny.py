@@ -19,6 +19,8 @@ from typing import Any, Dict, List, Sequence, Tuple, Union
 
 from mmengine.config import Config, ConfigDict
 
+from mmskd.models.teachers import ensemble_members
+
 # Segmentation: ResNet (stem, layer1) widths per role; layers 1-4 of the
 # BasicBlock ResNet-18 have base x1, x2, x4 and x8 channels.
 TINY_WIDTH = dict(architecture=(16, 8), teacher=(16, 16))
@@ -108,6 +110,13 @@ def tiny_segmentor_options(prefix: str,
         options[f'{prefix}.decode_head.c1_in_channels'] = base
         options[f'{prefix}.decode_head.c1_channels'] = 4
     auxiliary = model.get('auxiliary_head')
+    stage_lists = isinstance(auxiliary, list) or isinstance(
+        (auxiliary or {}).get('in_channels'), (list, tuple))
+    if mobilenet and stage_lists:
+        raise ValueError(
+            'The tiny models shrink auxiliary heads over several stages '
+            '(deep supervision, auxiliary modules) on ResNet backbones only; '
+            f'{prefix} has a MobileNetV2 backbone.')
     if isinstance(auxiliary, list):  # deep supervision: a head per stage
         for index, head in enumerate(auxiliary):
             options[f'{prefix}.auxiliary_head.{index}.in_channels'] = \
@@ -208,7 +217,7 @@ def tiny_seg_model_options(cfg: Config,
         for prefix, model in _segmentors(f'model.{member}', cfg.model[member]):
             options.update(
                 tiny_segmentor_options(prefix, resolved_model(model), member))
-    for name in cfg.model.teacher.get('teachers') or {}:  # an ensemble's
+    for name in ensemble_members(cfg.model.teacher):
         options[f'model.teacher.teachers.{name}.ckpt'] = None
     options.update(connector_width_options(cfg.model))
     if 'in_channels' in (cfg.model.get('discriminator') or {}):

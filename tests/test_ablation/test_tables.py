@@ -87,7 +87,7 @@ def test_a_config_has_one_teacher_and_one_kind_of_data():
 def test_every_row_trains_as_long_as_its_student(name):
     table = TABLES[name]
     iters = {load(row.config).train_cfg.max_iters for row in table.rows}
-    expected = dict(graphs=200, video=160, depth=150).get(name, 300)
+    expected = dict(video=160, depth=150).get(name, 200)
     assert iters == {expected}
 
 

@@ -27,8 +27,8 @@ onnxruntime = pytest.importorskip('onnxruntime')
 
 TOOL = osp.join(REPO, 'tools', 'deployment', 'pytorch2onnx.py')
 SKD = osp.join(
-    REPO,
-    'configs/ablation/skd_pspnet_r101-d8_pspnet_r18-d8_scenes-128x128.py')
+    REPO, 'configs/ablation/'
+    'skd_pspnet_r101-d8_pspnet_r18-d8_1xb8-200_scenes-128x128.py')
 STUDENT = osp.join(REPO, 'configs/demo/pspnet_r18-d8_w8_scenes-128x128.py')
 RETINANET = osp.join(
     REPO, 'configs/cwd/cwd_fpn_retinanet_r101_retinanet_r50_2x_coco.py')

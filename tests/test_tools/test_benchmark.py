@@ -455,3 +455,19 @@ def test_each_teachers_offline_checkpoint_is_dropped(tmp_path, monkeypatch):
     assert note.startswith(
         f'teachers.deeplabv3plus.ckpt {urls["deeplabv3plus"]} is not in the '
         'download cache')
+
+
+def test_tiny_models_refuse_stage_lists_on_a_mobilenet():
+    """The stage widths of deep supervision and auxiliary modules are the
+    narrow ResNet-18's; a MobileNetV2 student with such heads is named."""
+    from mmskd.benchmark.tiny import tiny_segmentor_options
+    model = dict(
+        backbone=dict(type='MobileNetV2'),
+        decode_head=dict(type='ASPPHead'),
+        auxiliary_head=dict(
+            type='AuxiliaryModuleHead', in_channels=[16, 24], in_index=[0, 1]))
+    with pytest.raises(ValueError, match='model.architecture has a Mobile'):
+        tiny_segmentor_options('model.architecture', model)
+    model['backbone'] = dict(type='ResNetV1c')
+    options = tiny_segmentor_options('model.architecture', model)
+    assert options['model.architecture.auxiliary_head.in_channels'] == [8, 16]

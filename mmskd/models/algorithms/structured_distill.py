@@ -123,7 +123,11 @@ class StructuredDistill(GuardedStepMixin, SingleTeacherDistill):
                 f'teacher_forward must be one of {TEACHER_FORWARDS}, but got '
                 f'{teacher_forward!r}')
         teacher_is_config = isinstance(teacher, dict)
+        scales = InputScales.build(input_scales)
+        self._refuse_input_scales_here(scales)  # before building anything
         student, teacher = self.build_pair(architecture, teacher)
+        # Before a teacher checkpoint is read.
+        self._refuse_input_scales_for(scales, student)
         restored_later = teacher_restored_later()
         if isinstance(teacher, TeacherEnsemble):
             # Each of its teachers has its own ckpt (and warns without).
@@ -155,42 +159,47 @@ class StructuredDistill(GuardedStepMixin, SingleTeacherDistill):
             # Keep ``init_weights`` from overwriting the loaded teacher.
             self.teacher._is_init = True
         self.teacher_ckpt = teacher_ckpt
-        self.input_scales = self._checked_input_scales(input_scales)
+        self.input_scales = scales
 
-    def _checked_input_scales(self, cfg: Optional[dict]) -> InputScales:
-        """The ``input_scales`` setting, refused where it cannot apply.
-
-        Args:
-            cfg (dict, optional): The setting.
-
-        Returns:
-            InputScales: The scales.
+    @classmethod
+    def _refuse_input_scales_here(cls, scales: InputScales) -> None:
+        """Refuse scales other than 1 on an algorithm that cannot take
+        them.
 
         Raises:
-            ValueError: For scales other than 1 on an algorithm, a student
-                or an inference mode that cannot take them.
+            ValueError: Naming the setting to remove.
         """
-        scales = InputScales.build(cfg)
-        if all(scales.is_identity(role) for role in ('student', 'teacher')):
-            return scales
-        name = type(self).__name__
-        if not self.supports_input_scales:
-            raise ValueError(
-                f'{name} runs its networks at the batch\'s size and takes no '
-                'input_scales; remove it, or resize in the dataset pipeline.')
-        if model_family(self.student) != 'mmseg segmentor':
+        if not scales.is_identity('student') or \
+                not scales.is_identity('teacher'):
+            if not cls.supports_input_scales:
+                raise ValueError(
+                    f'{cls.__name__} runs its networks at the batch\'s size '
+                    'and takes no input_scales; remove it, or resize in the '
+                    'dataset pipeline.')
+
+    @staticmethod
+    def _refuse_input_scales_for(scales: InputScales,
+                                 student: BaseModel) -> None:
+        """Refuse scales other than 1 for a student that cannot take
+        them (not a segmentor, or one that slides its windows).
+
+        Raises:
+            ValueError: Naming the setting to change.
+        """
+        if scales.is_identity('student') and scales.is_identity('teacher'):
+            return
+        if model_family(student) != 'mmseg segmentor':
             raise ValueError(
                 'input_scales resizes images only, so it serves segmentation '
-                f'students; this one is a {type(self.student).__name__}, '
+                f'students; this one is a {type(student).__name__}, '
                 'whose boxes are in input pixels. Resize in its dataset '
                 'pipeline instead and remove input_scales.')
-        if (self.student.test_cfg or {}).get('mode') == 'slide':
+        if (student.test_cfg or {}).get('mode') == 'slide':
             # Its windows and padding are in the batch's pixels.
             raise ValueError(
                 "input_scales needs the student's whole-image inference, but "
                 "its test_cfg is mode='slide'; set model.architecture."
                 "test_cfg=dict(mode='whole').")
-        return scales
 
     @staticmethod
     def build_pair(

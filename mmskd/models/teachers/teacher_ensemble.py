@@ -286,3 +286,18 @@ def _check_name(ensemble: nn.Module, name: str) -> None:
             f'{name!r} cannot name a teacher: use a Python identifier other '
             f'than {AVERAGED!r} and the attributes of a model (e.g. '
             "'pspnet', 'deeplabv3plus').")
+
+
+def ensemble_members(teacher: object) -> Dict[str, dict]:
+    """The member configs of a ``TeacherEnsemble`` config, by name.
+
+    Args:
+        teacher (object): A distillation config's ``model.teacher``.
+
+    Returns:
+        dict: Name -> member config; empty for one teacher (a model config
+        or a config file).
+    """
+    if not isinstance(teacher, dict):
+        return {}
+    return dict(teacher.get('teachers') or {})

@@ -175,6 +175,12 @@ def test_input_scales_are_refused_where_they_cannot_apply(cfg):
         input_scales=dict(student=0.5))
     with pytest.raises(ValueError, match='takes no input_scales'):
         MODELS.build(translator)
+    # Refused before either network is built (or a checkpoint read).
+    translator.update(
+        architecture=dict(type='NoSuchModel'),
+        teacher=dict(type='NoSuchModel'))
+    with pytest.raises(ValueError, match='takes no input_scales'):
+        MODELS.build(translator)
 
 
 def test_a_detector_student_is_refused(tmp_path):

@@ -22,6 +22,7 @@ AVERAGED, EACH = (
         REPO, 'configs/multi_teacher/'
         f'pi_pa_{kind}_pspnet_r101-d8_deeplabv3plus_r101-d8_pspnet_r18-d8_'
         '4xb2-80k_cityscapes-512x1024.py') for kind in ('avg', 'each'))
+HOLISTIC = AVERAGED.replace('pi_pa_avg_', 'skd_avg_')
 
 
 def build(cfg):
@@ -42,8 +43,8 @@ def snapshot(module):
     return {k: v.detach().clone() for k, v in module.state_dict().items()}
 
 
-def test_the_configs_are_the_two_forms():
-    assert CONFIGS == sorted([AVERAGED, EACH])
+def test_the_configs_are_the_two_forms_and_the_holistic_one():
+    assert CONFIGS == sorted([AVERAGED, EACH, HOLISTIC])
 
 
 @pytest.mark.parametrize('config', CONFIGS, ids=osp.basename)
@@ -55,9 +56,15 @@ def test_each_config_trains_with_its_teachers_frozen(config, cityscapes_root):
     log_vars = algorithm.train_step(
         batch(cfg), build_optim_wrapper(algorithm, cfg.optim_wrapper))
     terms = [key for key in log_vars if key.startswith('distill.')]
-    expected = 2 if config == AVERAGED else 4
+    expected = {AVERAGED: 2, EACH: 4, HOLISTIC: 3}[config]
     assert len(terms) == expected and all(
-        torch.isfinite(log_vars[key]) and log_vars[key] > 0 for key in terms)
+        torch.isfinite(log_vars[key]) for key in terms)
+    # PI and PA are positive; the holistic term is the critic's score of the
+    # student, of either sign, and the critic took its step on the average.
+    assert all(log_vars[key] > 0 for key in terms if key != 'distill.loss_ho')
+    if config == HOLISTIC:
+        assert 'distill.loss_ho' in terms
+        assert any(key.startswith('disc.') for key in log_vars), log_vars
     assert all(not teacher.training for teacher in teachers.members().values())
     after = teachers.state_dict()
     assert all(torch.equal(value, after[key]) for key, value in before.items())
@@ -202,3 +209,12 @@ def test_tools_that_draw_or_count_need_no_teacher_weights(
     model = init_model(cfg)  # no checkpoint: the teachers' are not read
     with pytest.raises(NotImplementedError, match='several'):
         run_pair(model, None, 'image.png')
+
+
+def test_ensemble_members_of_a_config():
+    from mmskd.models.teachers import ensemble_members
+    members = dict(a=dict(ckpt='a.pth'), b=dict(ckpt=None))
+    assert ensemble_members(dict(type='TeacherEnsemble',
+                                 teachers=members)) == members
+    assert ensemble_members(dict(type='EncoderDecoder')) == {}
+    assert ensemble_members('configs/some_teacher.py') == {}

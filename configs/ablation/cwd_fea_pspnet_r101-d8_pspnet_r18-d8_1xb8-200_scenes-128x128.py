@@ -3,7 +3,7 @@
 _base_ = [
     '../_base_/datasets/scenes-128x128.py',
     '../_base_/default_runtime.py',
-    '../_base_/schedules/demo_300.py',
+    '../_base_/schedules/demo_200.py',
     '../_base_/methods/cwd_fea.py',
     '../_base_/pairs/pspnet_r101-d8_w16_pspnet_r18-d8_w8_scenes-128x128.py',
 ]

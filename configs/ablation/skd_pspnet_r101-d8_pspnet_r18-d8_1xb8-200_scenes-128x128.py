@@ -1,10 +1,10 @@
-# "+PI" of the ablation table `skd` (SKD thesis Table 3.1) at the demo's
-# scale: the demo student distilled by the pixel-wise term alone.
+# "+PI+PA+HO" of the ablation table `skd` (SKD thesis Table 3.1): structured
+# distillation in full, the student playing against the holistic critic.
 _base_ = [
     '../_base_/datasets/scenes-128x128.py',
     '../_base_/default_runtime.py',
-    '../_base_/schedules/demo_300.py',
-    '../_base_/methods/pi.py',
+    '../_base_/schedules/adversarial_demo_200.py',
+    '../_base_/methods/skd.py',
     '../_base_/pairs/pspnet_r101-d8_w16_pspnet_r18-d8_w8_scenes-128x128.py',
 ]
 model = dict(

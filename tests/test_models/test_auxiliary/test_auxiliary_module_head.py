@@ -1,7 +1,8 @@
 # Copyright (c) mmskd contributors. All rights reserved.
 """AuxiliaryModuleHead (thesis ch. 6, eq. 6.1): the hierarchy against a
-forward written out by hand, its loss in training, and nothing of it at test
-time: the deployable checkpoint is the plain network's."""
+forward written out by hand; it and a searched module (AuxiliaryCellsHead):
+their loss in training, and nothing of them at test time: the deployable
+checkpoint is the plain network's."""
 import copy
 import os.path as osp
 
@@ -88,13 +89,25 @@ def build(auxiliary_head) -> torch.nn.Module:
     return revert_sync_batchnorm(MODELS.build(cfg.model))
 
 
-def test_it_trains_with_the_task_loss_and_is_gone_at_test(tmp_path):
+# A searched structure with every adaptor op and both aggregators.
+SEARCHED = [(0, 0, 'deform_conv3x3', 'sep_conv3x3', 'concat'),
+            (4, 1, 'sep_conv3x3_d3', 'skip', 'sum'),
+            (2, 5, 'sep_conv3x3_d6', 'conv1x1', 'concat'),
+            (6, 3, 'skip', 'skip', 'sum')]
+
+
+@pytest.mark.parametrize('module', ['basic', 'searched'])
+def test_it_trains_with_the_task_loss_and_is_gone_at_test(tmp_path, module):
     """Deep supervision (mmseg's FCN auxiliary head) and the module side by
     side: both add a loss that reaches the backbone; predictions, and the
     converted checkpoint, are those of the network without either."""
+    auxiliary = aux_module(3)
+    if module == 'searched':
+        del auxiliary['adaptor_kernel']
+        auxiliary.update(type='AuxiliaryCellsHead', cells=SEARCHED)
     model = build([
         copy.deepcopy(Config.fromfile(STUDENT).model.auxiliary_head),
-        aux_module(3)
+        auxiliary
     ])
     inputs = torch.randn(2, 3, 64, 64)
     samples = []

@@ -1,10 +1,10 @@
-# "CWD feature + PI + HO" of the ablation table `cwd` (thesis Table 4.6's
-# "Ours", as configs/skd/skd_cwd_*; the demo's distilled student adds PA).
+# "+PI" of the ablation table `skd` (SKD thesis Table 3.1) at the demo's
+# scale: the demo student distilled by the pixel-wise term alone.
 _base_ = [
     '../_base_/datasets/scenes-128x128.py',
     '../_base_/default_runtime.py',
-    '../_base_/schedules/adversarial_demo_300.py',
-    '../_base_/methods/skd_cwd.py',
+    '../_base_/schedules/demo_200.py',
+    '../_base_/methods/pi.py',
     '../_base_/pairs/pspnet_r101-d8_w16_pspnet_r18-d8_w8_scenes-128x128.py',
 ]
 model = dict(
