@@ -1,9 +1,9 @@
 # Copyright (c) mmskd contributors. All rights reserved.
 """tools/analysis_tools/search_aux.py --smoke on generated scenes: killed
-while its second batch trains, the same command continues with the batch it
-had sampled, keeps what was scored, and compares the network without a
-module, with the basic one and with the searched one, the last being the
-best structure's config trained with tools/train.py."""
+while its batch trains, the same command continues with the batch it had
+sampled and compares the network without a module, with the basic one and
+with the searched one (the last: the best structure's config trained with
+tools/train.py); once more, it keeps everything and trains nothing."""
 import json
 import os
 import os.path as osp
@@ -30,7 +30,7 @@ def search_command(work_dir: str, data_root: str) -> list:
     ]
     return [
         sys.executable, 'tools/analysis_tools/search_aux.py', SEARCH,
-        '--work-dir', work_dir, '--smoke', '--episodes', '4',
+        '--work-dir', work_dir, '--smoke', '--compare-seeds', '0',
         '--cfg-options', *options, 'train_dataloader.dataset.indices=10',
         'train_dataloader.batch_size=2'
     ]
@@ -60,29 +60,27 @@ def test_a_killed_search_continues_and_its_best_structure_trains(tmp_path):
                              num_val=2)
     work_dir = str(tmp_path / 'search')
     command = search_command(work_dir, data_root)
-    # Killed once the second batch (episodes 2 and 3) is training.
-    kill_when(command, osp.join(work_dir, 'episode_0002', 'train.log'),
+    # Killed once its batch (episodes 0 and 1) is training.
+    kill_when(command, osp.join(work_dir, 'episode_0001', 'train.log'),
               str(tmp_path / 'killed.log'))
     state = torch.load(
         osp.join(work_dir, 'search_state.pth'), weights_only=False)
-    assert [entry['episode'] for entry in state['history']] == [0, 1]
-    assert [entry['episode'] for entry in state['pending']] == [2, 3]
+    assert state['history'] == []
+    assert [entry['episode'] for entry in state['pending']] == [0, 1]
     with open(osp.join(work_dir, 'search.log')) as file:
         before = file.read()
 
     # Continued, then the comparison at one seed.
-    result = run_tool([*command, '--compare-seeds', '0'], timeout=600)
+    result = run_tool(command, timeout=600)
     with open(osp.join(work_dir, 'search.log')) as file:
         after = file.read()[len(before):]
-    assert 'Resumed: 2 structures scored, 2 in the batch in progress' in after
+    assert 'Resumed: 0 structures scored, 2 in the batch in progress' in after
     assert 'shared starting point' not in after
     with open(osp.join(work_dir, 'structures.json')) as file:
         report = json.load(file)
     structures = report['structures']
-    assert [entry['episode'] for entry in structures] == [0, 1, 2, 3]
-    # What was scored is kept; the batch sampled before the kill is trained.
-    assert structures[:2] == state['history']
-    assert [entry['cells'] for entry in structures[2:]] == [
+    # The batch sampled before the kill is the one trained.
+    assert [entry['cells'] for entry in structures] == [
         entry['cells'] for entry in state['pending']
     ]
     for entry in structures:
@@ -116,3 +114,15 @@ def test_a_killed_search_continues_and_its_best_structure_trains(tmp_path):
         checkpoint = torch.load(file.read().strip(), weights_only=False)
     keys = [key for key in checkpoint['state_dict'] if 'auxiliary' in key]
     assert any('.cells.' in key for key in keys)
+
+    # Once more: everything scored and compared is kept, nothing trains.
+    with open(osp.join(work_dir, 'search.log')) as file:
+        before = file.read()
+    again = run_tool(command, timeout=600)
+    with open(osp.join(work_dir, 'search.log')) as file:
+        after = file.read()[len(before):]
+    assert 'Resumed: 2 structures scored, 0 in the batch in progress' in after
+    assert '0 comparison runs to go' in after
+    assert comparison in again.stdout
+    with open(osp.join(work_dir, 'structures.json')) as file:
+        assert json.load(file)['structures'] == structures
