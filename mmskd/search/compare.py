@@ -21,6 +21,11 @@ RESULT = 'result.json'
 ROWS = ('no auxiliary module', 'the config\'s module', 'searched module')
 
 
+def row_dir(work_dir: str, row: str) -> str:
+    """A row's folder, e.g. ``WORK_DIR/compare/searched_module``."""
+    return osp.join(work_dir, row.replace(' ', '_').replace("'", ''))
+
+
 def comparison_configs(cfg: Config, cells: Sequence) -> Dict[str, Config]:
     """The three rows' configs (without the ``search`` dict)."""
     own = Config(cfg.to_dict())
@@ -55,7 +60,7 @@ def compare(cfg: Config,
     """
     jobs: Dict[Job, str] = {}
     for row, row_cfg in comparison_configs(cfg, cells).items():
-        folder = osp.join(work_dir, row.replace(' ', '_').replace("'", ''))
+        folder = row_dir(work_dir, row)
         os.makedirs(folder, exist_ok=True)
         config = osp.join(folder, 'config.py')
         if iters is not None:
@@ -83,7 +88,7 @@ def compare(cfg: Config,
     run_queue(list(jobs), available_cores(), record)
     results: Dict[str, Dict[int, float]] = {}
     for row in ROWS:
-        folder = osp.join(work_dir, row.replace(' ', '_').replace("'", ''))
+        folder = row_dir(work_dir, row)
         results[row] = {}
         for seed in seeds:
             with open(osp.join(folder, f'seed{seed}', RESULT)) as file:

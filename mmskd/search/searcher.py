@@ -150,6 +150,9 @@ class AuxiliarySearch:
     def _run_dir(self, name: str) -> str:
         return osp.join(self.work_dir, name)
 
+    def _episode_dir(self, entry: dict) -> str:
+        return self._run_dir(f'episode_{entry["episode"]:04d}')
+
     def _train_starting_point(self) -> str:
         """Train the network without its module once; its checkpoint."""
         run_dir = self._run_dir('starting_point')
@@ -169,7 +172,7 @@ class AuxiliarySearch:
     def _train_pending(self, start: str) -> None:
         run_dirs: Dict[Job, str] = {}
         for entry in self.pending:
-            run_dir = self._run_dir(f'episode_{entry["episode"]:04d}')
+            run_dir = self._episode_dir(entry)
             if osp.isfile(osp.join(run_dir, RESULT)):
                 continue
             cfg = with_iterations(
@@ -212,7 +215,7 @@ class AuxiliarySearch:
     def _update(self) -> None:
         """PPO on the finished batch; the batch joins the history."""
         for entry in self.pending:
-            run_dir = self._run_dir(f'episode_{entry["episode"]:04d}')
+            run_dir = self._episode_dir(entry)
             with open(osp.join(run_dir, RESULT)) as file:
                 entry['metrics'] = json.load(file)['metrics']
             entry['reward'] = geometric_mean_reward(

@@ -6,12 +6,12 @@ from typing import List, Sequence, Union
 
 import torch
 from mmcv.cnn import ConvModule
-from mmseg.models.decode_heads.decode_head import BaseDecodeHead
 from mmseg.models.utils import resize
 from torch import Tensor, nn
 
 from mmskd.registry import MODELS
 from .adaptor_ops import build_adaptor
+from .base_auxiliary_head import BaseAuxiliaryHead
 from .search_space import check_structure
 
 
@@ -87,7 +87,7 @@ class AuxiliaryCell(nn.Module):
 
 
 @MODELS.register_module()
-class AuxiliaryCellsHead(BaseDecodeHead):
+class AuxiliaryCellsHead(BaseAuxiliaryHead):
     """An auxiliary module of searched cells, an mmseg ``auxiliary_head``.
 
     ``loc`` starts as the backbone outputs of ``in_index``; each cell
@@ -115,23 +115,8 @@ class AuxiliaryCellsHead(BaseDecodeHead):
                  channels: int,
                  in_index: Sequence[int],
                  cells: Sequence[Sequence[Union[int, str]]],
-                 loss_decode: Union[dict, List[dict]] = dict(
-                     type='mmseg.CrossEntropyLoss',
-                     use_sigmoid=False,
-                     loss_weight=1.0),
                  **kwargs) -> None:
-        if 'input_transform' in kwargs:
-            raise ValueError(
-                'AuxiliaryCellsHead takes every output of in_index itself '
-                "(input_transform='multiple_select'); remove "
-                f"input_transform={kwargs['input_transform']!r}.")
-        super().__init__(
-            list(in_channels),
-            channels,
-            in_index=list(in_index),
-            input_transform='multiple_select',
-            loss_decode=loss_decode,
-            **kwargs)
+        super().__init__(in_channels, channels, in_index, **kwargs)
         widths = list(self.in_channels)
         self.cells = nn.ModuleList()
         for input_1, input_2, op_1, op_2, aggregator in check_structure(

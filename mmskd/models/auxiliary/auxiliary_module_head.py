@@ -2,19 +2,19 @@
 """The basic auxiliary module of auxiliary over-parameterisation (thesis
 ch. 6): extra parameters on the backbone's stages that train with the task's
 loss and are gone at test time."""
-from typing import List, Sequence, Union
+from typing import List, Sequence
 
 import torch
 from mmcv.cnn import ConvModule
-from mmseg.models.decode_heads.decode_head import BaseDecodeHead
 from mmseg.models.utils import resize
 from torch import Tensor, nn
 
 from mmskd.registry import MODELS
+from .base_auxiliary_head import BaseAuxiliaryHead
 
 
 @MODELS.register_module()
-class AuxiliaryModuleHead(BaseDecodeHead):
+class AuxiliaryModuleHead(BaseAuxiliaryHead):
     """The basic auxiliary module, an mmseg ``auxiliary_head``.
 
     Thesis eq. (6.1): an adaptor :math:`A^l` (a 1x1 or 3x3 convolution and
@@ -57,26 +57,11 @@ class AuxiliaryModuleHead(BaseDecodeHead):
                  channels: int,
                  in_index: Sequence[int],
                  adaptor_kernel: int = 1,
-                 loss_decode: Union[dict, List[dict]] = dict(
-                     type='mmseg.CrossEntropyLoss',
-                     use_sigmoid=False,
-                     loss_weight=1.0),
                  **kwargs) -> None:
         if adaptor_kernel not in (1, 3):
             raise ValueError('adaptor_kernel is 1 (basic-conv1x1) or 3 '
                              f'(basic-conv3x3), got {adaptor_kernel}.')
-        if 'input_transform' in kwargs:
-            raise ValueError(
-                'AuxiliaryModuleHead takes every stage of in_index itself '
-                "(input_transform='multiple_select'); remove "
-                f"input_transform={kwargs['input_transform']!r}.")
-        super().__init__(
-            list(in_channels),
-            channels,
-            in_index=list(in_index),
-            input_transform='multiple_select',
-            loss_decode=loss_decode,
-            **kwargs)
+        super().__init__(in_channels, channels, in_index, **kwargs)
         self.adaptors = nn.ModuleList(
             ConvModule(
                 stage_channels,
