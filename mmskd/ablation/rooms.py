@@ -18,7 +18,7 @@ Written in the on-disk layout of mmseg's NYU Depth v2 (``NYUDataset``):
 """
 import os
 import os.path as osp
-from typing import Tuple
+from typing import Iterator, Tuple
 
 import cv2
 import numpy as np
@@ -72,6 +72,16 @@ def render_room(rng: np.random.Generator, height: int,
         tuple[np.ndarray, np.ndarray]: The uint8 image (H, W, 3) and the
         float64 depth (H, W), 0.3 to 10 m.
     """
+    image, depth, _ = render_room_surfaces(rng, height, width)
+    return image, depth
+
+
+def render_room_surfaces(
+        rng: np.random.Generator, height: int,
+        width: int) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One room as :func:`render_room` draws it, with the index of the
+    surface each pixel shows (floor, ceiling, left, right, back wall, then
+    the boxes)."""
     focal = FOCAL * width
     horizon = height / 2 + rng.uniform(-0.1, 0.1) * height
     x, y = np.meshgrid((np.arange(width) + 0.5 - width / 2) / focal,
@@ -90,7 +100,8 @@ def render_room(rng: np.random.Generator, height: int,
     light = 1.0 / (1.0 + 0.1 * depth)
     image = colours[surface] * (pattern * light)[..., None]
     image += rng.normal(0, 4, image.shape)
-    return (np.clip(image, 0, 255).astype(np.uint8), np.clip(depth, 0.3, 10.0))
+    return (np.clip(image, 0, 255).astype(np.uint8), np.clip(depth, 0.3,
+                                                             10.0), surface)
 
 
 def write_rooms(root: str,
@@ -114,20 +125,42 @@ def write_rooms(root: str,
         str: ``root``.
     """
     height, width = size
-    streams = np.random.SeedSequence(seed).spawn(2)
-    for split, num_images, stream in (('train', num_train, streams[0]),
-                                      ('test', num_val, streams[1])):
-        rng = np.random.default_rng(stream)
+    for split, stem, rng in room_names(seed, num_train, num_val):
         image_dir = osp.join(root, 'images', split)
         depth_dir = osp.join(root, 'annotations', split)
         os.makedirs(image_dir, exist_ok=True)
         os.makedirs(depth_dir, exist_ok=True)
-        for index in range(num_images):
-            image, depth = render_room(rng, height, width)
-            # NYUDataset takes the scene type from the name before a digit.
-            stem = f'room_{index + 1:04d}'
-            cv2.imwrite(osp.join(image_dir, f'{stem}.jpg'), image)
-            cv2.imwrite(
-                osp.join(depth_dir, f'{stem}.png'),
-                np.round(depth * 1000).astype(np.uint16))
+        image, depth = render_room(rng, height, width)
+        cv2.imwrite(osp.join(image_dir, f'{stem}.jpg'), image)
+        cv2.imwrite(osp.join(depth_dir, f'{stem}.png'), depth_in_mm(depth))
     return root
+
+
+def room_names(seed: int, num_train: int,
+               num_val: int) -> Iterator[Tuple[str, str, np.random.Generator]]:
+    """The split, name and random stream of each room, in writing order.
+
+    The validation rooms (``test``, as NYU names its split) have their own
+    stream, so they do not depend on ``num_train``.
+
+    Args:
+        seed (int): Random seed of the whole dataset.
+        num_train (int): Training rooms.
+        num_val (int): Validation rooms.
+
+    Yields:
+        tuple: ``(split, stem, rng)``; draw the room from ``rng`` before the
+        next one is yielded.
+    """
+    streams = np.random.SeedSequence(seed).spawn(2)
+    for split, num_images, stream in (('train', num_train, streams[0]),
+                                      ('test', num_val, streams[1])):
+        rng = np.random.default_rng(stream)
+        for index in range(num_images):
+            # NYUDataset takes the scene type from the name before a digit.
+            yield split, f'room_{index + 1:04d}', rng
+
+
+def depth_in_mm(depth: np.ndarray) -> np.ndarray:
+    """Depth in metres as the 16-bit millimetres of NYU's depth maps."""
+    return np.round(depth * 1000).astype(np.uint16)

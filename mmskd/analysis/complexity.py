@@ -30,15 +30,16 @@ RESIZE_TYPES = ('Resize', 'RandomResize', 'RandomChoiceResize')
 
 
 def config_input_shape(cfg: Config) -> Tuple[int, int]:
-    """The (H, W) a distill config feeds its models.
+    """The (H, W) a config feeds its models.
 
     A segmentation config crops (and pads) every training image to its
-    student's ``data_preprocessor.size``; a detection config has no such
+    (student's) ``data_preprocessor.size``; a detection config has no such
     size, so the scale of its test pipeline's resize is used (mmdet resizes
     keeping the ratio, so a real image may be smaller along one side).
 
     Args:
-        cfg (Config): A distill config with ``model.architecture``.
+        cfg (Config): A distill config with ``model.architecture``, or the
+            config of one model.
 
     Returns:
         tuple: (height, width).
@@ -46,7 +47,8 @@ def config_input_shape(cfg: Config) -> Tuple[int, int]:
     Raises:
         ValueError: If neither size is in the config (pass ``--shape``).
     """
-    student = load_model_cfg(cfg.model.architecture)
+    student = load_model_cfg(cfg.model.architecture) \
+        if 'architecture' in cfg.model else cfg.model
     size = (student.get('data_preprocessor') or {}).get('size')
     if size is not None:
         return int(size[0]), int(size[1])
@@ -70,7 +72,8 @@ def inference_network(model_cfg: dict) -> nn.Module:
 
     Returns:
         nn.Module: The model in eval mode, SyncBN turned into BN (which
-        runs without a process group) and without an auxiliary head.
+        runs without a process group) and without an auxiliary head (nor a
+        multi-task network's ``auxiliary_heads``).
     """
     # A TeacherEnsemble would load its teachers' checkpoints: counting
     # needs no weights.
@@ -81,6 +84,8 @@ def inference_network(model_cfg: dict) -> nn.Module:
     for member in members:
         if getattr(member, 'auxiliary_head', None) is not None:
             member.auxiliary_head = None
+        if isinstance(getattr(member, 'auxiliary_heads', None), nn.Module):
+            member.auxiliary_heads = nn.ModuleDict()
     return model.eval()
 
 
@@ -134,25 +139,52 @@ def pair_complexity(
     return results
 
 
-def format_complexity(results: Dict[str, Dict[str, float]]) -> str:
-    """A Markdown table of :func:`pair_complexity`'s results.
+def config_complexity(
+        cfg: Config,
+        shape: Optional[Sequence[int]] = None) -> Dict[str, Dict[str, float]]:
+    """Parameters and FLOPs of a distill config's pair, or of the one model
+    of another config (e.g. a network with an auxiliary module, counted
+    without it).
 
     Args:
-        results (dict): ``{'teacher': {...}, 'student': {...}}``.
+        cfg (Config): The config.
+        shape (Sequence[int], optional): (height, width) of the input;
+            defaults to :func:`config_input_shape`.
 
     Returns:
-        str: Rows for teacher and student, and the student's share of the
-        teacher's parameters and FLOPs.
+        dict: :func:`pair_complexity`'s results, or ``{'model': {...}}``.
     """
-    teacher, student = results['teacher'], results['student']
+    if 'architecture' in cfg.model:
+        return pair_complexity(cfg, shape)
+    shape = tuple(shape) if shape is not None else config_input_shape(cfg)
+    # Built in the scope the config's runner would build it in.
+    scope = cfg.model.get('_scope_', cfg.get('default_scope', 'mmseg'))
+    model = inference_network(dict(cfg.model, _scope_=scope))
+    return dict(model=dict(model_complexity(model, shape), shape=shape))
+
+
+def format_complexity(results: Dict[str, Dict[str, float]]) -> str:
+    """A Markdown table of :func:`config_complexity`'s results.
+
+    Args:
+        results (dict): ``{'teacher': {...}, 'student': {...}}`` or
+            ``{'model': {...}}``.
+
+    Returns:
+        str: A row for each model and, for a pair, the student's share of
+        the teacher's parameters and FLOPs.
+    """
     lines = [
         '| model | input | params | FLOPs |', '| --- | --- | ---: | ---: |'
     ]
-    for role in ('teacher', 'student'):
+    for role in results:
         row = results[role]
         height, width = row['shape']
         lines.append(f"| {role} | {height}x{width} | {row['params_str']} | "
                      f"{row['flops_str']} |")
+    if 'teacher' not in results:
+        return '\n'.join(lines)
+    teacher, student = results['teacher'], results['student']
     lines.append(f"| student / teacher | "
                  f"{student['params'] / teacher['params']:.1%} | "
                  f"{student['flops'] / teacher['flops']:.1%} |")

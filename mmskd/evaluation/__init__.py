@@ -1,8 +1,9 @@
 # Copyright (c) mmskd contributors. All rights reserved.
 """Evaluation metrics: temporal consistency in mmskd's ``METRICS``; the
-depth-metric fix in mmseg's (the scope that builds a depth config's
-evaluators)."""
+depth-metric fix and the surface normal metric in mmseg's (the scope that
+builds a depth or multi-task config's evaluators)."""
 from .depth_metric import PatchedDepthMetric
 from .metrics import *  # noqa: F401,F403
+from .surface_normal_metric import SurfaceNormalMetric
 
-__all__ = ['PatchedDepthMetric']
+__all__ = ['PatchedDepthMetric', 'SurfaceNormalMetric']

@@ -9,6 +9,7 @@ from .flow import *  # noqa: F401,F403
 from .heads import *  # noqa: F401,F403
 from .layers import *  # noqa: F401,F403
 from .losses import *  # noqa: F401,F403
+from .multi_task import *  # noqa: F401,F403
 from .pruning import *  # noqa: F401,F403
 from .segmentors import *  # noqa: F401,F403
 from .teachers import *  # noqa: F401,F403

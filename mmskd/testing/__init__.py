@@ -23,6 +23,7 @@ from ._holistic_reference import (fixed_weights, load_weights,
 from ._image_folder_writer import write_cityscapes_with_extra
 from ._ka_options import tiny_ka_options
 from ._metafiles import metafile_entry
+from ._multi_task_options import tiny_multi_task_options
 from ._nyu_writer import write_nyu_frames, write_nyu_like
 from ._options import (format_cfg_options, tiny_det_options,
                        tiny_seg_data_options, tiny_seg_options)
@@ -35,6 +36,7 @@ from ._writers import (write_ade20k_like, write_cityscapes_like,
                        write_coco_like, write_voc_like)
 
 __all__ = [
+    'tiny_multi_task_options',
     'write_camvid_like', 'CONFIG_ROOT', 'CWD_LOGITS', 'REPO', 'leaf_configs',
     'loaded_config', 'one_per_method', 'tiny_cfg', 'build_ddp_run',
     'finish_ddp_run', 'finish_with_every_rank', 'flat_parameters',

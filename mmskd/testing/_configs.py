@@ -18,7 +18,7 @@ REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIG_ROOT = osp.join(REPO, 'configs')
 # Config folders whose leaves train end to end in tests of their own.
 TESTED_ON_THEIR_OWN = ('demo', 'ablation', 'depth', 'video', 'ka',
-                       'multi_teacher')
+                       'multi_teacher', 'multitask')
 CWD_LOGITS = osp.join(
     CONFIG_ROOT, 'cwd/'
     'cwd_logits_pspnet_r101-d8_pspnet_r18-d8_4xb2-80k_cityscapes-512x1024.py')
@@ -65,8 +65,8 @@ def leaf_configs(scope: str) -> Dict[str, Union[Config, Exception]]:
     student and distilled configs, trained end to end by test_demo.py),
     configs/ablation/ (the ablation tables' rows, trained by
     tests/test_ablation and test_ablation_tool.py) and configs/depth/,
-    configs/video/, configs/ka/ and configs/multi_teacher/ (trained by their
-    own tests).
+    configs/video/, configs/ka/, configs/multi_teacher/ and
+    configs/multitask/ (trained by their own tests).
     Keys are paths relative to configs/. A config that does not load is kept
     as its exception (under every scope), so that its tests fail with the
     reason instead of silently dropping it. The configs are loaded once

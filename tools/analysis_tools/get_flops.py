@@ -1,5 +1,6 @@
 # Copyright (c) mmskd contributors. All rights reserved.
-"""Parameters and FLOPs of a distill config's teacher and student.
+"""Parameters and FLOPs of a distill config's teacher and student, or of
+the one model of another config.
 
     python tools/analysis_tools/get_flops.py CONFIG [--shape H W] [--out JSON]
 
@@ -8,7 +9,8 @@ checkpoint) and traced once by ``mmengine.analysis`` at the config's input
 size (the student's crop size for segmentation, the test resize scale for
 detection) or at ``--shape``. FLOPs count one multiply-add as one FLOP, as
 the model zoos do; the auxiliary head and the parts that exist only while
-distilling (connectors, discriminator) are not counted.
+distilling (connectors, discriminator) are not counted, nor a network's
+auxiliary heads (the deployed network is counted).
 """
 import argparse
 import json
@@ -17,7 +19,7 @@ from mmengine.config import Config
 from mmengine.logging import MMLogger
 
 import mmskd  # noqa: F401  (registers mmskd, patches mmrazor's import)
-from mmskd.analysis import format_complexity, pair_complexity
+from mmskd.analysis import config_complexity, format_complexity
 from mmskd.utils.cli import add_cfg_options
 
 
@@ -25,7 +27,7 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument('config', help='distill config file')
+    parser.add_argument('config', help='config file')
     parser.add_argument(
         '--shape',
         type=int,
@@ -43,9 +45,8 @@ def main() -> None:
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
-    logger.info('Counting the teacher and the student of '
-                f'{args.config} ...')
-    results = pair_complexity(cfg, args.shape)
+    logger.info(f'Counting the models of {args.config} ...')
+    results = config_complexity(cfg, args.shape)
     print(format_complexity(results))
     if args.out:
         with open(args.out, 'w') as file:

@@ -16,9 +16,10 @@ mmdet) loads with that config::
         student.pth
 
 With ``--drop-auxiliary-heads`` it also drops every ``auxiliary_head``
-(mmseg's deep supervision, mmskd's ``AuxiliaryModuleHead``), which never run
-at test time: the output is the deployable network alone, with the keys and
-shapes of its config built with ``auxiliary_head=None``. A checkpoint of a
+(mmseg's deep supervision, mmskd's ``AuxiliaryModuleHead``) and a multi-task
+network's ``auxiliary_heads``, which never run at test time: the output is
+the deployable network alone, with the keys and shapes of its config built
+without them. A checkpoint of a
 plain (not distilled) run is then taken whole::
 
     python tools/model_converters/convert_to_student.py \
@@ -41,7 +42,8 @@ import torch
 from mmskd.models.utils import drop_wrapper_names
 
 STUDENT_PREFIX = 'architecture.'
-AUXILIARY = 'auxiliary_head'
+# The training-only heads of mmseg's segmentors and mmskd's multi-task one.
+AUXILIARY = ('auxiliary_head', 'auxiliary_heads')
 
 
 def parse_args() -> argparse.Namespace:
@@ -119,12 +121,13 @@ def split_student(
 
 def without_auxiliary_heads(state_dict: Dict[str, torch.Tensor],
                             dropped: Counter) -> Dict[str, torch.Tensor]:
-    """``state_dict`` without its ``auxiliary_head`` tensors, counted in
+    """``state_dict`` without its auxiliary heads' tensors, counted in
     ``dropped``."""
     kept = {}
     for key, value in state_dict.items():
-        if key.split('.', 1)[0] == AUXILIARY:
-            dropped[AUXILIARY] += 1
+        group = key.split('.', 1)[0]
+        if group in AUXILIARY:
+            dropped[group] += 1
         else:
             kept[key] = value
     return kept
@@ -141,7 +144,7 @@ def convert(checkpoint_path: str,
             ``drop_auxiliary_heads``, that of a plain run).
         out_path (str): The student checkpoint to write.
         prefix (str): The student's state-dict prefix.
-        drop_auxiliary_heads (bool): Also drop the ``auxiliary_head``
+        drop_auxiliary_heads (bool): Also drop the auxiliary heads'
             tensors. Defaults to False.
 
     Returns:

@@ -2,6 +2,9 @@
 """Data transforms, registered in mmseg's ``TRANSFORMS`` (the scope that
 builds a segmentation or depth config's pipelines)."""
 from .depth import LoadUInt16DepthAnnotation
+from .multi_task import (LoadSurfaceNormals, MultiTaskRandomFlip,
+                         MultiTaskRandomResize, PackMultiTaskInputs,
+                         decode_normals, encode_normals)
 from .placeholder_annotation import PlaceholderAnnotation
 from .sequence import LoadSequenceFrames, SequencePhotoMetricDistortion
 from .sequence_flow import (LoadSequenceAnnotations, LoadSequenceFlow,
@@ -11,7 +14,9 @@ from .sequence_flow import (LoadSequenceAnnotations, LoadSequenceFlow,
 
 __all__ = [
     'LoadUInt16DepthAnnotation', 'LoadSequenceAnnotations',
-    'LoadSequenceFlow', 'LoadSequenceFrames', 'PackSequenceInputs',
+    'LoadSequenceFlow', 'LoadSequenceFrames', 'LoadSurfaceNormals',
+    'MultiTaskRandomFlip', 'MultiTaskRandomResize', 'PackMultiTaskInputs',
+    'PackSequenceInputs', 'decode_normals', 'encode_normals',
     'PlaceholderAnnotation', 'SequencePhotoMetricDistortion',
     'SequenceRandomCrop', 'SequenceRandomFlip', 'SequenceResize',
     'flip_flow_field', 'resize_flow_field'

@@ -1,5 +1,6 @@
 # Copyright (c) mmskd contributors. All rights reserved.
 from .depth_bin_head import DepthBinHead
 from .expected_depth import ExpectedDepth
+from .surface_normal_head import SurfaceNormalHead
 
-__all__ = ['DepthBinHead', 'ExpectedDepth']
+__all__ = ['DepthBinHead', 'ExpectedDepth', 'SurfaceNormalHead']

@@ -3,6 +3,7 @@ from .affinity_distillation_loss import AffinityDistillationLoss
 from .base_distill_loss import BaseDistillLoss
 from .bernoulli_pixel_wise_divergence import BernoulliPixelWiseDivergence
 from .channel_wise_divergence import ChannelWiseDivergence
+from .cosine_normal_loss import CosineNormalLoss
 from .intra_class_variation_loss import IntraClassVariationLoss
 from .knowledge_adaptation_loss import KnowledgeAdaptationLoss
 from .local_similarity_loss import LocalSimilarityLoss
@@ -18,6 +19,7 @@ from .wasserstein_terms import (gradient_penalty, normalises_over_batch,
 __all__ = [
     'AffinityDistillationLoss', 'BaseDistillLoss',
     'BernoulliPixelWiseDivergence', 'ChannelWiseDivergence',
+    'CosineNormalLoss',
     'IntraClassVariationLoss', 'KnowledgeAdaptationLoss',
     'LocalSimilarityLoss', 'MotionGuidedTemporalLoss',
     'MultiFrameDependencyLoss', 'PairWiseAffinityLoss',
