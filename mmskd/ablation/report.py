@@ -1,6 +1,7 @@
 # Copyright (c) mmskd contributors. All rights reserved.
 """An ablation table's numbers: each row's mean ± std over the seeds, its
-gain over the student, its cost, and whether the paper's ordering holds.
+gain over the first row (the student alone), its cost, and whether the
+paper's ordering holds.
 
 Gains and the steps of the ordering are differences taken seed by seed (a
 row at seed s minus the student at seed s), so that what every run of a
@@ -169,14 +170,18 @@ def format_table(summary: dict, configs: str = '../../../configs') -> str:
         return f'{number(stats["mean"])} ± {number(stats["std"])} | {gain}'
 
     named = ' / '.join(metrics)
+    baseline = summary['rows'][0]['name']
+    costed = any(row['cost'] is not None for row in summary['rows'])
+    cost_note = ('; cost = c / (a + b) of `tools/analysis_tools/benchmark.py`'
+                 ' (1 is the floor: a student step plus a teacher forward)'
+                 if costed else '')
     lines = [
         f'#### `{summary["table"]}`: {summary["title"]}', '',
         f'Mirrors {summary["source"]}. {named} ({better} is better) on the '
         f'generated validation {summary.get("data", "scenes")}, mean ± std '
-        f'over seeds {", ".join(map(str, seeds))}; gain over the student '
-        'seed by seed (positive is better); cost = c / (a + b) of '
-        '`tools/analysis_tools/benchmark.py` (1 is the floor: a student step '
-        'plus a teacher forward).', '', '| row | config | paper | ' +
+        f'over seeds {", ".join(map(str, seeds))}; gain over the first row '
+        f'({baseline}) seed by seed (positive is better){cost_note}.', '',
+        '| row | config | paper | ' +
         ' | '.join(f'{metric} | gain' for metric in metrics) + ' | cost |',
         '| --- | --- | ---: | ' + '---: | ' * (2 * len(metrics)) + '---: |'
     ]

@@ -26,6 +26,7 @@ from typing import Callable, Dict, Optional
 
 from mmskd.demo import write_scenes
 from .clips import write_clips
+from .multi_task_rooms import write_multi_task_rooms
 from .rooms import write_rooms
 
 DATA_SEED = 0
@@ -135,6 +136,7 @@ WRITERS: Dict[str, Callable[..., str]] = {
     'scenes': write_scenes,
     'rooms': write_rooms,
     'clips': write_clips,
+    'mt_rooms': write_multi_task_rooms,
 }
 
 

@@ -2,11 +2,12 @@
 """The ablation tables: which configs are the rows of which paper table.
 
 A table's rows are configs under ``configs/`` trained on the same generated
-data from the same teacher, one run per seed; the first row is the student
-trained alone, the baseline every gain is measured against. Each row keeps
-the paper's number for it, so that the report can say whether the paper's
-ordering of the rows holds at the demo's scale. Rows and settings are fixed
-here, before any seed runs.
+data from the same teacher (or with none: the multi-task tables), one run
+per seed; the first row is the student trained alone (a single-task network
+in the multi-task tables), the baseline every gain is measured against. Each
+row keeps the paper's number for it, so that the report can say whether the
+paper's ordering of the rows holds at the demo's scale. Rows and settings are
+fixed here, before any seed runs.
 """
 from dataclasses import dataclass
 from typing import Dict, Optional, Tuple
@@ -55,8 +56,10 @@ class Table:
             validation logs). Defaults to ``'mIoU'``.
         higher_is_better (bool): Whether a larger metric is better.
             Defaults to True.
-        teacher (str): The teacher's config, trained once for every table
-            that names it. Defaults to the demo's.
+        teacher (str, optional): The teacher's config, trained once for
+            every table that names it; None for a table whose rows train
+            without one (and have no distillation cost). Defaults to the
+            demo's.
         data (str): The generated data the teacher and rows train on (a key
             of :data:`mmskd.ablation.storage.WRITERS`). Defaults to the
             demo's ``'scenes'``.
@@ -73,14 +76,15 @@ class Table:
     rows: Tuple[Row, ...]
     metric: str = 'mIoU'
     higher_is_better: bool = True
-    teacher: str = SCENES_TEACHER
+    teacher: Optional[str] = SCENES_TEACHER
     data: str = 'scenes'
     decimals: int = 2
     also: Tuple[str, ...] = ()
 
     @property
     def student(self) -> Row:
-        """The baseline row, the student trained alone."""
+        """The baseline row, the student (or one task's network) trained
+        alone."""
         return self.rows[0]
 
     @property
@@ -134,6 +138,40 @@ CLIPS_TEACHER = 'ablation/temporal_pspnet_r101-d8_w16_clips-128x128.py'
 # Phase 1 of knowledge adaptation: the translator of the teacher's feature.
 KA_TRANSLATOR = ('ablation/ka_translator_pspnet_r101-d8_1xb8-20e_'
                  'scenes-128x128.py')
+
+# The thesis's Table 6.7 (three tasks, one network; it has no single-task
+# row), the source of the multi-task tables' paper numbers.
+MULTI_TASK_SOURCE = ('thesis Table 6.7 (SUNRGBD test, U-shape MobileNetV2, '
+                     'three tasks; joint and all modules) and the text of '
+                     'Fig. 6.4 (NYUD-v2: joint below single, a module per '
+                     'task above both)')
+
+
+def _mt_rooms(strategy: str) -> str:
+    """A multi-task config of configs/multitask/ on the three-task rooms."""
+    return (f'multitask/mtl_m-v2-d8-w025_{strategy}_1xb8-200_'
+            'mt-rooms-128x128.py')
+
+
+def _multi_task_table(task: str, what: str, metric: str,
+                      paper: Tuple[float, float], **kwargs) -> Table:
+    """One task's table of single / joint / joint with a module per task;
+    the joint rows' runs are shared by the three tables."""
+    return Table(
+        name=f'mtl_{task}',
+        title=f'multi-task learning, {what}: alone, joint, joint with an '
+        'auxiliary module per task',
+        source=MULTI_TASK_SOURCE,
+        rows=(
+            Row(f'{what} alone', _mt_rooms(f'{task}-only')),
+            Row('joint (three tasks)', _mt_rooms('joint'), paper[0]),
+            Row('joint + a module per task', _mt_rooms('aux-all'), paper[1]),
+        ),
+        metric=metric,
+        teacher=None,
+        data='mt_rooms',
+        **kwargs)
+
 
 TABLES: Dict[str, Table] = {
     table.name: table
@@ -228,5 +266,17 @@ TABLES: Dict[str, Table] = {
             also=('TC', ),
             teacher=CLIPS_TEACHER,
             data='clips'),
+        _multi_task_table('seg', 'segmentation', 'mIoU', (53.7, 54.9)),
+        _multi_task_table(
+            'depth',
+            'depth',
+            'abs_rel', (0.228, 0.205),
+            higher_is_better=False,
+            decimals=3),
+        _multi_task_table(
+            'normals',
+            'normals',
+            'normal_mean', (28.7, 26.1),
+            higher_is_better=False),
     )
 }

@@ -1,6 +1,6 @@
 # Copyright (c) mmskd contributors. All rights reserved.
 """The ablation tables name configs that exist and are what their rows say,
-and every row and teacher trains (those of ``ka`` and ``depth`` in
+and every row and teacher trains (those of ``ka`` in
 tests/test_tools/test_ablation_tool.py, the others here)."""
 import math
 import os.path as osp
@@ -11,6 +11,7 @@ import pytest
 from mmengine.config import Config
 
 from mmskd.ablation import SCENES_STUDENT, TABLES
+from mmskd.ablation.runner import recorded_metrics
 from mmskd.ablation.storage import WRITERS
 from mmskd.demo import common_options
 from mmskd.testing import REPO, build_runner, logged_scalars
@@ -48,7 +49,8 @@ def test_list_names_the_tables(capsys):
     run_ablation_tool('--list')
     names = [line.split()[0] for line in capsys.readouterr().out.splitlines()]
     assert names == list(TABLES) == [
-        'skd', 'graphs', 'cwd', 'ka', 'depth', 'video'
+        'skd', 'graphs', 'cwd', 'ka', 'depth', 'video', 'mtl_seg',
+        'mtl_depth', 'mtl_normals'
     ]
 
 
@@ -56,8 +58,8 @@ def test_an_unknown_table_is_refused_with_the_list():
     with pytest.raises(SystemExit) as error:
         run_ablation_tool('skd', 'nope')
     assert str(error.value) == \
-        'No table nope; the tables are skd, graphs, cwd, ka, depth, video ' \
-        '(--list).'
+        'No table nope; the tables are skd, graphs, cwd, ka, depth, video, ' \
+        'mtl_seg, mtl_depth, mtl_normals (--list).'
 
 
 @pytest.mark.parametrize('name', TABLES)
@@ -68,19 +70,26 @@ def test_each_table_starts_with_the_student_alone(name):
     if table.data == 'scenes':
         assert student.model == load(SCENES_STUDENT).model
     assert len({row.name for row in table.rows}) == len(table.rows)
-    assert all(row.paper is not None for row in table.rows)
+    # Table 6.7, the multi-task tables' source, has no single-task row.
+    numbered = table.rows if table.teacher else table.rows[1:]
+    assert all(row.paper is not None for row in numbered)
     assert all(len(row.paper_also) == len(table.also) for row in table.rows)
 
 
 def test_a_config_has_one_teacher_and_one_kind_of_data():
     """Runs are kept by config: a config in two tables must train the same
-    way in both, and record the same metrics."""
+    way in both, and records the metrics of both."""
     settings = {}
     for table in TABLES.values():
         for row in table.rows:
             settings.setdefault(row.config, set()).add(
-                (table.teacher, table.data, table.metrics))
+                (table.teacher, table.data))
     assert all(len(pairs) == 1 for pairs in settings.values())
+    joint = TABLES['mtl_seg'].rows[1].config
+    assert recorded_metrics(joint, [TABLES['mtl_depth']]) == (
+        'abs_rel', 'mIoU', 'normal_mean')
+    assert recorded_metrics(TABLES['video'].student.config, []) == \
+        ('mIoU', 'TC')
 
 
 @pytest.mark.parametrize('name', sorted(TABLES))
@@ -92,9 +101,10 @@ def test_every_row_trains_as_long_as_its_student(name):
 
 
 def test_every_row_after_the_student_distils_but_the_video_tl_row():
+    """In the tables with a teacher."""
     undistilled = {
         row.config
-        for table in TABLES.values()
+        for table in TABLES.values() if table.teacher
         for row in table.rows[1:]
     } - set(DISTILLED)
     assert undistilled == {TABLES['video'].rows[1].config}
@@ -206,6 +216,22 @@ def test_depth_rows():
     assert load(table.teacher).model.backbone.depth == 101
 
 
+def test_multi_task_rows_share_their_joint_runs():
+    """Each task's network alone, then the same two three-task networks in
+    every multi-task table (trained once for the three)."""
+    tables = [TABLES[f'mtl_{task}'] for task in ('seg', 'depth', 'normals')]
+    for table, task in zip(tables, ('seg', 'depth', 'normals')):
+        assert list(load(table.student.config).model.decode_heads) == [task]
+        assert table.teacher is None and table.data == 'mt_rooms'
+    joint = {tuple(row.config for row in table.rows[1:]) for table in tables}
+    assert len(joint) == 1
+    plain, modules = (load(config).model for config in joint.pop())
+    assert list(plain.decode_heads) == ['seg', 'depth', 'normals']
+    assert set(modules.auxiliary_heads) == set(plain.decode_heads)
+    assert [table.higher_is_better for table in tables] == [True, False,
+                                                            False]
+
+
 def test_video_rows():
     """Per-frame student, +TL and the full method, all on the clips' true
     flow; the teacher trained with TL."""
@@ -248,6 +274,7 @@ def data_roots(tmp_path_factory) -> dict:
         config
         for table in TABLES.values()
         for config in (table.teacher, *(row.config for row in table.rows))
+        if config
     } - {
         config
         for name in SMOKED

@@ -1,8 +1,9 @@
 # Copyright (c) mmskd contributors. All rights reserved.
 """configs/multitask: the full-size networks have the thesis's sizes and
-the heads each leaf names, and every leaf trains an iteration and
+the heads each leaf names, and every full-size leaf trains an iteration and
 validates every task on the generated rooms (its encoder and heads cut to
-width 0.25 where they are full size); a Prior leaf starts from the
+width 0.25; the leaves on the rooms train with the ablation tool's options
+in tests/test_ablation/test_tables.py); a Prior leaf starts from the
 single-task run."""
 import glob
 import math
@@ -83,7 +84,7 @@ def test_full_size_leaf_builds_the_heads_it_names(name):
         assert not kinds
 
 
-@pytest.mark.parametrize('name', LEAVES)
+@pytest.mark.parametrize('name', FULL_SIZE)
 def test_leaf_trains_and_validates_every_task(name, rooms, fast_runner,
                                               tmp_path):
     cfg = Config.fromfile(osp.join(CONFIG_ROOT, name))
