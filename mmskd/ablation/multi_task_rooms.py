@@ -36,7 +36,13 @@ SURFACE_NORMALS = {
     BACK: (0, 0, -1),
 }
 BOX_CLASS, BOX_NORMAL = 3, (0, 0, -1)
-FOLDERS = ('images', 'labels', 'depth', 'normals')
+# MultiTaskDataset's data_prefix key of each folder.
+PREFIX_FOLDERS = dict(
+    img_path='images',
+    seg_map_path='labels',
+    depth_map_path='depth',
+    normal_map_path='normals')
+FOLDERS = tuple(PREFIX_FOLDERS.values())
 
 
 def room_task_maps(surface: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:

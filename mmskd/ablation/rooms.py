@@ -79,9 +79,19 @@ def render_room(rng: np.random.Generator, height: int,
 def render_room_surfaces(
         rng: np.random.Generator, height: int,
         width: int) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """One room as :func:`render_room` draws it, with the index of the
-    surface each pixel shows (floor, ceiling, left, right, back wall, then
-    the boxes)."""
+    """One room as :func:`render_room` draws it, with the surface each
+    pixel shows.
+
+    Args:
+        rng (np.random.Generator): The room's random stream.
+        height (int): Image height.
+        width (int): Image width.
+
+    Returns:
+        tuple[np.ndarray, np.ndarray, np.ndarray]: The image and depth of
+        :func:`render_room`, and the int surface index (H, W): floor,
+        ceiling, left, right and back wall, then the boxes.
+    """
     focal = FOCAL * width
     horizon = height / 2 + rng.uniform(-0.1, 0.1) * height
     x, y = np.meshgrid((np.arange(width) + 0.5 - width / 2) / focal,
@@ -162,5 +172,12 @@ def room_names(seed: int, num_train: int,
 
 
 def depth_in_mm(depth: np.ndarray) -> np.ndarray:
-    """Depth in metres as the 16-bit millimetres of NYU's depth maps."""
+    """Depth in metres as the 16-bit millimetres of NYU's depth maps.
+
+    Args:
+        depth (np.ndarray): Depth in metres, below 65.5 m.
+
+    Returns:
+        np.ndarray: uint16 millimetres.
+    """
     return np.round(depth * 1000).astype(np.uint16)

@@ -31,7 +31,7 @@ from .report import format_table, summarize
 from .storage import (DATA_SEED, RESULT, check_settings, checkpoint_iteration,
                       config_stem, phase_dir, prepare_data, read_result,
                       run_dir, teacher_dir, write_json)
-from .tables import TABLES, Row, Table
+from .tables import Row, Table, recorded_metrics
 
 LOGGER = 'mmskd_ablation'
 
@@ -362,26 +362,6 @@ class AblationRunner:
         self._done += 1
         log(f'[{self._done}/{self._total}] {job.tag} done in '
             f'{job.seconds:.0f} s')
-
-
-def recorded_metrics(config: str,
-                     tables: Sequence[Table]) -> Tuple[str, ...]:
-    """The metrics a row's run records: those of every table it is a row
-    of (a run is kept by config, and the multi-task tables share theirs),
-    the given tables' first.
-
-    Args:
-        config (str): The row's config.
-        tables (Sequence[Table]): The tables being run.
-
-    Returns:
-        tuple[str]: The metrics, each once.
-    """
-    metrics: List[str] = []
-    for table in (*tables, *TABLES.values()):
-        if config in (row.config for row in table.rows):
-            metrics += [m for m in table.metrics if m not in metrics]
-    return tuple(metrics)
 
 
 @lru_cache()

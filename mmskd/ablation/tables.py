@@ -10,7 +10,7 @@ paper's ordering of the rows holds at the demo's scale. Rows and settings are
 fixed here, before any seed runs.
 """
 from dataclasses import dataclass
-from typing import Dict, Optional, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 # The demo's student and teacher (configs/demo/).
 SCENES_STUDENT = 'demo/pspnet_r18-d8_w8_scenes-128x128.py'
@@ -142,9 +142,8 @@ KA_TRANSLATOR = ('ablation/ka_translator_pspnet_r101-d8_1xb8-20e_'
 # The thesis's Table 6.7 (three tasks, one network; it has no single-task
 # row), the source of the multi-task tables' paper numbers.
 MULTI_TASK_SOURCE = ('thesis Table 6.7 (SUNRGBD test, U-shape MobileNetV2, '
-                     'three tasks; joint and all modules) and the text of '
-                     'Fig. 6.4 (NYUD-v2: joint below single, a module per '
-                     'task above both)')
+                     'three tasks: joint and a module per task; no '
+                     'single-task row)')
 
 
 def _mt_rooms(strategy: str) -> str:
@@ -280,3 +279,23 @@ TABLES: Dict[str, Table] = {
             higher_is_better=False),
     )
 }
+
+
+def recorded_metrics(config: str,
+                     tables: Sequence[Table]) -> Tuple[str, ...]:
+    """The metrics a row's run records: those of every table it is a row
+    of (a run is kept by config, and the multi-task tables share theirs),
+    the given tables' first.
+
+    Args:
+        config (str): The row's config.
+        tables (Sequence[Table]): The tables being run.
+
+    Returns:
+        tuple[str]: The metrics, each once.
+    """
+    metrics: List[str] = []
+    for table in (*tables, *TABLES.values()):
+        if config in (row.config for row in table.rows):
+            metrics += [m for m in table.metrics if m not in metrics]
+    return tuple(metrics)

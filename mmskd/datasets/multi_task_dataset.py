@@ -37,8 +37,9 @@ class MultiTaskDataset(BaseSegDataset):
     Every listed image must have each map its ``data_prefix`` names: a
     missing one is refused when the dataset loads, naming it and the
     layout. The maps are loaded by the pipeline (``LoadAnnotations``,
-    ``LoadUInt16DepthAnnotation``, ``LoadSurfaceNormals``), which also
-    refuses a map of another size than its image.
+    ``LoadUInt16DepthAnnotation``, ``LoadSurfaceNormals``); a map of another
+    size than its image is refused by ``LoadSurfaceNormals`` (normals) and
+    ``MultiTaskRandomResize`` (every map, in training).
 
     Args:
         img_suffix (str): Suffix of the images. Defaults to ``'.jpg'``.

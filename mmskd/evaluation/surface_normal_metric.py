@@ -8,6 +8,8 @@ from mmengine.evaluator import BaseMetric
 from mmengine.logging import MMLogger
 from mmseg.registry import METRICS
 
+from mmskd.structures import has_normal
+
 THRESHOLDS = (11.25, 22.5, 30.0)
 # The median is read from a histogram of the errors in bins of this width
 # (degrees), so that an image adds a fixed-size record however large it is.
@@ -74,16 +76,33 @@ class SurfaceNormalMetric(BaseMetric):
                 f'none of the {len(results)} images has a true normal (every '
                 'gt_normals pixel is zero): check the normal maps')
         histogram = np.sum([record['histogram'] for record in results], 0)
-        median_bin = int(np.searchsorted(np.cumsum(histogram), count / 2))
         metrics = dict(
             normal_mean=sum(record['sum'] for record in results) / count,
-            normal_median=(median_bin + 0.5) * BIN_WIDTH)
+            normal_median=histogram_median(histogram, count))
         for threshold in THRESHOLDS:
             within = sum(record['within'][threshold] for record in results)
             metrics[f'normal_{threshold:g}'] = 100.0 * within / count
         MMLogger.get_current_instance().info('normals: ' + ', '.join(
             f'{name} {value:.2f}' for name, value in metrics.items()))
         return metrics
+
+
+def histogram_median(histogram: np.ndarray, count: int) -> float:
+    """The median of the errors counted in ``histogram``: the centre of the
+    bin of the middle one (the mean of the two middle ones' for an even
+    count), so within half a bin of the true median.
+
+    Args:
+        histogram (np.ndarray): Counts per ``BIN_WIDTH`` bin.
+        count (int): Their total.
+
+    Returns:
+        float: The median, in degrees.
+    """
+    cumulative = np.cumsum(histogram)
+    middle = {(count + 1) // 2, count // 2 + 1}
+    bins = [int(np.searchsorted(cumulative, rank)) for rank in middle]
+    return (float(np.mean(bins)) + 0.5) * BIN_WIDTH
 
 
 def angle_error_record(predicted: torch.Tensor, target: torch.Tensor) -> dict:
@@ -97,7 +116,7 @@ def angle_error_record(predicted: torch.Tensor, target: torch.Tensor) -> dict:
         dict: ``count``, ``sum`` of the errors, ``within`` (count per
         threshold) and ``histogram`` (``NUM_BINS`` counts).
     """
-    valid = target.norm(dim=0) > 0.5
+    valid = has_normal(target, channel_axis=0)[0]
     target = torch.nn.functional.normalize(target, dim=0)
     cosine = (predicted * target).sum(dim=0)[valid].clamp(-1.0, 1.0)
     errors = torch.rad2deg(torch.acos(cosine.double())).numpy()

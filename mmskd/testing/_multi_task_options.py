@@ -4,14 +4,11 @@ from typing import Any, Dict
 
 from mmengine.config import Config
 
+from mmskd.ablation.multi_task_rooms import PREFIX_FOLDERS
+
 # MobileNetV2's output widths at widen_factor 1 and at 0.25.
 NARROW = {24: 8, 32: 8, 96: 24, 320: 80}
 CROP = 64
-FOLDERS = dict(
-    img_path='images',
-    seg_map_path='labels',
-    depth_map_path='depth',
-    normal_map_path='normals')
 
 
 def _narrow_head(prefix: str, head: dict, options: Dict[str, Any]) -> None:
@@ -23,6 +20,10 @@ def _narrow_head(prefix: str, head: dict, options: Dict[str, Any]) -> None:
     options[f'{prefix}.channels'] = 8
     if 'num_bins' in head:
         options[f'{prefix}.num_bins'] = 8
+    if 'head' in head:  # a U-shape decoder's task head
+        options[f'{prefix}.head.channels'] = 8
+        if 'num_bins' in head['head']:
+            options[f'{prefix}.head.num_bins'] = 8
 
 
 def tiny_multi_task_options(cfg: Config,
@@ -93,7 +94,7 @@ def _data_options(cfg: Config, data_root: str) -> Dict[str, Any]:
         options[f'{loader}.dataset.data_root'] = data_root
         for key in dataset.data_prefix:
             options[f'{loader}.dataset.data_prefix.{key}'] = \
-                f'{FOLDERS[key]}/{split}'
+                f'{PREFIX_FOLDERS[key]}/{split}'
         for index, step in enumerate(dataset.pipeline):
             if step['type'] == 'MultiTaskRandomResize':
                 options[f'{loader}.dataset.pipeline.{index}.scale'] = (160,

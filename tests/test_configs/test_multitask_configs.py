@@ -38,13 +38,14 @@ def rooms(tmp_path_factory) -> str:
 
 
 def test_discovers_the_multitask_configs():
-    assert len(LEAVES) == 23
-    assert len(FULL_SIZE) == 18
+    assert len(LEAVES) == 26
+    assert len(FULL_SIZE) == 21
 
 
 @pytest.mark.parametrize('name,params', [
     ('multitask/mtl_m-v2-d8_joint_4xb3-30k_nyudv2-385x385.py', 3.31),
     ('multitask/mtl_m-v2-d8-context_joint_4xb3-30k_nyudv2-385x385.py', 3.98),
+    ('multitask/mtl_m-v2-d8-u-shape_joint_4xb3-30k_nyudv2-385x385.py', 4.19),
 ])
 def test_networks_have_the_thesis_sizes(name, params):
     """Table 6.3's parameter counts (MobileNetV2 without its classifier),

@@ -133,18 +133,56 @@ def test_flip_mirrors_the_normals(rooms):
     assert np.array_equal(flipped['gt_normals'], expected)
 
 
-def test_resize_divides_the_depth_by_the_scale():
+@pytest.mark.parametrize('scope', [None, 'mmseg'])
+def test_resize_moves_every_map_and_divides_the_depth(scope):
+    """Whatever the default scope (mmcv's own Resize would resize the
+    labels alone)."""
     depth = np.array([[2.0, 0.0], [4.0, 1.0]], dtype=np.float32)
+    normals = np.zeros((2, 2, 3), np.float32)
+    normals[..., 2] = -1
     results = dict(
         img=np.zeros((2, 2, 3), np.uint8),
         gt_depth_map=depth,
-        seg_fields=['gt_depth_map'])
-    with DefaultScope.overwrite_default_scope('mmseg'):
+        gt_normals=normals,
+        seg_fields=['gt_depth_map', 'gt_normals'])
+    with DefaultScope.overwrite_default_scope(scope):
         resized = MultiTaskRandomResize(
             scale=(4, 4), ratio_range=(1.0, 1.0),
             keep_ratio=True).transform(results)
     assert resized['gt_depth_map'].shape == (4, 4)
-    np.testing.assert_allclose(resized['gt_depth_map'][::2, ::2], depth / 2)
+    np.testing.assert_allclose(resized['gt_depth_map'][::2, ::2],
+                               depth / 2)
+    assert resized['gt_normals'].shape == (4, 4, 3)
+    assert (resized['gt_normals'][..., 2] == -1).all()
+
+
+def test_resize_refuses_a_map_of_another_size():
+    results = dict(
+        img=np.zeros((2, 2, 3), np.uint8),
+        gt_seg_map=np.zeros((3, 2), np.uint8),
+        img_path='a.jpg',
+        seg_fields=['gt_seg_map'])
+    with pytest.raises(ValueError, match='gt_seg_map of a.jpg is'):
+        MultiTaskRandomResize(scale=(4, 4)).transform(results)
+
+
+@pytest.mark.parametrize('direction,axes', [('horizontal', (0, )),
+                                            ('vertical', (1, )),
+                                            ('diagonal', (0, 1))])
+def test_every_flip_mirrors_the_normals(direction, axes):
+    normals = np.random.default_rng(0).normal(size=(3, 4, 3))
+    results = dict(
+        img=np.zeros((3, 4, 3), np.uint8),
+        gt_normals=normals,
+        seg_fields=['gt_normals'])
+    flipped = MultiTaskRandomFlip(
+        prob=1.0, direction=direction).transform(results)['gt_normals']
+    expected = normals[::-1] if direction != 'horizontal' else normals
+    expected = expected[:, ::-1] if direction != 'vertical' else expected
+    expected = expected.copy()
+    for axis in axes:
+        expected[..., axis] *= -1
+    np.testing.assert_allclose(flipped, expected)
 
 
 def test_a_map_of_another_size_or_kind_is_refused(rooms, tmp_path):

@@ -42,6 +42,13 @@ def test_metrics_of_errors_chosen_by_hand():
     assert values['normal_30'] == pytest.approx(100 * 4 / 5)
 
 
+def test_median_of_an_even_count_is_between_the_middle_two():
+    metric = SurfaceNormalMetric()
+    metric.process({}, [result(*rotated([1, 3, 7.02, 60]))])
+    values = metric.compute_metrics(metric.results)
+    assert values['normal_median'] == pytest.approx(5.01, abs=0.05)
+
+
 def test_no_true_normal_and_other_shapes_are_named():
     metric = SurfaceNormalMetric()
     predicted, target = rotated([10])

@@ -1,12 +1,13 @@
 # Copyright (c) mmskd contributors. All rights reserved.
 """A three-task network with an auxiliary module per task and learnt task
-weights (SUNRGBD's Auxi-all config with Kendall's weighting, narrowed, on the
-generated rooms) through the stock tools: tools/dist_train.sh on two
+weights (SUNRGBD's U-shape Auxi-all config with Kendall's weighting,
+narrowed, on the generated rooms) through the stock tools:
+tools/dist_train.sh on two
 processes with ``--amp`` trains and validates it, tools/test.py scores the
 checkpoint as the run's validation did (mIoU, depth and normal metrics),
 the deployable checkpoint (``convert_to_student.py --drop-auxiliary-heads``)
 is exactly the network the config without the modules builds, with its
-parameters and FLOPs (get_flops.py), and a one-process ``--resume``
+parameters and FLOPs (get_flops.py's counting), and a one-process ``--resume``
 continues the run; in process, a resumed run continues exactly."""
 import copy
 import os.path as osp
@@ -27,8 +28,10 @@ from mmskd.testing import (REPO, assert_no_wrapper_names,
 from mmskd.utils import allow_mmengine_checkpoints
 
 FOLDER = osp.join(REPO, 'configs', 'multitask')
-CONFIG = osp.join(FOLDER, 'mtl_m-v2-d8_aux-all_4xb3-80k_sunrgbd-385x385.py')
-PLAIN = osp.join(FOLDER, 'mtl_m-v2-d8_joint_4xb3-80k_sunrgbd-385x385.py')
+CONFIG = osp.join(FOLDER,
+                  'mtl_m-v2-d8-u-shape_aux-all_4xb3-80k_sunrgbd-385x385.py')
+PLAIN = osp.join(FOLDER,
+                 'mtl_m-v2-d8-u-shape_joint_4xb3-80k_sunrgbd-385x385.py')
 METRICS = ('mIoU', 'abs_rel', 'normal_mean', 'normal_11.25')
 
 

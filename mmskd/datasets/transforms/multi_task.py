@@ -2,7 +2,7 @@
 """Transforms that keep every task's map aligned with the image: surface
 normals loaded, flipped with the image and packed; depth rescaled with the
 image."""
-from typing import Dict
+from typing import Dict, Optional
 
 import mmcv
 import mmengine.fileio as fileio
@@ -15,8 +15,7 @@ from mmseg.datasets.transforms import PackSegInputs, RandomFlip
 from mmseg.registry import TRANSFORMS
 from mmseg.utils import datafrombytes
 
-# The axis of the normal that changes sign when the image is mirrored.
-MIRRORED_AXES = dict(horizontal=(0, ), vertical=(1, ), diagonal=(0, 1))
+from mmskd.structures import mirror_normals
 
 
 def decode_normals(encoded: np.ndarray) -> np.ndarray:
@@ -68,7 +67,7 @@ class LoadSurfaceNormals(BaseTransform):
         backend_args (dict, optional): File backend arguments.
     """
 
-    def __init__(self, backend_args: dict = None) -> None:
+    def __init__(self, backend_args: Optional[dict] = None) -> None:
         self.backend_args = backend_args
 
     def transform(self, results: Dict) -> Dict:
@@ -103,34 +102,54 @@ class LoadSurfaceNormals(BaseTransform):
 @TRANSFORMS.register_module()
 class MultiTaskRandomFlip(RandomFlip):
     """mmseg's ``RandomFlip`` that also mirrors the normals: a horizontal
-    flip negates their x component (a vertical one y), as the mirrored
-    scene's surfaces face the other way. Arguments are ``RandomFlip``'s."""
+    flip negates their x component (a vertical one y, a diagonal one both),
+    as the mirrored scene's surfaces face the other way. Arguments are
+    ``RandomFlip``'s."""
 
     def _flip(self, results: dict) -> None:
         """Flip the image and every map, then mirror the normals."""
         super()._flip(results)
         if results.get('gt_normals') is not None:
-            normals = results['gt_normals'].copy()
-            for axis in MIRRORED_AXES[results['flip_direction']]:
-                normals[..., axis] *= -1
-            results['gt_normals'] = normals
+            results['gt_normals'] = mirror_normals(
+                results['gt_normals'],
+                results['flip_direction'],
+                channel_axis=-1)
 
 
 @TRANSFORMS.register_module()
 class MultiTaskRandomResize(MMCV_RandomResize):
-    """mmcv's ``RandomResize`` that also divides the depth by the scale.
+    """mmcv's ``RandomResize`` that resizes every task map with the image
+    and divides the depth by the scale.
 
     Enlarging an image by :math:`s` shows the scene as from :math:`s` times
     closer, so its depth is divided by :math:`s` (the thesis's NYUD-v2
     augmentation: "depth ground truth normalised by the reshape scale", App.
     A.2.2); a pixel without depth (0) stays 0. The scale is the mean of the
-    width and height factors of this resize. Maps resize as mmseg's
-    ``Resize`` resizes ``seg_fields`` (nearest). Arguments are
-    ``RandomResize``'s.
+    width and height factors of this resize. The maps (``seg_fields``) are
+    resized by mmseg's ``Resize`` (nearest), whatever the default scope
+    (mmcv's own would resize the labels alone). A map of another size than
+    its image is refused, as resizing would stretch it silently.
+
+    Args:
+        scale (tuple): The base scale, as ``RandomResize``'s.
+        ratio_range (tuple[float], optional): As ``RandomResize``'s.
+        resize_type (str): The resize. Defaults to ``'mmseg.Resize'``.
+        **resize_kwargs: ``Resize``'s arguments (e.g. ``keep_ratio``).
     """
 
+    def __init__(self,
+                 scale,
+                 ratio_range=None,
+                 resize_type: str = 'mmseg.Resize',
+                 **resize_kwargs) -> None:
+        super().__init__(
+            scale,
+            ratio_range=ratio_range,
+            resize_type=resize_type,
+            **resize_kwargs)
+
     def transform(self, results: dict) -> dict:
-        """Resize, then rescale ``gt_depth_map``.
+        """Check the maps' sizes, resize, then rescale ``gt_depth_map``.
 
         Args:
             results (dict): The sample.
@@ -138,11 +157,18 @@ class MultiTaskRandomResize(MMCV_RandomResize):
         Returns:
             dict: The resized sample.
         """
+        image_shape = results['img'].shape[:2]
+        for key in results.get('seg_fields', []):
+            if results[key].shape[:2] != image_shape:
+                raise ValueError(
+                    f'{key} of {results.get("img_path")} is '
+                    f'{results[key].shape[:2]}, its image {image_shape}: '
+                    'every task map must be the size of its image')
         results = super().transform(results)
         if results.get('gt_depth_map') is not None:
             scale = float(np.mean(results['scale_factor']))
-            results['gt_depth_map'] = (results['gt_depth_map'] / scale).astype(
-                np.float32)
+            results['gt_depth_map'] = (results['gt_depth_map'] /
+                                       scale).astype(np.float32)
         return results
 
 

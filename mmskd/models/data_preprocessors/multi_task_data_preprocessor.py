@@ -2,6 +2,7 @@
 """mmseg's data preprocessor with each task's map padded by its own value."""
 from typing import Any, Dict
 
+import torch
 import torch.nn.functional as F
 from mmseg.models.data_preprocessor import SegDataPreProcessor
 
@@ -42,8 +43,9 @@ class MultiTaskDataPreProcessor(SegDataPreProcessor):
             if 'gt_depth_map' in sample:
                 depth = sample.gt_depth_map.data
                 height, width = depth.shape[-2:]
-                depth[..., height - bottom:, :] = 0
-                depth[..., :, width - right:] = 0
+                unpadded = torch.zeros_like(depth, dtype=torch.bool)
+                unpadded[..., top:height - bottom, left:width - right] = True
+                depth.masked_fill_(~unpadded, 0)
             if 'gt_normals' in sample:
                 normals = sample.gt_normals.data
                 del sample.gt_normals.data

@@ -1,6 +1,6 @@
 # Copyright (c) mmskd contributors. All rights reserved.
 """A head that predicts a unit surface normal per pixel."""
-from typing import List
+from typing import List, Union
 
 import torch
 import torch.nn.functional as F
@@ -10,10 +10,7 @@ from mmseg.utils import SampleList
 from torch import Tensor
 
 from mmskd.registry import MODELS
-
-# The ground truth's norm below which a pixel has no normal (unit normals
-# are stored; "no normal" is the zero vector).
-MIN_NORM = 0.5
+from mmskd.structures import has_normal
 
 
 @MODELS.register_module()
@@ -36,7 +33,7 @@ class SurfaceNormalHead(FCNHead):
     """
 
     def __init__(self,
-                 loss_decode=dict(
+                 loss_decode: Union[dict, List[dict]] = dict(
                      type='CosineNormalLoss', _scope_='mmskd',
                      loss_weight=1.0),
                  **kwargs) -> None:
@@ -63,7 +60,14 @@ class SurfaceNormalHead(FCNHead):
         return F.normalize(normals.float(), dim=1)
 
     def _stack_batch_gt(self, batch_data_samples: SampleList) -> Tensor:
-        """Stack the ``gt_normals`` of each sample into (N, 3, H, W)."""
+        """Stack the ``gt_normals`` of each sample into (N, 3, H, W).
+
+        Args:
+            batch_data_samples (list[SegDataSample]): The batch's samples.
+
+        Returns:
+            Tensor: The true normals, (N, 3, H, W).
+        """
         missing = [
             index for index, sample in enumerate(batch_data_samples)
             if 'gt_normals' not in sample
@@ -95,7 +99,7 @@ class SurfaceNormalHead(FCNHead):
             mode='bilinear',
             align_corners=self.align_corners)
         normals = F.normalize(normals, dim=1)
-        valid = target.norm(dim=1, keepdim=True) > MIN_NORM
+        valid = has_normal(target, channel_axis=1)
         target = F.normalize(target, dim=1)
         losses = self.loss_decode if isinstance(
             self.loss_decode, torch.nn.ModuleList) else [self.loss_decode]

@@ -1,9 +1,9 @@
 # Copyright (c) mmskd contributors. All rights reserved.
 """A hard-parameter-sharing multi-task network: one encoder, one decoder per
 task (thesis ch. 6, App. A.1)."""
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Union
 
-import torch
+import numpy as np
 from mmengine.structures import PixelData
 from mmseg.models.segmentors import BaseSegmentor
 from mmseg.models.utils import resize
@@ -13,8 +13,11 @@ from mmseg.utils import (ConfigType, OptConfigType, OptMultiConfig,
                          OptSampleList, SampleList, add_prefix)
 from torch import Tensor, nn
 
+from mmskd.structures import mirror_normals
 from .task_weights import scale_losses
 
+# How a flipped image's maps are flipped back ((N, C, H, W) maps).
+FLIPPED_DIMS = dict(horizontal=(3, ), vertical=(2, ), diagonal=(2, 3))
 # The tasks a head may be given for, and the field of a data sample its
 # prediction is written to.
 PREDICTION_FIELDS = dict(
@@ -47,8 +50,10 @@ class MultiTaskEncoderDecoder(BaseSegmentor):
     the network a config without them builds.
 
     Inference is on the whole image (``test_cfg.mode='whole'``, the default);
-    the maps are cropped of their padding, flipped back, resized to the
-    original image and, for normals, made unit again.
+    the maps are cropped of their padding, flipped back (the normals
+    mirrored), resized to the original image and, for normals, made unit
+    again. Depth is refused on a resized test image (its scale would be
+    off).
 
     Args:
         backbone (dict): The shared encoder.
@@ -119,8 +124,16 @@ class MultiTaskEncoderDecoder(BaseSegmentor):
         """The tasks, in the order of ``decode_heads``."""
         return tuple(self.decode_heads)
 
-    def _build_auxiliary_heads(self, task: str, cfgs) -> None:
-        """Build a task's auxiliary heads with its head's class count."""
+    def _build_auxiliary_heads(self, task: str,
+                               cfgs: Union[ConfigType,
+                                           List[ConfigType]]) -> None:
+        """Build a task's auxiliary heads with its head's class count.
+
+        Args:
+            task (str): The task.
+            cfgs (dict | list[dict]): Its auxiliary heads, each with an
+                optional ``loss_weight``.
+        """
         if isinstance(cfgs, dict):
             cfgs = [cfgs]
         head = self.decode_heads[task]
@@ -226,16 +239,27 @@ class MultiTaskEncoderDecoder(BaseSegmentor):
 
     def _write_prediction(self, sample: SegDataSample, task: str,
                           task_map: Tensor) -> None:
-        """Crop, unflip and resize one image's map, then store it."""
+        """Crop, unflip and resize one image's map, then store it.
+
+        Args:
+            sample (SegDataSample): The image's sample (its meta is read).
+            task (str): The map's task.
+            task_map (Tensor): The map, (1, C, H, W) at the input's size.
+        """
         meta = sample.metainfo
-        left, right, top, bottom = meta.get('padding_size', [0] * 4)
+        # As mmseg's postprocess_result: a test-time pad of the image alone.
+        padding = meta.get('img_padding_size',
+                           meta.get('padding_size', [0] * 4))
+        left, right, top, bottom = padding
         height, width = task_map.shape[2:]
         task_map = task_map[:, :, top:height - bottom, left:width - right]
         if meta.get('flip', False):
-            horizontal = meta.get('flip_direction') == 'horizontal'
-            task_map = task_map.flip(dims=(3, ) if horizontal else (2, ))
+            direction = meta.get('flip_direction')
+            task_map = task_map.flip(dims=FLIPPED_DIMS[direction])
             if task == 'normals':
-                task_map = _flip_normals(task_map, horizontal)
+                task_map = mirror_normals(task_map, direction, channel_axis=1)
+        if task == 'depth':
+            _refuse_rescaled_depth(meta)
         task_map = resize(
             task_map,
             size=meta['ori_shape'],
@@ -273,7 +297,13 @@ class MultiTaskEncoderDecoder(BaseSegmentor):
 
 
 def _check_tasks(name: str, heads: dict, required: bool = False) -> None:
-    """Refuse a task with no prediction field, or no task at all."""
+    """Refuse a task with no prediction field, or no task at all.
+
+    Args:
+        name (str): The argument, for the message.
+        heads (dict): Its heads by task.
+        required (bool): Whether it needs a task. Defaults to False.
+    """
     if required and not heads:
         raise ValueError(f'{name} needs a head for at least one task of '
                          f'{tuple(PREDICTION_FIELDS)}')
@@ -283,8 +313,13 @@ def _check_tasks(name: str, heads: dict, required: bool = False) -> None:
                          f'{tuple(PREDICTION_FIELDS)} (what it predicts)')
 
 
-def _flip_normals(normals: Tensor, horizontal: bool) -> Tensor:
-    """Normals of the mirrored image: the mirrored axis changes sign."""
-    sign = torch.ones(3, 1, 1, dtype=normals.dtype, device=normals.device)
-    sign[0 if horizontal else 1] = -1
-    return normals * sign
+def _refuse_rescaled_depth(meta: dict) -> None:
+    """Refuse depth predicted on a resized test image: the network reads
+    depth off the scene's apparent size (training divides the depth by the
+    resize scale), so it would be off by that scale."""
+    scale = meta.get('scale_factor')
+    if scale is not None and not np.allclose(scale, 1.0, atol=1e-3):
+        raise ValueError(
+            f'{meta.get("img_path")} is tested resized by {scale}: a depth '
+            'prediction is tied to the image\'s scale. Remove the Resize '
+            'from the test pipeline (or keep the image\'s size).')

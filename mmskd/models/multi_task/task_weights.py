@@ -77,21 +77,31 @@ class UncertaintyTaskWeights(nn.Module):
     regression task's :math:`e^{-s_t} L_t / 2 + s_t / 2` (eq. 7):
     ``TASK.loss_*`` entries are scaled and ``TASK.loss_uncertainty`` is
     :math:`s_t / 2`; ``TASK.log_variance`` logs :math:`s_t`. The
-    :math:`s_t` are parameters of the network: the optimizer trains them and
-    checkpoints keep them.
+    :math:`s_t` are parameters of the network: the optimizer trains them
+    (configs exempt them from weight decay) and checkpoints keep them. The
+    auxiliary heads' losses are not weighted by them.
+
+    Segmentation and mmskd's depth (a classification over depth bins,
+    ``DepthBinHead``) are classification; the normals' cosine loss is a
+    regression.
 
     Args:
         tasks (Sequence[str]): The network's tasks (set by the network).
-        regression (Sequence[str]): The regression tasks. Defaults to
-            ``('depth', 'normals')``: segmentation is classification.
+        regression (Sequence[str]): The regression tasks, among ``tasks``.
+            Defaults to ``('normals', )`` (only those of them the network
+            has): list ``depth`` for a depth head that regresses.
         init_log_variance (float): :math:`s_t` at the start. Defaults to 0.
     """
 
     def __init__(self,
                  tasks: Sequence[str],
-                 regression: Sequence[str] = ('depth', 'normals'),
+                 regression: Sequence[str] = ('normals', ),
                  init_log_variance: float = 0.0) -> None:
         super().__init__()
+        unknown = sorted(set(regression) - {'seg', 'depth', 'normals'})
+        if unknown:
+            raise ValueError(f'regression has tasks {unknown}; a task is '
+                             "one of ('seg', 'depth', 'normals')")
         self.tasks = tuple(tasks)
         self.regression = tuple(task for task in regression if task in tasks)
         self.log_variances = nn.ParameterDict({

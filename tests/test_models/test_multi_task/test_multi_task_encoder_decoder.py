@@ -140,8 +140,9 @@ def test_fixed_weights_scale_losses_not_metrics():
 
 
 def test_uncertainty_weights_follow_kendall():
-    """exp(-s) L + s/2 for classification, exp(-s) L / 2 + s/2 for
-    regression (Kendall et al. eqs. 7 and 10, s = log sigma^2)."""
+    """exp(-s) L + s/2 for classification (segmentation, depth as bins),
+    exp(-s) L / 2 + s/2 for regression (normals) (Kendall et al. eqs. 10
+    and 7, s = log sigma^2)."""
     model = build(
         task_weights=dict(type='UncertaintyTaskWeights',
                           _scope_='mmskd')).eval()
@@ -152,21 +153,29 @@ def test_uncertainty_weights_follow_kendall():
             model.task_weights.log_variances[task].fill_(value)
     images, batch = inputs(), samples()
     losses, reference = model.loss(images, batch), plain.loss(images, batch)
-    for task, name, scale in (('seg', 'loss_ce', 1.0), ('depth',
-                                                        'loss_depth_bin', 0.5),
+    for task, name, scale in (('seg', 'loss_ce', 1.0),
+                              ('depth', 'loss_depth_bin', 1.0),
                               ('normals', 'loss_normal_cos', 0.5)):
         s = log_variances[task]
         expected = scale * math.exp(-s) * reference[f'{task}.{name}'].item()
         assert losses[f'{task}.{name}'].item() == pytest.approx(
             expected, rel=1e-5)
-        assert losses[f'{task}.loss_uncertainty'].item() == pytest.approx(s /
-                                                                          2)
+        assert losses[f'{task}.loss_uncertainty'].item() == pytest.approx(
+            s / 2)
     total = sum(value for key, value in losses.items() if 'loss' in key)
     total.backward()
     gradient = model.task_weights.log_variances['seg'].grad.item()
     # d/ds (exp(-s) L + s/2) = -exp(-s) L + 1/2
     assert gradient == pytest.approx(
         -math.exp(-0.4) * reference['seg.loss_ce'].item() + 0.5, rel=1e-5)
+
+
+def test_a_regression_task_is_named_among_the_tasks():
+    weights = dict(type='UncertaintyTaskWeights', _scope_='mmskd')
+    model = build(task_weights=dict(weights, regression=('depth', )))
+    assert model.task_weights.regression == ('depth', )
+    with pytest.raises(ValueError, match=r"regression has tasks \['edges'\]"):
+        build(task_weights=dict(weights, regression=('edges', )))
 
 
 def test_auxiliary_heads_take_their_task_heads_loss():
@@ -207,39 +216,56 @@ def test_auxiliary_heads_take_their_task_heads_loss():
     assert 'aux_normals_0.loss_normal_cos' not in losses
 
 
-def test_predictions_are_cropped_unflipped_and_resized():
+@pytest.mark.parametrize('direction,dims,mirrored', [
+    ('horizontal', (3, ), (0, )),
+    ('vertical', (2, ), (1, )),
+    ('diagonal', (2, 3), (0, 1)),
+])
+def test_predictions_are_cropped_unflipped_and_resized(
+        direction, dims, mirrored):
     model = build().eval()
     image = inputs(1)
     sample = SegDataSample(
         metainfo=dict(
             img_shape=(SIZE, SIZE),
-            ori_shape=(20, 24),
+            ori_shape=(40, 48),
             padding_size=[0, 8, 0, 12],
             flip=True,
-            flip_direction='horizontal'))
+            flip_direction=direction))
     with torch.no_grad():
         [result] = model.predict(image, [sample])
         maps = model.encode_decode(image, [sample.metainfo])
-    assert result.pred_sem_seg.shape == (20, 24)
-    assert result.pred_depth_map.shape == (20, 24)
+
+    def expected(task):
+        """The unpadded, unflipped map, resized to the original image."""
+        task_map = maps[task][:, :, :20, :24].flip(dims)
+        if task == 'normals':
+            for axis in mirrored:
+                task_map[:, axis] *= -1
+        return F.interpolate(
+            task_map, size=(40, 48), mode='bilinear',
+            align_corners=False)[0]
+
     normals = result.pred_normals.data
-    assert normals.shape == (3, 20, 24)
-    torch.testing.assert_close(normals.norm(dim=0), torch.ones(20, 24))
-    # The normals of the unpadded, unflipped map, x mirrored, resized.
-    expected = maps['normals'][:, :, :20, :24].flip(3)
-    expected[:, 0] *= -1
-    expected = F.normalize(
-        F.interpolate(
-            expected, size=(20, 24), mode='bilinear', align_corners=False),
-        dim=1)[0]
-    torch.testing.assert_close(normals, expected)
-    labels = F.interpolate(
-        maps['seg'][:, :, :20, :24].flip(3),
-        size=(20, 24),
-        mode='bilinear',
-        align_corners=False)[0].argmax(
-            0, keepdim=True)
-    assert torch.equal(result.pred_sem_seg.data, labels)
+    assert normals.shape == (3, 40, 48)
+    torch.testing.assert_close(normals.norm(dim=0), torch.ones(40, 48))
+    torch.testing.assert_close(normals, F.normalize(expected('normals'),
+                                                    dim=0))
+    torch.testing.assert_close(result.pred_depth_map.data, expected('depth'))
+    assert torch.equal(result.pred_sem_seg.data,
+                       expected('seg').argmax(0, keepdim=True))
+
+
+def test_depth_of_a_resized_test_image_is_refused():
+    sample = SegDataSample(
+        metainfo=dict(
+            img_shape=(SIZE, SIZE),
+            ori_shape=(SIZE, SIZE),
+            scale_factor=(0.5, 0.5),
+            img_path='room.jpg'))
+    with pytest.raises(ValueError, match='Remove the Resize'):
+        with torch.no_grad():
+            build().eval().predict(inputs(1), [sample])
 
 
 def test_tensor_mode_gives_each_heads_output():
