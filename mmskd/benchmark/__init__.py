@@ -24,15 +24,17 @@ each call (:class:`MemoryMeter`).
 Modules: ``meter`` (memory), ``phases`` (timing and ratios), ``tasks``
 (synthetic batches per task), ``tiny`` (the ``--tiny`` preset), ``config``
 (fitting a config to one process), ``mmrazor_counterpart`` (phase d),
-``pairwise_probe`` (the Gram form against N x N), ``report`` (Markdown) and
+``pairwise_probe`` (the Gram form against N x N), ``report`` (Markdown),
+``base_benchmark`` (timed steps built once, the device and autocast) and
 ``runner`` (``DistillStepBenchmark.run_once`` and ``run_benchmark``).
 """
+from .base_benchmark import BaseBenchmark
 from .meter import MemoryMeter
 from .mmrazor_counterpart import MMRAZOR_LOSSES, mmrazor_counterpart
 from .pairwise_probe import pairwise_probe
 from .phases import Phase, compute_ratios, measure
 from .report import format_report
-from .runner import BaseBenchmark, DistillStepBenchmark, run_benchmark
+from .runner import DistillStepBenchmark, run_benchmark
 from .tasks import (TASKS, synthetic_depth_batch, synthetic_det_batch,
                     synthetic_seg_batch, synthetic_sequence_batch, task_of)
 from .tiny import tiny_det_model_options, tiny_seg_model_options

@@ -1,133 +1,26 @@
 # Copyright (c) mmskd contributors. All rights reserved.
 """Build a config's algorithm once and time its phases (``run_once``)."""
-import contextlib
 import copy
-import logging
 import math
-from typing import (TYPE_CHECKING, Any, Callable, ContextManager, Dict, List,
-                    Optional, Sequence, Tuple)
+from typing import TYPE_CHECKING, Any, Callable, Dict, Optional, Sequence
 
 import torch
 from mmengine.config import Config
 from mmengine.optim import OptimWrapper
 
+from .base_benchmark import (BaseBenchmark, autocast, checked_device,
+                             init_weights)
 from .config import (enable_cuda_amp, prepare_model_cfg,
                      student_optim_wrapper_cfg)
 from .meter import MemoryMeter
 from .mmrazor_counterpart import build_mmrazor_counterpart, mmrazor_counterpart
 from .pairwise_probe import pairwise_probe
-from .phases import PHASE_LABELS, Phase, compute_ratios, measure
+from .phases import PHASE_LABELS, compute_ratios
 from .report import device_name
 from .tasks import task_of
 
 if TYPE_CHECKING:
     from mmskd.models.utils import InputScales
-
-
-def checked_device(device: str) -> torch.device:
-    """The torch device, refusing CUDA where torch sees none.
-
-    Args:
-        device (str): ``'cpu'`` or ``'cuda'``.
-
-    Returns:
-        torch.device: The device.
-    """
-    torch_device = torch.device(device)
-    if torch_device.type == 'cuda' and not torch.cuda.is_available():
-        raise RuntimeError(
-            '--device cuda, but torch sees no CUDA device: use --device cpu, '
-            'or install a CUDA build of torch on a machine with a GPU.')
-    return torch_device
-
-
-def autocast(device: torch.device, enabled: bool) -> ContextManager:
-    """bfloat16 autocast on CPU, float16 on CUDA, or nothing.
-
-    Args:
-        device (torch.device): Where the step runs.
-        enabled (bool): Whether to autocast at all.
-
-    Returns:
-        ContextManager: The autocast context.
-    """
-    if not enabled:
-        return contextlib.nullcontext()
-    dtype = torch.bfloat16 if device.type == 'cpu' else torch.float16
-    return torch.autocast(device.type, dtype=dtype)
-
-
-def _init_weights(model: torch.nn.Module) -> None:
-    """``model.init_weights()``, as the Runner calls it before training.
-
-    Without it, e.g. RetinaNet's classifier lacks its prior bias: focal loss
-    starts near 700 and the repeated steps diverge to NaN. mmengine logs
-    every parameter's initialisation at INFO level; that is held back.
-    """
-    from mmengine.logging import MMLogger
-    logger = MMLogger.get_current_instance()
-    level = logger.level
-    logger.setLevel(logging.WARNING)
-    try:
-        model.init_weights()
-    finally:
-        logger.setLevel(level)
-
-
-class BaseBenchmark:
-    """Timed steps, built once, measured by :meth:`run_once`.
-
-    Subclasses build the models and register their steps with
-    :meth:`add_step`; each :meth:`run_once` times all of them afresh.
-
-    Args:
-        device (str): ``'cpu'`` or ``'cuda'``.
-        iters (int): Timed calls per step.
-        warmup (int): Untimed calls before them.
-        interleave (bool): One call of each step per round, so that load
-            from other processes hits all steps alike, rather than all calls
-            of one step after the other.
-        log (Callable[[str], None]): Progress messages.
-    """
-
-    def __init__(self,
-                 device: str,
-                 iters: int,
-                 warmup: int,
-                 interleave: bool = True,
-                 log: Callable[[str], None] = print) -> None:
-        self.device = checked_device(device)
-        self.iters, self.warmup, self.interleave = iters, warmup, interleave
-        self.log = log
-        self.meter = MemoryMeter(self.device)
-        self.notes: List[str] = []
-        self._steps: List[Tuple[str, str, Callable[[], Any]]] = []
-
-    def note(self, note: str) -> None:
-        """Keep a note for the report and log it."""
-        self.notes.append(note)
-        self.log(f'note: {note}')
-
-    def add_step(self, key: str, label: str, step: Callable[[], Any]) -> None:
-        """Register one step to time (see :class:`~.phases.Phase`)."""
-        self._steps.append((key, label, step))
-
-    def run_once(self) -> Dict[str, Dict[str, Any]]:
-        """Time every step once over ``warmup + iters`` calls.
-
-        Returns:
-            dict: :meth:`~.phases.Phase.result` by step key.
-        """
-        phases = [Phase(*step) for step in self._steps]
-        return measure(
-            phases,
-            self.iters,
-            self.warmup,
-            self.device,
-            self.meter,
-            self.interleave,
-            self.log,
-            progress=True)
 
 
 class DistillStepBenchmark(BaseBenchmark):
@@ -184,7 +77,7 @@ class DistillStepBenchmark(BaseBenchmark):
         torch.manual_seed(0)
         self.log('building the algorithm ...')
         algorithm = MODELS.build(cfg.model)
-        _init_weights(algorithm)
+        init_weights(algorithm)
         self.meta: Dict[str, Any] = dict(
             task=task.name, algorithm=type(algorithm).__name__)
         data = task.synthetic_batch(batch, shape,

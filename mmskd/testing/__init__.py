@@ -29,14 +29,15 @@ from ._options import (format_cfg_options, tiny_det_options,
                        tiny_seg_data_options, tiny_seg_options)
 from ._processes import HungCommandError, free_port, run_bounded, run_tool
 from ._runs import (assert_amp_wrappers, build_runner, cli_options, load_tool,
-                    logged_scalars, run_command, write_teacher_checkpoint)
+                    logged_scalars, run_command, tiny_options_with_teacher,
+                    write_teacher_checkpoint)
 from ._sequence_writer import (DX, DY, LABELLED, tiny_video_options,
                                write_cityscapes_sequences)
 from ._writers import (write_ade20k_like, write_cityscapes_like,
                        write_coco_like, write_voc_like)
 
 __all__ = [
-    'tiny_multi_task_options',
+    'tiny_multi_task_options', 'tiny_options_with_teacher',
     'write_camvid_like', 'CONFIG_ROOT', 'CWD_LOGITS', 'REPO', 'leaf_configs',
     'loaded_config', 'one_per_method', 'tiny_cfg', 'build_ddp_run',
     'finish_ddp_run', 'finish_with_every_rank', 'flat_parameters',

@@ -17,8 +17,8 @@ from mmengine.runner import Runner
 from mmskd.engine import CPUAmpOptimWrapper
 from mmskd.registry import MODELS
 from mmskd.utils.launch import enable_amp
-from ._configs import REPO
-from ._options import format_cfg_options
+from ._configs import REPO, tiny_cfg
+from ._options import format_cfg_options, tiny_seg_options
 from ._processes import run_tool
 
 
@@ -36,6 +36,25 @@ def write_teacher_checkpoint(cfg: Config, path: str) -> str:
     teacher = MODELS.build(cfg.model.teacher)
     torch.save(dict(state_dict=teacher.state_dict(), meta=dict()), path)
     return path
+
+
+def tiny_options_with_teacher(config: str, data_root: str,
+                              folder: str) -> dict:
+    """The tiny-model, generated-data overrides of a distillation config,
+    with a checkpoint of its (random) tiny teacher written for it.
+
+    Args:
+        config (str): The config's path.
+        data_root (str): A generated Cityscapes-layout dataset.
+        folder (str): Where the teacher's checkpoint goes.
+
+    Returns:
+        dict: :func:`tiny_seg_options` with ``model.teacher_ckpt`` set.
+    """
+    overrides = tiny_seg_options(Config.fromfile(config), data_root)
+    overrides['model.teacher_ckpt'] = write_teacher_checkpoint(
+        tiny_cfg(config, data_root), osp.join(folder, 'teacher.pth'))
+    return overrides
 
 
 def run_command(args: List[str],

@@ -1,10 +1,12 @@
 # Copyright (c) mmskd contributors. All rights reserved.
 """tools/analysis_tools/benchmark.py and mmskd.benchmark on tiny models (no
 timing assertions)."""
+import contextlib
 import json
 import math
 import os.path as osp
 import sys
+from typing import Any, Callable
 from unittest import mock
 
 import pytest
@@ -373,19 +375,30 @@ def test_a_depth_step_trains_on_depth_maps():
     assert report['ratios']['distill_over_floor'] > 0
 
 
+@contextlib.contextmanager
+def resnet_forwards(record: Callable[[Any, torch.Tensor], None]):
+    """Call ``record(backbone, inputs)`` on every ResNetV1c forward."""
+    from mmseg.models.backbones import ResNetV1c
+    forward = ResNetV1c.forward
+
+    def spy(backbone, inputs):
+        record(backbone, inputs)
+        return forward(backbone, inputs)
+
+    with mock.patch.object(ResNetV1c, 'forward', spy):
+        yield
+
+
 def test_a_student_at_its_own_resolution_sets_the_floor_at_its_size():
     """With input_scales, phase (a) trains the student on the batch at its
     scale and phase (b) runs the teacher on it at its own: the floor is
     the two networks as the distillation step runs them."""
-    from mmseg.models.backbones import ResNetV1c
-    forward = ResNetV1c.forward
     seen = []
 
-    def spy(backbone, inputs):
+    def record(backbone, inputs):
         seen.append((backbone.depth, tuple(inputs.shape[-2:])))
-        return forward(backbone, inputs)
 
-    with mock.patch.object(ResNetV1c, 'forward', spy):
+    with resnet_forwards(record):
         report = run_benchmark(
             osp.join(
                 REPO, 'configs/resolution/'
@@ -406,15 +419,9 @@ def test_a_student_at_its_own_resolution_sets_the_floor_at_its_size():
 
 def test_the_floor_with_two_teachers_runs_both():
     """A TeacherEnsemble's floor (b) is the forward of every teacher."""
-    from mmseg.models.backbones import ResNetV1c
-    forward = ResNetV1c.forward
     widths = []
-
-    def spy(backbone, inputs):
-        widths.append(backbone.base_channels)
-        return forward(backbone, inputs)
-
-    with mock.patch.object(ResNetV1c, 'forward', spy):
+    with resnet_forwards(
+            lambda backbone, inputs: widths.append(backbone.base_channels)):
         report = run_benchmark(
             osp.join(
                 REPO, 'configs/multi_teacher/'

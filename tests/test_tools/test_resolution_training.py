@@ -7,12 +7,10 @@ run the student's ``_predict``, at its own size), and a one-process
 import os.path as osp
 
 import pytest
-from mmengine.config import Config
 
 from mmskd.testing import (REPO, assert_resumes_in_one_process,
                            assert_test_py_reproduces, cli_options, run_command,
-                           run_tool, tiny_cfg, tiny_seg_options,
-                           write_teacher_checkpoint)
+                           run_tool, tiny_options_with_teacher)
 
 CONFIG = osp.join(
     REPO, 'configs/resolution/'
@@ -23,11 +21,8 @@ CONFIG = osp.join(
 @pytest.fixture(scope='module')
 def options(cityscapes_root, tmp_path_factory) -> dict:
     """Tiny models on generated 64x128 images, a teacher checkpoint."""
-    overrides = tiny_seg_options(Config.fromfile(CONFIG), cityscapes_root)
-    ckpt = str(tmp_path_factory.mktemp('teacher') / 'teacher.pth')
-    write_teacher_checkpoint(tiny_cfg(CONFIG, cityscapes_root), ckpt)
-    overrides['model.teacher_ckpt'] = ckpt
-    return overrides
+    return tiny_options_with_teacher(CONFIG, cityscapes_root,
+                                     str(tmp_path_factory.mktemp('teacher')))
 
 
 def test_dist_train_then_test_and_resume(options, tmp_path):

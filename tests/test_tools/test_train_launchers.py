@@ -10,23 +10,17 @@ import time
 
 import pytest
 import torch
-from mmengine.config import Config
 from mmengine.utils import get_installed_path
 
 from mmskd.testing import (CWD_LOGITS, REPO, cli_options, run_command,
-                           tiny_cfg, tiny_seg_options,
-                           write_teacher_checkpoint)
+                           tiny_options_with_teacher)
 
 
 @pytest.fixture(scope='module')
-def options(cityscapes_root, tmp_path_factory) -> list:
+def options(cityscapes_root, tmp_path_factory) -> dict:
     """Tiny-model, generated-data overrides plus a teacher checkpoint."""
-    cfg = Config.fromfile(CWD_LOGITS)
-    overrides = tiny_seg_options(cfg, cityscapes_root)
-    ckpt = str(tmp_path_factory.mktemp('teacher') / 'teacher.pth')
-    write_teacher_checkpoint(tiny_cfg(CWD_LOGITS, cityscapes_root), ckpt)
-    overrides['model.teacher_ckpt'] = ckpt
-    return overrides
+    return tiny_options_with_teacher(CWD_LOGITS, cityscapes_root,
+                                     str(tmp_path_factory.mktemp('teacher')))
 
 
 def output_of(result) -> str:

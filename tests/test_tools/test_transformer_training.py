@@ -7,12 +7,10 @@ import os.path as osp
 import sys
 
 import pytest
-from mmengine.config import Config
 
 from mmskd.testing import (REPO, assert_resumes_in_one_process,
                            assert_test_py_reproduces, cli_options, run_command,
-                           tiny_cfg, tiny_seg_options,
-                           write_teacher_checkpoint)
+                           tiny_options_with_teacher)
 
 CONFIG = osp.join(
     REPO, 'configs/transformer_teachers/'
@@ -22,11 +20,8 @@ CONFIG = osp.join(
 @pytest.fixture(scope='module')
 def options(cityscapes_root, tmp_path_factory) -> dict:
     """Tiny models on generated 64x128 images, a SegFormer checkpoint."""
-    overrides = tiny_seg_options(Config.fromfile(CONFIG), cityscapes_root)
-    ckpt = str(tmp_path_factory.mktemp('teacher') / 'segformer.pth')
-    write_teacher_checkpoint(tiny_cfg(CONFIG, cityscapes_root), ckpt)
-    overrides['model.teacher_ckpt'] = ckpt
-    return overrides
+    return tiny_options_with_teacher(CONFIG, cityscapes_root,
+                                     str(tmp_path_factory.mktemp('teacher')))
 
 
 def test_train_then_test_and_resume(options, tmp_path):
