@@ -47,6 +47,9 @@ def autocast(device: torch.device, enabled: bool) -> ContextManager:
 def init_weights(model: torch.nn.Module) -> None:
     """``model.init_weights()``, as the Runner calls it before training.
 
+    Args:
+        model (nn.Module): The model, initialised in place.
+
     Without it, e.g. RetinaNet's classifier lacks its prior bias: focal loss
     starts near 700 and the repeated steps diverge to NaN. mmengine logs
     every parameter's initialisation at INFO level; that is held back.
@@ -91,12 +94,22 @@ class BaseBenchmark:
         self._steps: List[Tuple[str, str, Callable[[], Any]]] = []
 
     def note(self, note: str) -> None:
-        """Keep a note for the report and log it."""
+        """Keep a note for the report and log it.
+
+        Args:
+            note (str): The note.
+        """
         self.notes.append(note)
         self.log(f'note: {note}')
 
     def add_step(self, key: str, label: str, step: Callable[[], Any]) -> None:
-        """Register one step to time (see :class:`~.phases.Phase`)."""
+        """Register one step to time (see :class:`~.phases.Phase`).
+
+        Args:
+            key (str): The step's key in the report.
+            label (str): Its label.
+            step (Callable): One call of the step.
+        """
         self._steps.append((key, label, step))
 
     def run_once(self) -> Dict[str, Dict[str, Any]]:

@@ -12,7 +12,8 @@ FIELD = re.compile(r'([\w.]+): (\S+)')
 
 
 def short_progress(
-    line: str, fields: Sequence[str] = ('eta', 'loss', 'mIoU', 'abs_rel')
+    line: str,
+    fields: Sequence[str] = ('eta', 'loss', 'mIoU', 'abs_rel', 'normal_mean')
 ) -> Optional[str]:
     """``'Iter(train) [ 20/400]  eta 0:05:10  loss 1.23'`` from one of
     mmengine's ``Iter(...)`` log lines.

@@ -17,7 +17,7 @@ from mmengine.runner import Runner
 from mmskd.engine import CPUAmpOptimWrapper
 from mmskd.registry import MODELS
 from mmskd.utils.launch import enable_amp
-from ._configs import REPO, tiny_cfg
+from ._configs import REPO
 from ._options import format_cfg_options, tiny_seg_options
 from ._processes import run_tool
 
@@ -51,9 +51,11 @@ def tiny_options_with_teacher(config: str, data_root: str,
     Returns:
         dict: :func:`tiny_seg_options` with ``model.teacher_ckpt`` set.
     """
-    overrides = tiny_seg_options(Config.fromfile(config), data_root)
+    cfg = Config.fromfile(config)
+    overrides = tiny_seg_options(cfg, data_root)
+    cfg.merge_from_dict(overrides)
     overrides['model.teacher_ckpt'] = write_teacher_checkpoint(
-        tiny_cfg(config, data_root), osp.join(folder, 'teacher.pth'))
+        cfg, osp.join(folder, 'teacher.pth'))
     return overrides
 
 

@@ -133,10 +133,10 @@ def test_flip_mirrors_the_normals(rooms):
     assert np.array_equal(flipped['gt_normals'], expected)
 
 
-@pytest.mark.parametrize('scope', [None, 'mmseg'])
+@pytest.mark.parametrize('scope', ['mmskd', 'mmseg'])
 def test_resize_moves_every_map_and_divides_the_depth(scope):
-    """Whatever the default scope (mmcv's own Resize would resize the
-    labels alone)."""
+    """Whatever the default scope (in mmskd's, mmcv's own Resize would
+    resize the labels alone)."""
     depth = np.array([[2.0, 0.0], [4.0, 1.0]], dtype=np.float32)
     normals = np.zeros((2, 2, 3), np.float32)
     normals[..., 2] = -1

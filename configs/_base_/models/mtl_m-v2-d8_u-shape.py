@@ -11,8 +11,7 @@ u_shape = dict(
     in_channels=_base_.stage_channels,
     in_index=(0, 1, 2, 3),
     channels=144,
-    norm_cfg=_base_.norm_cfg,
-    align_corners=False)
+    norm_cfg=_base_.norm_cfg)
 model = dict(
     decode_heads=dict(
         seg=dict(u_shape, head=_base_.seg_head, _delete_=True),

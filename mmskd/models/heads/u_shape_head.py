@@ -26,20 +26,21 @@ class UShapeHead(BaseModule):
     prediction, e.g. mmseg's ``FCNHead`` or ``mmskd.DepthBinHead``) reads the
     fused map, at the shallowest output's stride. Everything a network or
     an auxiliary module asks of a decode head (``loss``, ``predict``,
-    ``loss_by_feat``, ``num_classes``, ``conv_seg``, ``align_corners``) is
-    the task head's, on the fused map.
+    ``loss_by_feat``, ``num_classes``, ``out_channels``, ``conv_seg``,
+    ``align_corners``) is the task head's, on the fused map; the decoder's
+    upsampling follows the task head's ``align_corners``.
 
     Args:
         in_channels (Sequence[int]): Channels of the outputs it takes.
         in_index (Sequence[int]): The outputs it takes, shallowest first.
         channels (int): Width of the decoder.
-        head (dict): The task head; its ``in_channels`` and ``in_index`` are
-            replaced by the fused map's (so that a config can wrap a head it
-            inherits). Built in mmseg's scope (mmskd's heads name theirs).
+        head (dict): The task head; its ``in_channels``, ``in_index`` and
+            ``input_transform`` are replaced by the fused map's (so that a
+            config can wrap a head it inherits). Built in mmseg's scope
+            (mmskd's heads name theirs).
         norm_cfg (dict, optional): Norm of the decoder's convs. Defaults to
             BN.
         act_cfg (dict): Their activation. Defaults to ReLU.
-        align_corners (bool): Of the upsampling. Defaults to False.
         init_cfg (dict, optional): Initialisation config.
     """
 
@@ -50,7 +51,6 @@ class UShapeHead(BaseModule):
                  head: ConfigType,
                  norm_cfg: OptConfigType = dict(type='BN'),
                  act_cfg: ConfigType = dict(type='ReLU'),
-                 align_corners: bool = False,
                  init_cfg: OptConfigType = None) -> None:
         super().__init__(init_cfg=init_cfg)
         if len(in_channels) != len(in_index) or len(in_index) < 2:
@@ -60,7 +60,6 @@ class UShapeHead(BaseModule):
                 f'in_index={list(in_index)}')
         layers = dict(norm_cfg=norm_cfg, act_cfg=act_cfg)
         self.in_index = list(in_index)
-        self.align_corners = align_corners
         self.lateral = ConvModule(in_channels[-1], channels, 1, **layers)
         self.fusions = nn.ModuleList(
             ConvModule(channels + width, channels, 3, padding=1, **layers)
@@ -72,12 +71,23 @@ class UShapeHead(BaseModule):
                 head,
                 in_channels=channels,
                 in_index=0,
+                input_transform=None,
                 _scope_=head.get('_scope_', 'mmseg')))
 
     @property
     def num_classes(self) -> int:
         """The task head's class count."""
         return self.head.num_classes
+
+    @property
+    def out_channels(self) -> int:
+        """The task head's prediction channels."""
+        return self.head.out_channels
+
+    @property
+    def align_corners(self) -> bool:
+        """The task head's ``align_corners``."""
+        return self.head.align_corners
 
     @property
     def conv_seg(self) -> nn.Module:

@@ -3,7 +3,6 @@
 task (thesis ch. 6, App. A.1)."""
 from typing import Dict, List, Optional, Sequence, Union
 
-import numpy as np
 from mmengine.structures import PixelData
 from mmseg.models.segmentors import BaseSegmentor
 from mmseg.models.utils import resize
@@ -259,7 +258,7 @@ class MultiTaskEncoderDecoder(BaseSegmentor):
             if task == 'normals':
                 task_map = mirror_normals(task_map, direction, channel_axis=1)
         if task == 'depth':
-            _refuse_rescaled_depth(meta)
+            _refuse_rescaled_depth(task_map.shape[2:], meta)
         task_map = resize(
             task_map,
             size=meta['ori_shape'],
@@ -313,13 +312,18 @@ def _check_tasks(name: str, heads: dict, required: bool = False) -> None:
                          f'{tuple(PREDICTION_FIELDS)} (what it predicts)')
 
 
-def _refuse_rescaled_depth(meta: dict) -> None:
+def _refuse_rescaled_depth(size: Sequence[int], meta: dict) -> None:
     """Refuse depth predicted on a resized test image: the network reads
     depth off the scene's apparent size (training divides the depth by the
-    resize scale), so it would be off by that scale."""
-    scale = meta.get('scale_factor')
-    if scale is not None and not np.allclose(scale, 1.0, atol=1e-3):
+    resize scale), so it would be off by that scale.
+
+    Args:
+        size (Sequence[int]): The image's size as the network saw it.
+        meta (dict): Its meta information (``ori_shape``).
+    """
+    if tuple(size) != tuple(meta['ori_shape']):
         raise ValueError(
-            f'{meta.get("img_path")} is tested resized by {scale}: a depth '
-            'prediction is tied to the image\'s scale. Remove the Resize '
-            'from the test pipeline (or keep the image\'s size).')
+            f'{meta.get("img_path")} is tested at {tuple(size)}, not at its '
+            f'size {tuple(meta["ori_shape"])}: a depth prediction is tied to '
+            'the image\'s scale. Remove the Resize from the test pipeline '
+            '(or keep the image\'s size).')

@@ -78,7 +78,8 @@ class UncertaintyTaskWeights(nn.Module):
     ``TASK.loss_*`` entries are scaled and ``TASK.loss_uncertainty`` is
     :math:`s_t / 2`; ``TASK.log_variance`` logs :math:`s_t`. The
     :math:`s_t` are parameters of the network: the optimizer trains them
-    (configs exempt them from weight decay) and checkpoints keep them. The
+    (the Kendall config exempts them from weight decay, ``paramwise_cfg``)
+    and checkpoints keep them. The
     auxiliary heads' losses are not weighted by them.
 
     Segmentation and mmskd's depth (a classification over depth bins,

@@ -4,7 +4,9 @@ serves."""
 import pytest
 import torch
 import torch.nn.functional as F
+from mmengine.registry import DefaultScope
 from mmengine.structures import PixelData
+from mmseg.registry import MODELS as SEG_MODELS
 from mmseg.structures import SegDataSample
 
 from mmskd.models import UShapeHead
@@ -78,3 +80,68 @@ def test_outputs_and_widths_must_pair():
     with pytest.raises(ValueError, match='one channel count each'):
         UShapeHead(
             in_channels=(4, 6), in_index=(0, 1, 2), channels=5, head=dict())
+
+
+def test_in_a_network_with_an_auxiliary_module():
+    """A depth-bin head behind the decoder, built from a config in mmskd's
+    scope, with the basic auxiliary module on the same task: both losses
+    are the bins' cross-entropy; the decoder and the network follow the
+    head's align_corners."""
+    bn = dict(type='BN')
+    cfg = dict(
+        type='MultiTaskEncoderDecoder',
+        backbone=dict(
+            type='MobileNetV2',
+            widen_factor=0.25,
+            strides=(1, 2, 2, 1, 1, 1, 1),
+            dilations=(1, 1, 1, 2, 2, 4, 4),
+            out_indices=(1, 2, 4, 6),
+            norm_cfg=bn),
+        decode_heads=dict(
+            depth=dict(
+                type='UShapeHead',
+                _scope_='mmskd',
+                in_channels=(8, 8, 24, 80),
+                in_index=(0, 1, 2, 3),
+                channels=8,
+                norm_cfg=bn,
+                head=dict(
+                    type='DepthBinHead',
+                    _scope_='mmskd',
+                    channels=8,
+                    pool_scales=(),
+                    num_bins=6,
+                    min_depth=0.3,
+                    norm_cfg=bn,
+                    align_corners=True))),
+        auxiliary_heads=dict(
+            depth=dict(
+                type='AuxiliaryModuleHead',
+                _scope_='mmskd',
+                in_channels=[8, 8, 24, 80],
+                in_index=(0, 1, 2, 3),
+                channels=4,
+                norm_cfg=bn)))
+    torch.manual_seed(0)
+    with DefaultScope.overwrite_default_scope('mmseg'):
+        model = SEG_MODELS.build(cfg)
+    head = model.decode_heads['depth']
+    assert head.align_corners is True and head.out_channels == 1
+    assert model.auxiliary_heads['depth'][0].conv_seg.out_channels == 6
+    samples = []
+    for _ in range(2):
+        sample = SegDataSample(
+            gt_depth_map=PixelData(data=torch.rand(1, 32, 32) * 4 + 0.5))
+        sample.set_metainfo(dict(img_shape=(32, 32), ori_shape=(32, 32)))
+        samples.append(sample)
+    images = torch.rand(2, 3, 32, 32)
+    losses = model.loss(images, samples)
+    assert {'depth.loss_depth_bin', 'aux_depth_0.loss_depth_bin'} == {
+        key
+        for key in losses if 'loss' in key
+    }
+    assert all(torch.isfinite(value) for value in losses.values())
+    model.eval()
+    with torch.no_grad():
+        [result] = model.predict(images[:1], samples[:1])
+    assert result.pred_depth_map.shape == (32, 32)

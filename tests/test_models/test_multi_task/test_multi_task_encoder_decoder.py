@@ -216,6 +216,22 @@ def test_auxiliary_heads_take_their_task_heads_loss():
     assert 'aux_normals_0.loss_normal_cos' not in losses
 
 
+def predicted(model, sample):
+    """One image's prediction and its maps before post-processing."""
+    image = inputs(1)
+    with torch.no_grad():
+        [result] = model.predict(image, [sample])
+        maps = model.encode_decode(image, [sample.metainfo])
+    return result, maps
+
+
+def unflipped(task_map, dims, mirrored=()):
+    task_map = task_map.flip(dims)
+    for axis in mirrored:
+        task_map[:, axis] *= -1
+    return task_map
+
+
 @pytest.mark.parametrize('direction,dims,mirrored', [
     ('horizontal', (3, ), (0, )),
     ('vertical', (2, ), (1, )),
@@ -223,27 +239,29 @@ def test_auxiliary_heads_take_their_task_heads_loss():
 ])
 def test_predictions_are_cropped_unflipped_and_resized(
         direction, dims, mirrored):
-    model = build().eval()
-    image = inputs(1)
-    sample = SegDataSample(
-        metainfo=dict(
-            img_shape=(SIZE, SIZE),
-            ori_shape=(40, 48),
-            padding_size=[0, 8, 0, 12],
-            flip=True,
-            flip_direction=direction))
-    with torch.no_grad():
-        [result] = model.predict(image, [sample])
-        maps = model.encode_decode(image, [sample.metainfo])
+    """The test-time pad of the image (img_padding_size) is cropped, not
+    the training one; every flip is undone, the normals mirrored."""
+    tasks = heads()
+    model = build(decode_heads=dict(seg=tasks['seg'],
+                                    normals=tasks['normals'])).eval()
+    result, maps = predicted(
+        model,
+        SegDataSample(
+            metainfo=dict(
+                img_shape=(SIZE, SIZE),
+                ori_shape=(40, 48),
+                padding_size=[0, 0, 0, 0],
+                img_padding_size=[0, 8, 0, 12],
+                flip=True,
+                flip_direction=direction)))
 
     def expected(task):
         """The unpadded, unflipped map, resized to the original image."""
-        task_map = maps[task][:, :, :20, :24].flip(dims)
-        if task == 'normals':
-            for axis in mirrored:
-                task_map[:, axis] *= -1
         return F.interpolate(
-            task_map, size=(40, 48), mode='bilinear',
+            unflipped(maps[task][:, :, :20, :24], dims,
+                      mirrored if task == 'normals' else ()),
+            size=(40, 48),
+            mode='bilinear',
             align_corners=False)[0]
 
     normals = result.pred_normals.data
@@ -251,21 +269,33 @@ def test_predictions_are_cropped_unflipped_and_resized(
     torch.testing.assert_close(normals.norm(dim=0), torch.ones(40, 48))
     torch.testing.assert_close(normals, F.normalize(expected('normals'),
                                                     dim=0))
-    torch.testing.assert_close(result.pred_depth_map.data, expected('depth'))
     assert torch.equal(result.pred_sem_seg.data,
                        expected('seg').argmax(0, keepdim=True))
+
+
+def test_depth_is_cropped_and_unflipped_at_its_size():
+    result, maps = predicted(
+        build().eval(),
+        SegDataSample(
+            metainfo=dict(
+                img_shape=(SIZE, SIZE),
+                ori_shape=(20, 24),
+                padding_size=[0, 8, 0, 12],
+                flip=True,
+                flip_direction='horizontal')))
+    torch.testing.assert_close(
+        result.pred_depth_map.data,
+        unflipped(maps['depth'][:, :, :20, :24], (3, ))[0])
 
 
 def test_depth_of_a_resized_test_image_is_refused():
     sample = SegDataSample(
         metainfo=dict(
             img_shape=(SIZE, SIZE),
-            ori_shape=(SIZE, SIZE),
-            scale_factor=(0.5, 0.5),
+            ori_shape=(2 * SIZE, 2 * SIZE),
             img_path='room.jpg'))
     with pytest.raises(ValueError, match='Remove the Resize'):
-        with torch.no_grad():
-            build().eval().predict(inputs(1), [sample])
+        predicted(build().eval(), sample)
 
 
 def test_tensor_mode_gives_each_heads_output():
