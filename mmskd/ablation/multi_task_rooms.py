@@ -14,7 +14,6 @@ Written in :class:`mmskd.datasets.MultiTaskDataset`'s layout:
 ``depth/...png`` (uint16 millimetres), ``normals/...png`` (8-bit RGB, see
 :func:`mmskd.datasets.encode_normals`).
 """
-import os
 import os.path as osp
 from typing import Tuple
 
@@ -23,7 +22,7 @@ import numpy as np
 
 from mmskd.datasets.transforms import encode_normals
 from .rooms import (BACK, CEILING, FLOOR, LEFT, RIGHT, depth_in_mm,
-                    render_room_surfaces, room_names)
+                    make_split_dirs, render_room_surfaces, room_names)
 
 CLASSES = ('floor', 'ceiling', 'wall', 'box')
 # Class and normal of each surface; the boxes (BACK + 1, ...) are the last.
@@ -83,20 +82,17 @@ def write_multi_task_rooms(root: str,
         str: ``root``.
     """
     height, width = size
+    make_split_dirs(root, FOLDERS)
     for split, stem, rng in room_names(seed, num_train, num_val):
-        folders = {
-            folder: osp.join(root, folder, split)
-            for folder in FOLDERS
-        }
-        for folder in folders.values():
-            os.makedirs(folder, exist_ok=True)
         image, depth, surface = render_room_surfaces(rng, height, width)
         labels, normals = room_task_maps(surface)
-        cv2.imwrite(osp.join(folders['images'], f'{stem}.jpg'), image)
-        cv2.imwrite(osp.join(folders['labels'], f'{stem}.png'), labels)
-        cv2.imwrite(
-            osp.join(folders['depth'], f'{stem}.png'), depth_in_mm(depth))
-        cv2.imwrite(
-            osp.join(folders['normals'], f'{stem}.png'),
-            encode_normals(normals)[..., ::-1])
+        files = {
+            folder: osp.join(root, folder, split, stem)
+            for folder in FOLDERS
+        }
+        cv2.imwrite(files['images'] + '.jpg', image)
+        cv2.imwrite(files['labels'] + '.png', labels)
+        cv2.imwrite(files['depth'] + '.png', depth_in_mm(depth))
+        cv2.imwrite(files['normals'] + '.png',
+                    encode_normals(normals)[..., ::-1])
     return root

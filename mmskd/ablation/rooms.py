@@ -18,7 +18,7 @@ Written in the on-disk layout of mmseg's NYU Depth v2 (``NYUDataset``):
 """
 import os
 import os.path as osp
-from typing import Iterator, Tuple
+from typing import Iterator, Sequence, Tuple
 
 import cv2
 import numpy as np
@@ -27,6 +27,9 @@ FOCAL = 0.9  # of the image width: a horizontal field of view of 58 degrees
 TILE = 0.5  # metres, the floor's checker
 STRIPE = 0.4  # metres, the walls' stripes
 FLOOR, CEILING, LEFT, RIGHT, BACK = range(5)
+# The splits in writing order (``test`` is the validation split, as NYU
+# names it).
+SPLITS = ('train', 'test')
 
 
 def _room_surfaces(rng: np.random.Generator, x: np.ndarray,
@@ -135,15 +138,26 @@ def write_rooms(root: str,
         str: ``root``.
     """
     height, width = size
+    make_split_dirs(root, ('images', 'annotations'))
     for split, stem, rng in room_names(seed, num_train, num_val):
-        image_dir = osp.join(root, 'images', split)
-        depth_dir = osp.join(root, 'annotations', split)
-        os.makedirs(image_dir, exist_ok=True)
-        os.makedirs(depth_dir, exist_ok=True)
         image, depth = render_room(rng, height, width)
-        cv2.imwrite(osp.join(image_dir, f'{stem}.jpg'), image)
-        cv2.imwrite(osp.join(depth_dir, f'{stem}.png'), depth_in_mm(depth))
+        cv2.imwrite(osp.join(root, 'images', split, f'{stem}.jpg'), image)
+        cv2.imwrite(
+            osp.join(root, 'annotations', split, f'{stem}.png'),
+            depth_in_mm(depth))
     return root
+
+
+def make_split_dirs(root: str, folders: Sequence[str]) -> None:
+    """Create ``root/FOLDER/SPLIT`` for every folder and split, once.
+
+    Args:
+        root (str): The dataset root.
+        folders (Sequence[str]): The folders of one kind of file each.
+    """
+    for folder in folders:
+        for split in SPLITS:
+            os.makedirs(osp.join(root, folder, split), exist_ok=True)
 
 
 def room_names(seed: int, num_train: int,
@@ -162,9 +176,9 @@ def room_names(seed: int, num_train: int,
         tuple: ``(split, stem, rng)``; draw the room from ``rng`` before the
         next one is yielded.
     """
-    streams = np.random.SeedSequence(seed).spawn(2)
-    for split, num_images, stream in (('train', num_train, streams[0]),
-                                      ('test', num_val, streams[1])):
+    streams = np.random.SeedSequence(seed).spawn(len(SPLITS))
+    for split, num_images, stream in zip(SPLITS, (num_train, num_val),
+                                         streams):
         rng = np.random.default_rng(stream)
         for index in range(num_images):
             # NYUDataset takes the scene type from the name before a digit.

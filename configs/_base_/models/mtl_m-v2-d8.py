@@ -15,41 +15,35 @@ norm_cfg = dict(type='SyncBN', requires_grad=True)
 mtl_crop = (385, 385)
 # Encoder outputs 1, 2, 4, 6 of MobileNetV2: 24, 32, 96, 320 channels.
 stage_channels = (24, 32, 96, 320)
-seg_head = dict(
-    type='FCNHead',
+# What every task's head shares: the last encoder output, a 3x3 conv of 256
+# channels, then the task's prediction layer.
+head_common = dict(
     in_channels=320,
     in_index=3,
     channels=256,
+    dropout_ratio=0.1,
+    norm_cfg=norm_cfg,
+    align_corners=False)
+seg_head = dict(
+    head_common,
+    type='FCNHead',
     num_convs=1,
     concat_input=False,
-    dropout_ratio=0.1,
-    norm_cfg=norm_cfg,
-    align_corners=False,
     loss_decode=dict(type='CrossEntropyLoss', loss_weight=1.0))
 depth_head = dict(
+    head_common,
     type='DepthBinHead',
     _scope_='mmskd',
-    in_channels=320,
-    in_index=3,
-    channels=256,
     pool_scales=(),  # no pyramid pooling: one 3x3 conv, then conv_seg
-    dropout_ratio=0.1,
-    norm_cfg=norm_cfg,
-    align_corners=False,
     num_bins=150,
     min_depth=0.1,
     max_depth=10.0)
 normals_head = dict(
+    head_common,
     type='SurfaceNormalHead',
     _scope_='mmskd',
-    in_channels=320,
-    in_index=3,
-    channels=256,
     num_convs=1,
-    concat_input=False,
-    dropout_ratio=0.1,
-    norm_cfg=norm_cfg,
-    align_corners=False)
+    concat_input=False)
 model = dict(
     # Registered in mmseg's scope (the backbone's and heads' types resolve
     # there); mmskd's parts name their own scope.

@@ -14,13 +14,10 @@ from torch import Tensor, nn
 
 from mmskd.structures import mirror_normals
 from .task_weights import scale_losses
+from .tasks import PREDICTION_FIELDS, TASKS
 
 # How a flipped image's maps are flipped back ((N, C, H, W) maps).
 FLIPPED_DIMS = dict(horizontal=(3, ), vertical=(2, ), diagonal=(2, 3))
-# The tasks a head may be given for, and the field of a data sample its
-# prediction is written to.
-PREDICTION_FIELDS = dict(
-    seg='pred_sem_seg', depth='pred_depth_map', normals='pred_normals')
 
 
 @MODELS.register_module()
@@ -305,11 +302,11 @@ def _check_tasks(name: str, heads: dict, required: bool = False) -> None:
     """
     if required and not heads:
         raise ValueError(f'{name} needs a head for at least one task of '
-                         f'{tuple(PREDICTION_FIELDS)}')
-    unknown = sorted(set(heads) - set(PREDICTION_FIELDS))
+                         f'{TASKS}')
+    unknown = sorted(set(heads) - set(TASKS))
     if unknown:
         raise ValueError(f'{name} has tasks {unknown}; a task is one of '
-                         f'{tuple(PREDICTION_FIELDS)} (what it predicts)')
+                         f'{TASKS} (what it predicts)')
 
 
 def _refuse_rescaled_depth(size: Sequence[int], meta: dict) -> None:

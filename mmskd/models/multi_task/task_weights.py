@@ -7,6 +7,7 @@ from mmseg.utils import add_prefix
 from torch import Tensor, nn
 
 from mmskd.registry import MODELS
+from .tasks import TASKS
 
 TaskLosses = Dict[str, Dict[str, Tensor]]
 
@@ -99,10 +100,10 @@ class UncertaintyTaskWeights(nn.Module):
                  regression: Sequence[str] = ('normals', ),
                  init_log_variance: float = 0.0) -> None:
         super().__init__()
-        unknown = sorted(set(regression) - {'seg', 'depth', 'normals'})
+        unknown = sorted(set(regression) - set(TASKS))
         if unknown:
             raise ValueError(f'regression has tasks {unknown}; a task is '
-                             "one of ('seg', 'depth', 'normals')")
+                             f'one of {TASKS}')
         self.tasks = tuple(tasks)
         self.regression = tuple(task for task in regression if task in tasks)
         self.log_variances = nn.ParameterDict({

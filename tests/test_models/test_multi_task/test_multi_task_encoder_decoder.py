@@ -16,6 +16,15 @@ import mmskd  # noqa: F401  (registers the modules)
 
 BN = dict(type='BN')
 SIZE = 32
+# An FCN head on the encoder's second output (8 channels at width 0.25).
+FCN_AUXILIARY = dict(
+    type='FCNHead',
+    in_channels=8,
+    in_index=1,
+    channels=4,
+    num_convs=1,
+    concat_input=False,
+    norm_cfg=BN)
 
 
 def heads(channels=(8, 8, 24, 80)):
@@ -179,16 +188,7 @@ def test_a_regression_task_is_named_among_the_tasks():
 
 
 def test_auxiliary_heads_take_their_task_heads_loss():
-    auxiliary = dict(
-        type='FCNHead',
-        in_channels=8,
-        in_index=1,
-        channels=4,
-        num_convs=1,
-        concat_input=False,
-        norm_cfg=BN,
-        dropout_ratio=0.0,
-        loss_weight=0.1)
+    auxiliary = dict(FCN_AUXILIARY, dropout_ratio=0.0, loss_weight=0.1)
     model = build(
         auxiliary_heads=dict(depth=auxiliary, seg=[auxiliary, auxiliary
                                                    ])).eval()
@@ -325,14 +325,6 @@ def test_bad_configurations_are_named(kwargs, match):
 
 
 def test_auxiliary_head_of_another_width_is_refused():
-    auxiliary = dict(
-        type='FCNHead',
-        in_channels=8,
-        in_index=1,
-        channels=4,
-        num_convs=1,
-        concat_input=False,
-        norm_cfg=BN,
-        num_classes=5)
+    auxiliary = dict(FCN_AUXILIARY, num_classes=5)
     with pytest.raises(ValueError, match='leave out its num_classes'):
         build(auxiliary_heads=dict(seg=auxiliary))
